@@ -1,0 +1,438 @@
+//! Request and response bodies of the HTTP API (§4, §5), shared by the
+//! worker and the SPA, and the strict body decoder the worker uses.
+
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::{ApiError, ErrorCode};
+use crate::model::{AuditEvent, KeyView, Status};
+
+/// Largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Most ids in one bulk delete.
+pub const MAX_BULK_IDS: usize = 1000;
+/// Longest roll grace period (7 days).
+pub const MAX_GRACE_SECONDS: u32 = 604_800;
+
+/// Tells `null` apart from a missing field: missing = `None`, `null` =
+/// `Some(None)`.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// `GET /api/v1/health`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// Always true when the worker answers.
+    pub ok: bool,
+    /// The worker's version.
+    pub version: String,
+}
+
+/// `GET /api/v1/me`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    /// The calling admin key.
+    pub key: KeyView,
+    /// Whether it may write (holds `keygate:admin`).
+    pub can_write: bool,
+}
+
+/// `POST /api/v1/keys`. Every field is optional on the wire so that the
+/// decoder can name the one at fault; `name` is required by validation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateKeyRequest {
+    /// Display name (required).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Defaults to the caller's organization.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
+    /// Key group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Roles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<String>>,
+    /// Allowed client addresses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_allowlist: Option<Vec<String>>,
+    /// Absolute expiry; explicit `null` = never expires.
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Option<DateTime<Utc>>>,
+    /// Relative expiry in days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in_days: Option<u32>,
+    /// Created active unless `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+}
+
+impl CreateKeyRequest {
+    /// Fields the body may have.
+    pub const FIELDS: &'static [&'static str] = &[
+        "name",
+        "description",
+        "organization",
+        "group",
+        "roles",
+        "ip_allowlist",
+        "expires_at",
+        "expires_in_days",
+        "enabled",
+    ];
+}
+
+/// `201` answer of create and roll: the token, shown this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedKey {
+    /// The new key.
+    pub key: KeyView,
+    /// The secret token.
+    pub token: String,
+}
+
+/// `PATCH /api/v1/keys/{id}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatchKeyRequest {
+    /// New name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// New description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Activate or deactivate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// New allowlist (replaces the old one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_allowlist: Option<Vec<String>>,
+}
+
+impl PatchKeyRequest {
+    /// Fields the body may have.
+    pub const FIELDS: &'static [&'static str] = &["name", "description", "enabled", "ip_allowlist"];
+    /// Fields that exist on a key but never change.
+    pub const IMMUTABLE: &'static [&'static str] =
+        &["id", "roles", "expires_at", "organization", "group", "created_at", "created_by", "hint", "status"];
+}
+
+/// `GET /api/v1/keys`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyList {
+    /// This page.
+    pub keys: Vec<KeyView>,
+    /// Where the next page starts, if any.
+    pub next_cursor: Option<String>,
+    /// Keys matching the filters, over all pages.
+    pub total: usize,
+}
+
+/// `POST /api/v1/keys/bulk-delete`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkDeleteRequest {
+    /// Key ids (at most 1000).
+    #[serde(default)]
+    pub ids: Option<Vec<String>>,
+}
+
+impl BulkDeleteRequest {
+    /// Fields the body may have.
+    pub const FIELDS: &'static [&'static str] = &["ids"];
+}
+
+/// Answer of a bulk delete.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkDeleteResult {
+    /// Ids deleted now.
+    pub deleted: Vec<String>,
+    /// Ids not found in the caller's subtree.
+    pub not_found: Vec<String>,
+}
+
+/// `POST /api/v1/keys/{id}/roll`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RollRequest {
+    /// How long the old token keeps working (0–604800 s; default 0).
+    #[serde(default)]
+    pub grace_seconds: Option<u32>,
+}
+
+impl RollRequest {
+    /// Fields the body may have.
+    pub const FIELDS: &'static [&'static str] = &["grace_seconds"];
+}
+
+/// `GET /api/v1/audit`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditPage {
+    /// Newest first.
+    pub events: Vec<AuditEvent>,
+    /// Where the next page starts, if any.
+    pub next_cursor: Option<String>,
+}
+
+/// `POST /api/v1/verify`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyRequest {
+    /// The token to check.
+    #[serde(default)]
+    pub token: Option<String>,
+    /// The key needs at least one of these.
+    #[serde(default)]
+    pub roles: Option<Vec<String>>,
+    /// The key must belong here or below.
+    #[serde(default)]
+    pub organization: Option<String>,
+    /// The caller's client address, to check the allowlist.
+    #[serde(default)]
+    pub ip: Option<String>,
+}
+
+impl VerifyRequest {
+    /// Fields the body may have.
+    pub const FIELDS: &'static [&'static str] = &["token", "roles", "organization", "ip"];
+}
+
+/// Answer of the verify endpoint (always 200).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyResponse {
+    /// `code == "VALID"`.
+    pub valid: bool,
+    /// A §5 code.
+    pub code: String,
+    /// The matched key, when the token matched a record.
+    pub key: Option<KeyView>,
+}
+
+/// Sort orders of the list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SortOrder {
+    /// By name, A→Z (default).
+    #[default]
+    Name,
+    /// By name, Z→A.
+    NameDesc,
+    /// Oldest first.
+    CreatedAt,
+    /// Newest first.
+    CreatedAtDesc,
+    /// Soonest expiry first (never-expiring last).
+    ExpiresAt,
+    /// Latest expiry first (never-expiring first).
+    ExpiresAtDesc,
+}
+
+impl SortOrder {
+    /// All orders with their query names.
+    pub const ALL: [(&'static str, Self); 6] = [
+        ("name", Self::Name),
+        ("-name", Self::NameDesc),
+        ("created_at", Self::CreatedAt),
+        ("-created_at", Self::CreatedAtDesc),
+        ("expires_at", Self::ExpiresAt),
+        ("-expires_at", Self::ExpiresAtDesc),
+    ];
+
+    /// The query name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        Self::ALL.iter().find(|(_, o)| *o == self).map_or("name", |(n, _)| n)
+    }
+}
+
+/// Filters, order and page of the key list and CSV export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListQuery {
+    /// Case-insensitive text match.
+    pub q: Option<String>,
+    /// This organization and below.
+    pub organization: Option<String>,
+    /// Only this status.
+    pub status: Option<Status>,
+    /// Only this group.
+    pub group: Option<String>,
+    /// Order.
+    pub sort: SortOrder,
+    /// Page size, 1–1000.
+    pub limit: usize,
+    /// Offset of the page (opaque to clients).
+    pub offset: usize,
+}
+
+impl Default for ListQuery {
+    fn default() -> Self {
+        Self { q: None, organization: None, status: None, group: None, sort: SortOrder::Name, limit: 100, offset: 0 }
+    }
+}
+
+impl ListQuery {
+    /// Parameters the list takes.
+    pub const PARAMS: &'static [&'static str] = &["q", "organization", "status", "group", "sort", "limit", "cursor"];
+
+    /// Parses decoded query pairs.
+    ///
+    /// # Errors
+    /// `UNKNOWN_FIELD` for a parameter the list does not take,
+    /// `INVALID_FIELD` for a value out of range.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, ApiError> {
+        let mut q = Self::default();
+        for (k, v) in pairs {
+            match k {
+                "q" => q.q = Some(v.to_owned()).filter(|s| !s.trim().is_empty()),
+                "organization" => {
+                    q.organization = Some(crate::validation::organization(v)?);
+                }
+                "status" => {
+                    q.status = Some(match v {
+                        "active" => Status::Active,
+                        "disabled" => Status::Disabled,
+                        "expired" => Status::Expired,
+                        _ => return Err(ApiError::invalid("status", "status is active, disabled or expired.")),
+                    });
+                }
+                "group" => q.group = Some(v.to_owned()),
+                "sort" => {
+                    q.sort = SortOrder::ALL.iter().find(|(n, _)| *n == v).map(|(_, o)| *o).ok_or_else(|| {
+                        ApiError::invalid("sort", "sort is name, -name, created_at, -created_at, expires_at or -expires_at.")
+                    })?;
+                }
+                "limit" => {
+                    q.limit = v
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|n| (1..=1000).contains(n))
+                        .ok_or_else(|| ApiError::invalid("limit", "limit is a whole number from 1 to 1000."))?;
+                }
+                "cursor" => {
+                    q.offset = v
+                        .parse::<usize>()
+                        .map_err(|_| ApiError::invalid("cursor", "cursor is not one this API handed out."))?;
+                }
+                _ => {
+                    return Err(ApiError::field(
+                        ErrorCode::UnknownField,
+                        k,
+                        "This query parameter is not known here.",
+                    ))
+                }
+            }
+        }
+        Ok(q)
+    }
+}
+
+/// Decodes a JSON object body strictly: syntax → `BAD_JSON`; a field in
+/// `immutable` → `IMMUTABLE_FIELD`; one not in `allowed` → `UNKNOWN_FIELD`;
+/// a value of the wrong type → `INVALID_FIELD` naming that field.
+///
+/// # Errors
+/// As above, and `BODY_TOO_LARGE` over [`MAX_BODY_BYTES`].
+pub fn decode_body<T: DeserializeOwned>(body: &[u8], allowed: &[&str], immutable: &[&str]) -> Result<T, ApiError> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(ApiError::new(ErrorCode::BodyTooLarge, "The request body is larger than 64 KiB."));
+    }
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::new(ErrorCode::BadJson, format!("The body is not valid JSON ({}).", e.classify_message())))?;
+    let Value::Object(map) = value else {
+        return Err(ApiError::new(ErrorCode::BadJson, "The body must be a JSON object."));
+    };
+    for key in map.keys() {
+        if immutable.contains(&key.as_str()) {
+            return Err(ApiError::field(ErrorCode::ImmutableField, key, format!("`{key}` cannot be changed after creation.")));
+        }
+        if !allowed.contains(&key.as_str()) {
+            return Err(ApiError::field(ErrorCode::UnknownField, key, "This field is not known here."));
+        }
+    }
+    // Each field alone first, so a type error names its field.
+    for (key, v) in &map {
+        let mut single = Map::new();
+        single.insert(key.clone(), v.clone());
+        if let Err(e) = serde_json::from_value::<T>(Value::Object(single)) {
+            return Err(ApiError::invalid(key, format!("`{key}` has the wrong type: {}.", expected_part(&e))));
+        }
+    }
+    serde_json::from_value(Value::Object(map)).map_err(|e| ApiError::new(ErrorCode::BadJson, expected_part(&e)))
+}
+
+/// Only the "expected …" part of a serde message: the rest may quote the
+/// value, which may be a secret.
+fn expected_part(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    msg.find("expected").map_or_else(|| "unexpected value".to_owned(), |i| msg[i..].to_owned())
+}
+
+trait ClassifyMessage {
+    fn classify_message(&self) -> String;
+}
+
+impl ClassifyMessage for serde_json::Error {
+    /// Position only: the message of a syntax error may quote the body.
+    fn classify_message(&self) -> String {
+        format!("line {}, column {}", self.line(), self.column())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn create(body: &str) -> Result<CreateKeyRequest, ApiError> {
+        decode_body(body.as_bytes(), CreateKeyRequest::FIELDS, &[])
+    }
+
+    #[test]
+    fn decodes_a_full_create() {
+        let r = create(r#"{"name":"a","roles":["x"],"expires_at":null,"enabled":false}"#).unwrap();
+        assert_eq!(r.name.as_deref(), Some("a"));
+        assert_eq!(r.expires_at, Some(None), "null means never");
+        assert_eq!(create(r#"{"name":"a"}"#).unwrap().expires_at, None, "missing means default");
+        let r = create(r#"{"expires_at":"2030-01-01T00:00:00Z"}"#).unwrap();
+        assert!(matches!(r.expires_at, Some(Some(_))));
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let code = |b: &str| create(b).map(|_| ()).unwrap_err();
+        assert_eq!(code("{").code, ErrorCode::BadJson);
+        assert_eq!(code("[]").code, ErrorCode::BadJson);
+        assert_eq!(code("\u{0}").code, ErrorCode::BadJson);
+        let e = code(r#"{"name":"a","colour":1}"#);
+        assert_eq!((e.code, e.field.as_deref()), (ErrorCode::UnknownField, Some("colour")));
+        let e = code(r#"{"name":5}"#);
+        assert_eq!((e.code, e.field.as_deref()), (ErrorCode::InvalidField, Some("name")));
+        let e = code(r#"{"expires_in_days":-1}"#);
+        assert_eq!(e.field.as_deref(), Some("expires_in_days"));
+        let e = code(r#"{"expires_at":"kg_secretsecret"}"#);
+        assert_eq!(e.field.as_deref(), Some("expires_at"));
+        assert!(!e.message.contains("secretsecret"), "{}", e.message);
+        let big = format!(r#"{{"name":"{}"}}"#, "a".repeat(MAX_BODY_BYTES));
+        assert_eq!(code(&big).code, ErrorCode::BodyTooLarge);
+        let deep = "[".repeat(200) + &"]".repeat(200);
+        assert_eq!(code(&deep).code, ErrorCode::BadJson);
+    }
+
+    #[test]
+    fn immutable_fields_in_a_patch() {
+        let e = decode_body::<PatchKeyRequest>(br#"{"roles":["x"]}"#, PatchKeyRequest::FIELDS, PatchKeyRequest::IMMUTABLE)
+            .unwrap_err();
+        assert_eq!((e.code, e.field.as_deref()), (ErrorCode::ImmutableField, Some("roles")));
+        assert_eq!(e.status(), 422);
+    }
+
+    #[test]
+    fn list_query() {
+        let q = ListQuery::from_pairs([("q", "ci"), ("sort", "-created_at"), ("limit", "5"), ("cursor", "10")]).unwrap();
+        assert_eq!((q.sort, q.limit, q.offset, q.q.as_deref()), (SortOrder::CreatedAtDesc, 5, 10, Some("ci")));
+        for (k, v) in [("limit", "0"), ("limit", "1001"), ("limit", "x"), ("sort", "hash"), ("status", "on"), ("cursor", "-1"), ("organization", "A")] {
+            assert_eq!(ListQuery::from_pairs([(k, v)]).unwrap_err().field.as_deref(), Some(k), "{k}={v}");
+        }
+        assert_eq!(ListQuery::from_pairs([("page", "2")]).unwrap_err().code, ErrorCode::UnknownField);
+    }
+}

@@ -1,0 +1,200 @@
+//! The error body of the contract (§3):
+//! `{"error": {"code", "message", "field"?}}` with a matching HTTP status.
+
+use serde::{Deserialize, Serialize};
+
+/// Every error code the API answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    /// The body is not JSON (400).
+    BadJson,
+    /// The body has a field this endpoint does not take (400).
+    UnknownField,
+    /// A field breaks a rule of the key record (422).
+    InvalidField,
+    /// An edit names a field that never changes (422).
+    ImmutableField,
+    /// The body is over 64 KiB (413).
+    BodyTooLarge,
+    /// No such route (404).
+    NotFound,
+    /// The route exists, the method does not (405).
+    MethodNotAllowed,
+    /// Storage failed; nothing was decided (503).
+    Unavailable,
+    /// No or no valid admin token (401).
+    Unauthenticated,
+    /// The caller may not do this (403).
+    Forbidden,
+    /// No such key in the caller's subtree (404).
+    KeyNotFound,
+    /// The organization already holds `MAX_KEYS_PER_ORG` keys (409).
+    KeyLimitReached,
+    /// A configuration variable does not parse (500).
+    ConfigInvalid,
+    /// The gateway has no `ORIGIN_URL` (502).
+    OriginNotConfigured,
+    /// The origin could not be reached (502).
+    OriginUnreachable,
+    /// A secret-scanning request is not signed by a known key (401).
+    BadSignature,
+    /// Something failed that should not have (500); details are logged, not sent.
+    Internal,
+    /// Verification: no key in the request (401).
+    MissingKey,
+    /// Verification: the token is not well formed (401).
+    MalformedKey,
+    /// Verification: no key has this token (401).
+    UnknownKey,
+    /// Verification: the key has expired (401).
+    Expired,
+    /// Verification: the key is deactivated (401).
+    Disabled,
+    /// Verification: the client address is not on the allowlist (403).
+    IpNotAllowed,
+    /// Verification: the key has none of the required roles (403).
+    InsufficientRole,
+    /// Verification: the key is outside the required organization (403).
+    WrongOrganization,
+}
+
+impl ErrorCode {
+    /// The HTTP status that goes with the code.
+    #[must_use]
+    pub fn status(self) -> u16 {
+        use ErrorCode as E;
+        match self {
+            E::BadJson => 400,
+            E::InvalidField | E::ImmutableField => 422,
+            E::UnknownField => 400,
+            E::BodyTooLarge => 413,
+            E::NotFound | E::KeyNotFound => 404,
+            E::MethodNotAllowed => 405,
+            E::Unavailable => 503,
+            E::Unauthenticated | E::BadSignature => 401,
+            E::MissingKey | E::MalformedKey | E::UnknownKey | E::Expired | E::Disabled => 401,
+            E::Forbidden | E::IpNotAllowed | E::InsufficientRole | E::WrongOrganization => 403,
+            E::KeyLimitReached => 409,
+            E::ConfigInvalid | E::Internal => 500,
+            E::OriginNotConfigured | E::OriginUnreachable => 502,
+        }
+    }
+
+    /// The code as it appears on the wire.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        use ErrorCode as E;
+        match self {
+            E::BadJson => "BAD_JSON",
+            E::UnknownField => "UNKNOWN_FIELD",
+            E::InvalidField => "INVALID_FIELD",
+            E::ImmutableField => "IMMUTABLE_FIELD",
+            E::BodyTooLarge => "BODY_TOO_LARGE",
+            E::NotFound => "NOT_FOUND",
+            E::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            E::Unavailable => "UNAVAILABLE",
+            E::Unauthenticated => "UNAUTHENTICATED",
+            E::Forbidden => "FORBIDDEN",
+            E::KeyNotFound => "KEY_NOT_FOUND",
+            E::KeyLimitReached => "KEY_LIMIT_REACHED",
+            E::ConfigInvalid => "CONFIG_INVALID",
+            E::OriginNotConfigured => "ORIGIN_NOT_CONFIGURED",
+            E::OriginUnreachable => "ORIGIN_UNREACHABLE",
+            E::BadSignature => "BAD_SIGNATURE",
+            E::Internal => "INTERNAL",
+            E::MissingKey => "MISSING_KEY",
+            E::MalformedKey => "MALFORMED_KEY",
+            E::UnknownKey => "UNKNOWN_KEY",
+            E::Expired => "EXPIRED",
+            E::Disabled => "DISABLED",
+            E::IpNotAllowed => "IP_NOT_ALLOWED",
+            E::InsufficientRole => "INSUFFICIENT_ROLE",
+            E::WrongOrganization => "WRONG_ORGANIZATION",
+        }
+    }
+}
+
+/// One API error: what went wrong, for a person, and which field if one.
+/// Messages never quote secrets: handlers build them from fixed text and
+/// field names only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{code:?}: {message}")]
+pub struct ApiError {
+    /// What kind of error.
+    pub code: ErrorCode,
+    /// A sentence for a person.
+    pub message: String,
+    /// The one request field at fault, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    /// An error not tied to one field.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), field: None }
+    }
+
+    /// An error about one field.
+    pub fn field(code: ErrorCode, field: &str, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), field: Some(field.to_owned()) }
+    }
+
+    /// Shorthand for `INVALID_FIELD` on `field`.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::field(ErrorCode::InvalidField, field, message)
+    }
+
+    /// The HTTP status of this error.
+    #[must_use]
+    pub fn status(&self) -> u16 {
+        self.code.status()
+    }
+
+    /// The JSON body `{"error": {...}}`.
+    #[must_use]
+    pub fn to_body(&self) -> String {
+        serde_json::to_string(&ErrorBody { error: self.clone() }).unwrap_or_default()
+    }
+}
+
+/// The wire envelope of an [`ApiError`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// The error itself.
+    pub error: ApiError,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_form_matches_the_contract() {
+        let e = ApiError::invalid("name", "A name is 1-100 characters.");
+        assert_eq!(
+            e.to_body(),
+            r#"{"error":{"code":"INVALID_FIELD","message":"A name is 1-100 characters.","field":"name"}}"#
+        );
+        assert_eq!(e.status(), 422);
+        let e = ApiError::new(ErrorCode::KeyLimitReached, "full");
+        assert!(!e.to_body().contains("field"));
+        assert_eq!(e.status(), 409);
+    }
+
+    #[test]
+    fn as_str_agrees_with_serde() {
+        use ErrorCode as E;
+        let all = [
+            E::BadJson, E::UnknownField, E::InvalidField, E::ImmutableField, E::BodyTooLarge, E::NotFound,
+            E::MethodNotAllowed, E::Unavailable, E::Unauthenticated, E::Forbidden, E::KeyNotFound,
+            E::KeyLimitReached, E::ConfigInvalid, E::OriginNotConfigured, E::OriginUnreachable,
+            E::BadSignature, E::Internal, E::MissingKey, E::MalformedKey, E::UnknownKey, E::Expired,
+            E::Disabled, E::IpNotAllowed, E::InsufficientRole, E::WrongOrganization,
+        ];
+        for c in all {
+            assert_eq!(serde_json::to_value(c).expect("ser"), serde_json::Value::from(c.as_str()));
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! The key record as stored, and the `KeyView` every API answer shows.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Role that makes a key an Administrator of its organization subtree.
+pub const ROLE_ADMIN: &str = "keygate:admin";
+/// Role that makes a key a Reader of its organization subtree.
+pub const ROLE_READER: &str = "keygate:reader";
+/// Roles only an Administrator may hand out.
+pub const RESERVED_ROLES: [&str; 2] = [ROLE_ADMIN, ROLE_READER];
+/// `created_by` of keys made by the bootstrap command.
+pub const BOOTSTRAP_ACTOR: &str = "bootstrap";
+
+/// A key's derived state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Enabled and not expired.
+    Active,
+    /// Deactivated by an administrator or by leak response.
+    Disabled,
+    /// Past its `expires_at` (this wins over disabled).
+    Expired,
+}
+
+impl Status {
+    /// The status as written on the wire.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Disabled => "disabled",
+            Self::Expired => "expired",
+        }
+    }
+}
+
+/// A key as stored: the view's fields plus the token's SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyRecord {
+    /// Public id, `key_…`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Free text.
+    #[serde(default)]
+    pub description: String,
+    /// Owning organization (`""` = root).
+    #[serde(default)]
+    pub organization: String,
+    /// Key group, if any.
+    #[serde(default)]
+    pub group: Option<String>,
+    /// Roles held.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// Canonical CIDRs; empty = any address.
+    #[serde(default)]
+    pub ip_allowlist: Vec<String>,
+    /// Activated or deactivated.
+    pub enabled: bool,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Admin key id that created it, or `bootstrap`.
+    pub created_by: String,
+    /// Fixed at creation; `None` = never.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Truncated token for display.
+    pub hint: String,
+    /// Lower-case hex SHA-256 of the token.
+    pub hash: String,
+    /// Expiry-notice thresholds (days) already delivered.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notified_days: Vec<u32>,
+}
+
+impl KeyRecord {
+    /// The derived status at `now`.
+    #[must_use]
+    pub fn status(&self, now: DateTime<Utc>) -> Status {
+        if self.expires_at.is_some_and(|at| at <= now) {
+            Status::Expired
+        } else if self.enabled {
+            Status::Active
+        } else {
+            Status::Disabled
+        }
+    }
+
+    /// Whether the key holds `role`.
+    #[must_use]
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles.iter().any(|r| r == role)
+    }
+
+    /// The public view at `now` (never the hash).
+    #[must_use]
+    pub fn view(&self, now: DateTime<Utc>) -> KeyView {
+        KeyView {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            description: self.description.clone(),
+            organization: self.organization.clone(),
+            group: self.group.clone(),
+            roles: self.roles.clone(),
+            ip_allowlist: self.ip_allowlist.clone(),
+            enabled: self.enabled,
+            status: self.status(now),
+            created_at: self.created_at,
+            created_by: self.created_by.clone(),
+            expires_at: self.expires_at,
+            hint: self.hint.clone(),
+        }
+    }
+}
+
+/// The JSON shape of a key in every API answer (§2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyView {
+    /// Public id, `key_…`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// Owning organization (`""` = root).
+    pub organization: String,
+    /// Key group, if any.
+    pub group: Option<String>,
+    /// Roles held.
+    pub roles: Vec<String>,
+    /// Canonical CIDRs; empty = any address.
+    pub ip_allowlist: Vec<String>,
+    /// Activated or deactivated.
+    pub enabled: bool,
+    /// Derived state.
+    pub status: Status,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Admin key id that created it, or `bootstrap`.
+    pub created_by: String,
+    /// Fixed at creation; `None` = never.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Truncated token for display.
+    pub hint: String,
+}
+
+/// One audit log entry (§4). `details` never holds a token or hash.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// Admin key id, `bootstrap`, `cron` or `github-secret-scanning`.
+    pub actor: String,
+    /// `key.created`, `key.updated`, …
+    pub action: String,
+    /// The key concerned.
+    pub key_id: String,
+    /// What changed, by field name and public value.
+    #[serde(default)]
+    pub details: serde_json::Value,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    pub(crate) fn record() -> KeyRecord {
+        KeyRecord {
+            id: "key_0123456789abcdef".into(),
+            name: "ci".into(),
+            description: String::new(),
+            organization: "acme".into(),
+            group: None,
+            roles: vec!["calls:read".into()],
+            ip_allowlist: vec![],
+            enabled: true,
+            created_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            created_by: BOOTSTRAP_ACTOR.into(),
+            expires_at: Some(Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap()),
+            hint: "kg_abcd…wxyz".into(),
+            hash: "00".repeat(32),
+            notified_days: vec![],
+        }
+    }
+
+    #[test]
+    fn status_is_derived_and_expiry_wins() {
+        let mut r = record();
+        let before = Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap();
+        let at = r.expires_at.unwrap();
+        assert_eq!(r.status(before), Status::Active);
+        assert_eq!(r.status(at), Status::Expired, "expires at the instant");
+        r.enabled = false;
+        assert_eq!(r.status(before), Status::Disabled);
+        assert_eq!(r.status(at), Status::Expired);
+        r.expires_at = None;
+        assert_eq!(r.status(at), Status::Disabled);
+    }
+
+    #[test]
+    fn view_hides_the_hash() {
+        let r = record();
+        let json = serde_json::to_string(&r.view(r.created_at)).unwrap();
+        assert!(!json.contains(&r.hash));
+        assert!(json.contains(r#""status":"active""#));
+    }
+}

@@ -1,0 +1,324 @@
+//! The verification decision (§5) as a pure function of the stored record,
+//! the request's facts and the time, plus the gateway's path rules.
+//!
+//! Checks run in a fixed order and stop at the first failure:
+//! shape (before any storage read) → known → expired → disabled → IP →
+//! role → organization.
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ErrorCode;
+use crate::model::KeyRecord;
+use crate::token::{Prefix, Token};
+use crate::{ip, org, validation};
+
+/// The outcome of verifying one key (§5 codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum VerifyCode {
+    /// The request may pass.
+    Valid,
+    /// The request carried no key.
+    MissingKey,
+    /// The key is not a well-formed token.
+    MalformedKey,
+    /// No key has this token.
+    UnknownKey,
+    /// The key has expired.
+    Expired,
+    /// The key is deactivated.
+    Disabled,
+    /// The client address is not on the key's allowlist.
+    IpNotAllowed,
+    /// The key holds none of the required roles.
+    InsufficientRole,
+    /// The key is outside the required organization.
+    WrongOrganization,
+}
+
+impl VerifyCode {
+    /// The error code for a refusal; `None` for [`VerifyCode::Valid`].
+    #[must_use]
+    pub fn error_code(self) -> Option<ErrorCode> {
+        Some(match self {
+            Self::Valid => return None,
+            Self::MissingKey => ErrorCode::MissingKey,
+            Self::MalformedKey => ErrorCode::MalformedKey,
+            Self::UnknownKey => ErrorCode::UnknownKey,
+            Self::Expired => ErrorCode::Expired,
+            Self::Disabled => ErrorCode::Disabled,
+            Self::IpNotAllowed => ErrorCode::IpNotAllowed,
+            Self::InsufficientRole => ErrorCode::InsufficientRole,
+            Self::WrongOrganization => ErrorCode::WrongOrganization,
+        })
+    }
+
+    /// The wire name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        self.error_code().map_or("VALID", ErrorCode::as_str)
+    }
+
+    /// A sentence for the caller.
+    #[must_use]
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::Valid => "The key is valid.",
+            Self::MissingKey => "No API key was sent. Send it as `Authorization: Bearer <key>` or `X-API-Key`.",
+            Self::MalformedKey => "The API key is not well formed.",
+            Self::UnknownKey => "The API key is not known.",
+            Self::Expired => "The API key has expired.",
+            Self::Disabled => "The API key is deactivated.",
+            Self::IpNotAllowed => "The API key may not be used from this address.",
+            Self::InsufficientRole => "The API key lacks a role this request needs.",
+            Self::WrongOrganization => "The API key belongs to another organization.",
+        }
+    }
+}
+
+/// What a request requires of its key beyond being valid.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Requirement {
+    /// The key needs at least one of these (none = no role needed).
+    pub roles: Vec<String>,
+    /// The key must belong to this organization or below it.
+    pub organization: Option<String>,
+}
+
+/// The facts of a request that the decision reads.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestFacts<'a> {
+    /// The client's address, if known.
+    pub client_ip: Option<IpAddr>,
+    /// Whether to check the allowlist (the gateway always does; the verify
+    /// endpoint only when given an `ip`).
+    pub check_ip: bool,
+    /// Roles and organization required.
+    pub requirement: &'a Requirement,
+}
+
+/// First step, before any storage read: is there a key and is it well formed?
+///
+/// # Errors
+/// `MissingKey` or `MalformedKey`.
+pub fn check_shape(prefix: &Prefix, presented: Option<&str>) -> Result<Token, VerifyCode> {
+    let presented = presented.map(str::trim).filter(|s| !s.is_empty()).ok_or(VerifyCode::MissingKey)?;
+    Token::parse(prefix, presented).map_err(|_| VerifyCode::MalformedKey)
+}
+
+/// The rest of the pipeline, once storage answered with `record` (or none).
+#[must_use]
+pub fn decide(record: Option<&KeyRecord>, facts: &RequestFacts<'_>, now: DateTime<Utc>) -> VerifyCode {
+    let Some(record) = record else {
+        return VerifyCode::UnknownKey;
+    };
+    let req = facts.requirement;
+    if record.expires_at.is_some_and(|at| at <= now) {
+        VerifyCode::Expired
+    } else if !record.enabled {
+        VerifyCode::Disabled
+    } else if facts.check_ip && !ip::allows(&record.ip_allowlist, facts.client_ip) {
+        VerifyCode::IpNotAllowed
+    } else if !req.roles.is_empty() && !req.roles.iter().any(|r| record.has_role(r)) {
+        VerifyCode::InsufficientRole
+    } else if req.organization.as_deref().is_some_and(|o| !org::is_within(&record.organization, o)) {
+        VerifyCode::WrongOrganization
+    } else {
+        VerifyCode::Valid
+    }
+}
+
+/// One entry of `GATEWAY_RULES`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayRule {
+    /// Path prefix, starting with `/`.
+    pub path: String,
+    /// HTTP methods the rule applies to (none = all).
+    #[serde(default)]
+    pub methods: Option<Vec<String>>,
+    /// The key needs at least one of these.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// The key must belong to this organization or below.
+    #[serde(default)]
+    pub organization: Option<String>,
+}
+
+/// The parsed, checked `GATEWAY_RULES`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GatewayRules {
+    rules: Vec<(GatewayRule, Requirement)>,
+}
+
+impl GatewayRules {
+    /// Parses the JSON array of `GATEWAY_RULES` (empty string = no rules).
+    ///
+    /// # Errors
+    /// A sentence naming what is wrong; the caller fails closed with
+    /// `CONFIG_INVALID`.
+    pub fn parse(json: &str) -> Result<Self, String> {
+        if json.trim().is_empty() {
+            return Ok(Self::default());
+        }
+        let rules: Vec<GatewayRule> = serde_json::from_str(json).map_err(|e| format!("not a JSON array of rules: {e}"))?;
+        let mut checked = Vec::with_capacity(rules.len());
+        for (i, mut rule) in rules.into_iter().enumerate() {
+            if !rule.path.starts_with('/') {
+                return Err(format!("rule {i}: path must start with `/`"));
+            }
+            if let Some(methods) = &mut rule.methods {
+                for m in methods.iter_mut() {
+                    if m.is_empty() || !m.bytes().all(|b| b.is_ascii_alphabetic()) {
+                        return Err(format!("rule {i}: `{m}` is not an HTTP method"));
+                    }
+                    m.make_ascii_uppercase();
+                }
+            }
+            validation::roles(&rule.roles).map_err(|e| format!("rule {i}: {}", e.message))?;
+            if rule.organization.as_deref().is_some_and(|o| !org::is_valid(o)) {
+                return Err(format!("rule {i}: organization is not a valid organization"));
+            }
+            let req = Requirement { roles: rule.roles.clone(), organization: rule.organization.clone() };
+            checked.push((rule, req));
+        }
+        Ok(Self { rules: checked })
+    }
+
+    /// The requirement of the longest matching path prefix whose methods
+    /// include `method`; no match = only a valid key is needed.
+    #[must_use]
+    pub fn requirement_for(&self, method: &str, path: &str) -> Option<&Requirement> {
+        self.rules
+            .iter()
+            .filter(|(r, _)| path.starts_with(r.path.as_str()))
+            .filter(|(r, _)| r.methods.as_ref().is_none_or(|ms| ms.iter().any(|m| m.eq_ignore_ascii_case(method))))
+            .max_by_key(|(r, _)| r.path.len())
+            .map(|(_, req)| req)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::BOOTSTRAP_ACTOR;
+    use chrono::{Duration, TimeZone};
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap()
+    }
+
+    fn record() -> KeyRecord {
+        KeyRecord {
+            id: "key_0123456789abcdef".into(),
+            name: "ci".into(),
+            description: String::new(),
+            organization: "acme/emea".into(),
+            group: None,
+            roles: vec!["calls:read".into()],
+            ip_allowlist: vec!["10.0.0.0/8".into()],
+            enabled: true,
+            created_at: now() - Duration::days(1),
+            created_by: BOOTSTRAP_ACTOR.into(),
+            expires_at: Some(now() + Duration::days(1)),
+            hint: String::new(),
+            hash: String::new(),
+            notified_days: vec![],
+        }
+    }
+
+    fn facts<'a>(req: &'a Requirement, ip: &str) -> RequestFacts<'a> {
+        RequestFacts { client_ip: ip.parse().ok(), check_ip: true, requirement: req }
+    }
+
+    #[test]
+    fn shape_comes_first() {
+        let p = Prefix::default();
+        assert_eq!(check_shape(&p, None).err(), Some(VerifyCode::MissingKey));
+        assert_eq!(check_shape(&p, Some("  ")).err(), Some(VerifyCode::MissingKey));
+        assert_eq!(check_shape(&p, Some("kg_nope")).err(), Some(VerifyCode::MalformedKey));
+        let t = Token::generate(&p).unwrap();
+        assert!(check_shape(&p, Some(t.expose_secret())).is_ok());
+    }
+
+    #[test]
+    fn every_code_in_order() {
+        let none = Requirement::default();
+        let r = record();
+        assert_eq!(decide(None, &facts(&none, "10.0.0.1"), now()), VerifyCode::UnknownKey);
+        assert_eq!(decide(Some(&r), &facts(&none, "10.0.0.1"), now()), VerifyCode::Valid);
+        assert_eq!(decide(Some(&r), &facts(&none, "10.0.0.1"), now() + Duration::days(1)), VerifyCode::Expired);
+        let mut off = r.clone();
+        off.enabled = false;
+        assert_eq!(decide(Some(&off), &facts(&none, "1.1.1.1"), now()), VerifyCode::Disabled);
+        assert_eq!(decide(Some(&off), &facts(&none, "1.1.1.1"), now() + Duration::days(2)), VerifyCode::Expired);
+        assert_eq!(decide(Some(&r), &facts(&none, "11.0.0.1"), now()), VerifyCode::IpNotAllowed);
+        let unchecked = RequestFacts { client_ip: None, check_ip: false, requirement: &none };
+        assert_eq!(decide(Some(&r), &unchecked, now()), VerifyCode::Valid);
+        let write = Requirement { roles: vec!["calls:write".into(), "admin".into()], organization: None };
+        assert_eq!(decide(Some(&r), &facts(&write, "11.0.0.1"), now()), VerifyCode::IpNotAllowed, "IP before role");
+        assert_eq!(decide(Some(&r), &facts(&write, "10.0.0.1"), now()), VerifyCode::InsufficientRole);
+        let either = Requirement { roles: vec!["calls:write".into(), "calls:read".into()], organization: None };
+        assert_eq!(decide(Some(&r), &facts(&either, "10.0.0.1"), now()), VerifyCode::Valid);
+        let other = Requirement { roles: vec![], organization: Some("other".into()) };
+        assert_eq!(decide(Some(&r), &facts(&other, "10.0.0.1"), now()), VerifyCode::WrongOrganization);
+        let parent = Requirement { roles: vec![], organization: Some("acme".into()) };
+        assert_eq!(decide(Some(&r), &facts(&parent, "10.0.0.1"), now()), VerifyCode::Valid);
+        let both = Requirement { roles: vec!["x".into()], organization: Some("other".into()) };
+        assert_eq!(decide(Some(&r), &facts(&both, "10.0.0.1"), now()), VerifyCode::InsufficientRole, "role before org");
+    }
+
+    #[test]
+    fn codes_map_to_contract_statuses() {
+        assert_eq!(VerifyCode::Valid.error_code(), None);
+        assert_eq!(VerifyCode::Valid.as_str(), "VALID");
+        for (c, s) in [
+            (VerifyCode::MissingKey, 401),
+            (VerifyCode::MalformedKey, 401),
+            (VerifyCode::UnknownKey, 401),
+            (VerifyCode::Expired, 401),
+            (VerifyCode::Disabled, 401),
+            (VerifyCode::IpNotAllowed, 403),
+            (VerifyCode::InsufficientRole, 403),
+            (VerifyCode::WrongOrganization, 403),
+        ] {
+            assert_eq!(c.error_code().map(ErrorCode::status), Some(s), "{c:?}");
+            assert_eq!(serde_json::to_value(c).unwrap(), serde_json::Value::from(c.as_str()));
+        }
+    }
+
+    #[test]
+    fn gateway_rules_longest_prefix_with_methods() {
+        let rules = GatewayRules::parse(
+            r#"[{"path": "/calls/", "roles": ["calls:read"]},
+                {"path": "/calls/admin/", "methods": ["post", "DELETE"], "roles": ["calls:admin"], "organization": "acme"},
+                {"path": "/", "methods": ["PUT"], "roles": ["writer"]}]"#,
+        )
+        .unwrap();
+        assert_eq!(rules.requirement_for("GET", "/calls/x").unwrap().roles, ["calls:read"]);
+        let admin = rules.requirement_for("POST", "/calls/admin/1").unwrap();
+        assert_eq!((admin.roles.as_slice(), admin.organization.as_deref()), (&["calls:admin".to_owned()][..], Some("acme")));
+        assert_eq!(rules.requirement_for("GET", "/calls/admin/1").unwrap().roles, ["calls:read"], "method mismatch falls back");
+        assert_eq!(rules.requirement_for("PUT", "/other").unwrap().roles, ["writer"]);
+        assert!(rules.requirement_for("GET", "/other").is_none());
+    }
+
+    #[test]
+    fn gateway_rules_reject_bad_config() {
+        for bad in [
+            "{",
+            "{}",
+            r#"[{"path": "calls"}]"#,
+            r#"[{"path": "/x", "roles": ["bad role"]}]"#,
+            r#"[{"path": "/x", "organization": "Acme"}]"#,
+            r#"[{"path": "/x", "methods": ["G T"]}]"#,
+            r#"[{"path": "/x", "extra": 1}]"#,
+        ] {
+            assert!(GatewayRules::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(GatewayRules::parse("  ").unwrap(), GatewayRules::default());
+    }
+}
