@@ -1,1 +1,24 @@
-//! e
+//! Keygate's Cloudflare Worker: the gateway in front of the origin, the
+//! verify endpoint and the admin API, over Workers KV.
+//!
+//! All logic is platform-neutral ([`app::App`] over the [`store::Kv`]
+//! trait, [`http`] types in and out) and runs natively in tests over
+//! [`store::MemoryKv`]; `glue` (wasm32 only) is the only code that touches
+//! the `worker` crate and `KvStore`. The KV layout and its consistency
+//! limits are documented in [`repo`].
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod admin;
+pub mod app;
+pub mod config;
+pub mod credential;
+pub mod http;
+pub mod openapi;
+pub mod repo;
+pub mod store;
+pub mod verify;
+
+#[cfg(target_arch = "wasm32")]
+mod glue;

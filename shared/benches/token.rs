@@ -12,11 +12,21 @@ fn token_benches(c: &mut Criterion) {
     bad.pop();
     bad.push(if secret.ends_with('A') { 'B' } else { 'A' });
 
-    c.bench_function("generate", |b| b.iter(|| Token::generate(black_box(&prefix))));
-    c.bench_function("parse_valid", |b| b.iter(|| Token::parse(&prefix, black_box(&secret))));
-    c.bench_function("parse_bad_checksum", |b| b.iter(|| Token::parse(&prefix, black_box(&bad))));
-    c.bench_function("parse_wrong_prefix", |b| b.iter(|| Token::parse(&prefix, black_box("xx_short"))));
-    c.bench_function("lookup_hash_hex", |b| b.iter(|| black_box(&token).lookup_hash().to_hex()));
+    c.bench_function("generate", |b| {
+        b.iter(|| Token::generate(black_box(&prefix)))
+    });
+    c.bench_function("parse_valid", |b| {
+        b.iter(|| Token::parse(&prefix, black_box(&secret)))
+    });
+    c.bench_function("parse_bad_checksum", |b| {
+        b.iter(|| Token::parse(&prefix, black_box(&bad)))
+    });
+    c.bench_function("parse_wrong_prefix", |b| {
+        b.iter(|| Token::parse(&prefix, black_box("xx_short")))
+    });
+    c.bench_function("lookup_hash_hex", |b| {
+        b.iter(|| black_box(&token).lookup_hash().to_hex())
+    });
 }
 
 criterion_group!(benches, token_benches);

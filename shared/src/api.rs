@@ -18,7 +18,9 @@ pub const MAX_GRACE_SECONDS: u32 = 604_800;
 
 /// Tells `null` apart from a missing field: missing = `None`, `null` =
 /// `Some(None)`.
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }
 
@@ -63,7 +65,11 @@ pub struct CreateKeyRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip_allowlist: Option<Vec<String>>,
     /// Absolute expiry; explicit `null` = never expires.
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub expires_at: Option<Option<DateTime<Utc>>>,
     /// Relative expiry in days.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -118,8 +124,17 @@ impl PatchKeyRequest {
     /// Fields the body may have.
     pub const FIELDS: &'static [&'static str] = &["name", "description", "enabled", "ip_allowlist"];
     /// Fields that exist on a key but never change.
-    pub const IMMUTABLE: &'static [&'static str] =
-        &["id", "roles", "expires_at", "organization", "group", "created_at", "created_by", "hint", "status"];
+    pub const IMMUTABLE: &'static [&'static str] = &[
+        "id",
+        "roles",
+        "expires_at",
+        "organization",
+        "group",
+        "created_at",
+        "created_by",
+        "hint",
+        "status",
+    ];
 }
 
 /// `GET /api/v1/keys`.
@@ -242,7 +257,10 @@ impl SortOrder {
     /// The query name.
     #[must_use]
     pub fn as_str(self) -> &'static str {
-        Self::ALL.iter().find(|(_, o)| *o == self).map_or("name", |(n, _)| n)
+        Self::ALL
+            .iter()
+            .find(|(_, o)| *o == self)
+            .map_or("name", |(n, _)| n)
     }
 }
 
@@ -267,20 +285,38 @@ pub struct ListQuery {
 
 impl Default for ListQuery {
     fn default() -> Self {
-        Self { q: None, organization: None, status: None, group: None, sort: SortOrder::Name, limit: 100, offset: 0 }
+        Self {
+            q: None,
+            organization: None,
+            status: None,
+            group: None,
+            sort: SortOrder::Name,
+            limit: 100,
+            offset: 0,
+        }
     }
 }
 
 impl ListQuery {
     /// Parameters the list takes.
-    pub const PARAMS: &'static [&'static str] = &["q", "organization", "status", "group", "sort", "limit", "cursor"];
+    pub const PARAMS: &'static [&'static str] = &[
+        "q",
+        "organization",
+        "status",
+        "group",
+        "sort",
+        "limit",
+        "cursor",
+    ];
 
     /// Parses decoded query pairs.
     ///
     /// # Errors
     /// `UNKNOWN_FIELD` for a parameter the list does not take,
     /// `INVALID_FIELD` for a value out of range.
-    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, ApiError> {
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, ApiError> {
         let mut q = Self::default();
         for (k, v) in pairs {
             match k {
@@ -293,7 +329,12 @@ impl ListQuery {
                         "active" => Status::Active,
                         "disabled" => Status::Disabled,
                         "expired" => Status::Expired,
-                        _ => return Err(ApiError::invalid("status", "status is active, disabled or expired.")),
+                        _ => {
+                            return Err(ApiError::invalid(
+                                "status",
+                                "status is active, disabled or expired.",
+                            ))
+                        }
                     });
                 }
                 "group" => q.group = Some(v.to_owned()),
@@ -307,12 +348,14 @@ impl ListQuery {
                         .parse::<usize>()
                         .ok()
                         .filter(|n| (1..=1000).contains(n))
-                        .ok_or_else(|| ApiError::invalid("limit", "limit is a whole number from 1 to 1000."))?;
+                        .ok_or_else(|| {
+                            ApiError::invalid("limit", "limit is a whole number from 1 to 1000.")
+                        })?;
                 }
                 "cursor" => {
-                    q.offset = v
-                        .parse::<usize>()
-                        .map_err(|_| ApiError::invalid("cursor", "cursor is not one this API handed out."))?;
+                    q.offset = v.parse::<usize>().map_err(|_| {
+                        ApiError::invalid("cursor", "cursor is not one this API handed out.")
+                    })?;
                 }
                 _ => {
                     return Err(ApiError::field(
@@ -333,21 +376,43 @@ impl ListQuery {
 ///
 /// # Errors
 /// As above, and `BODY_TOO_LARGE` over [`MAX_BODY_BYTES`].
-pub fn decode_body<T: DeserializeOwned>(body: &[u8], allowed: &[&str], immutable: &[&str]) -> Result<T, ApiError> {
+pub fn decode_body<T: DeserializeOwned>(
+    body: &[u8],
+    allowed: &[&str],
+    immutable: &[&str],
+) -> Result<T, ApiError> {
     if body.len() > MAX_BODY_BYTES {
-        return Err(ApiError::new(ErrorCode::BodyTooLarge, "The request body is larger than 64 KiB."));
+        return Err(ApiError::new(
+            ErrorCode::BodyTooLarge,
+            "The request body is larger than 64 KiB.",
+        ));
     }
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| ApiError::new(ErrorCode::BadJson, format!("The body is not valid JSON ({}).", e.classify_message())))?;
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            ErrorCode::BadJson,
+            format!("The body is not valid JSON ({}).", e.classify_message()),
+        )
+    })?;
     let Value::Object(map) = value else {
-        return Err(ApiError::new(ErrorCode::BadJson, "The body must be a JSON object."));
+        return Err(ApiError::new(
+            ErrorCode::BadJson,
+            "The body must be a JSON object.",
+        ));
     };
     for key in map.keys() {
         if immutable.contains(&key.as_str()) {
-            return Err(ApiError::field(ErrorCode::ImmutableField, key, format!("`{key}` cannot be changed after creation.")));
+            return Err(ApiError::field(
+                ErrorCode::ImmutableField,
+                key,
+                format!("`{key}` cannot be changed after creation."),
+            ));
         }
         if !allowed.contains(&key.as_str()) {
-            return Err(ApiError::field(ErrorCode::UnknownField, key, "This field is not known here."));
+            return Err(ApiError::field(
+                ErrorCode::UnknownField,
+                key,
+                "This field is not known here.",
+            ));
         }
     }
     // Each field alone first, so a type error names its field.
@@ -355,17 +420,22 @@ pub fn decode_body<T: DeserializeOwned>(body: &[u8], allowed: &[&str], immutable
         let mut single = Map::new();
         single.insert(key.clone(), v.clone());
         if let Err(e) = serde_json::from_value::<T>(Value::Object(single)) {
-            return Err(ApiError::invalid(key, format!("`{key}` has the wrong type: {}.", expected_part(&e))));
+            return Err(ApiError::invalid(
+                key,
+                format!("`{key}` has the wrong type: {}.", expected_part(&e)),
+            ));
         }
     }
-    serde_json::from_value(Value::Object(map)).map_err(|e| ApiError::new(ErrorCode::BadJson, expected_part(&e)))
+    serde_json::from_value(Value::Object(map))
+        .map_err(|e| ApiError::new(ErrorCode::BadJson, expected_part(&e)))
 }
 
 /// Only the "expected …" part of a serde message: the rest may quote the
 /// value, which may be a secret.
 fn expected_part(e: &serde_json::Error) -> String {
     let msg = e.to_string();
-    msg.find("expected").map_or_else(|| "unexpected value".to_owned(), |i| msg[i..].to_owned())
+    msg.find("expected")
+        .map_or_else(|| "unexpected value".to_owned(), |i| msg[i..].to_owned())
 }
 
 trait ClassifyMessage {
@@ -392,7 +462,11 @@ mod tests {
         let r = create(r#"{"name":"a","roles":["x"],"expires_at":null,"enabled":false}"#).unwrap();
         assert_eq!(r.name.as_deref(), Some("a"));
         assert_eq!(r.expires_at, Some(None), "null means never");
-        assert_eq!(create(r#"{"name":"a"}"#).unwrap().expires_at, None, "missing means default");
+        assert_eq!(
+            create(r#"{"name":"a"}"#).unwrap().expires_at,
+            None,
+            "missing means default"
+        );
         let r = create(r#"{"expires_at":"2030-01-01T00:00:00Z"}"#).unwrap();
         assert!(matches!(r.expires_at, Some(Some(_))));
     }
@@ -404,9 +478,15 @@ mod tests {
         assert_eq!(code("[]").code, ErrorCode::BadJson);
         assert_eq!(code("\u{0}").code, ErrorCode::BadJson);
         let e = code(r#"{"name":"a","colour":1}"#);
-        assert_eq!((e.code, e.field.as_deref()), (ErrorCode::UnknownField, Some("colour")));
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (ErrorCode::UnknownField, Some("colour"))
+        );
         let e = code(r#"{"name":5}"#);
-        assert_eq!((e.code, e.field.as_deref()), (ErrorCode::InvalidField, Some("name")));
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (ErrorCode::InvalidField, Some("name"))
+        );
         let e = code(r#"{"expires_in_days":-1}"#);
         assert_eq!(e.field.as_deref(), Some("expires_in_days"));
         let e = code(r#"{"expires_at":"kg_secretsecret"}"#);
@@ -420,19 +500,53 @@ mod tests {
 
     #[test]
     fn immutable_fields_in_a_patch() {
-        let e = decode_body::<PatchKeyRequest>(br#"{"roles":["x"]}"#, PatchKeyRequest::FIELDS, PatchKeyRequest::IMMUTABLE)
-            .unwrap_err();
-        assert_eq!((e.code, e.field.as_deref()), (ErrorCode::ImmutableField, Some("roles")));
+        let e = decode_body::<PatchKeyRequest>(
+            br#"{"roles":["x"]}"#,
+            PatchKeyRequest::FIELDS,
+            PatchKeyRequest::IMMUTABLE,
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (ErrorCode::ImmutableField, Some("roles"))
+        );
         assert_eq!(e.status(), 422);
     }
 
     #[test]
     fn list_query() {
-        let q = ListQuery::from_pairs([("q", "ci"), ("sort", "-created_at"), ("limit", "5"), ("cursor", "10")]).unwrap();
-        assert_eq!((q.sort, q.limit, q.offset, q.q.as_deref()), (SortOrder::CreatedAtDesc, 5, 10, Some("ci")));
-        for (k, v) in [("limit", "0"), ("limit", "1001"), ("limit", "x"), ("sort", "hash"), ("status", "on"), ("cursor", "-1"), ("organization", "A")] {
-            assert_eq!(ListQuery::from_pairs([(k, v)]).unwrap_err().field.as_deref(), Some(k), "{k}={v}");
+        let q = ListQuery::from_pairs([
+            ("q", "ci"),
+            ("sort", "-created_at"),
+            ("limit", "5"),
+            ("cursor", "10"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (q.sort, q.limit, q.offset, q.q.as_deref()),
+            (SortOrder::CreatedAtDesc, 5, 10, Some("ci"))
+        );
+        for (k, v) in [
+            ("limit", "0"),
+            ("limit", "1001"),
+            ("limit", "x"),
+            ("sort", "hash"),
+            ("status", "on"),
+            ("cursor", "-1"),
+            ("organization", "A"),
+        ] {
+            assert_eq!(
+                ListQuery::from_pairs([(k, v)])
+                    .unwrap_err()
+                    .field
+                    .as_deref(),
+                Some(k),
+                "{k}={v}"
+            );
         }
-        assert_eq!(ListQuery::from_pairs([("page", "2")]).unwrap_err().code, ErrorCode::UnknownField);
+        assert_eq!(
+            ListQuery::from_pairs([("page", "2")]).unwrap_err().code,
+            ErrorCode::UnknownField
+        );
     }
 }

@@ -133,12 +133,20 @@ pub struct ApiError {
 impl ApiError {
     /// An error not tied to one field.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), field: None }
+        Self {
+            code,
+            message: message.into(),
+            field: None,
+        }
     }
 
     /// An error about one field.
     pub fn field(code: ErrorCode, field: &str, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), field: Some(field.to_owned()) }
+        Self {
+            code,
+            message: message.into(),
+            field: Some(field.to_owned()),
+        }
     }
 
     /// Shorthand for `INVALID_FIELD` on `field`.
@@ -155,7 +163,10 @@ impl ApiError {
     /// The JSON body `{"error": {...}}`.
     #[must_use]
     pub fn to_body(&self) -> String {
-        serde_json::to_string(&ErrorBody { error: self.clone() }).unwrap_or_default()
+        serde_json::to_string(&ErrorBody {
+            error: self.clone(),
+        })
+        .unwrap_or_default()
     }
 }
 
@@ -187,14 +198,37 @@ mod tests {
     fn as_str_agrees_with_serde() {
         use ErrorCode as E;
         let all = [
-            E::BadJson, E::UnknownField, E::InvalidField, E::ImmutableField, E::BodyTooLarge, E::NotFound,
-            E::MethodNotAllowed, E::Unavailable, E::Unauthenticated, E::Forbidden, E::KeyNotFound,
-            E::KeyLimitReached, E::ConfigInvalid, E::OriginNotConfigured, E::OriginUnreachable,
-            E::BadSignature, E::Internal, E::MissingKey, E::MalformedKey, E::UnknownKey, E::Expired,
-            E::Disabled, E::IpNotAllowed, E::InsufficientRole, E::WrongOrganization,
+            E::BadJson,
+            E::UnknownField,
+            E::InvalidField,
+            E::ImmutableField,
+            E::BodyTooLarge,
+            E::NotFound,
+            E::MethodNotAllowed,
+            E::Unavailable,
+            E::Unauthenticated,
+            E::Forbidden,
+            E::KeyNotFound,
+            E::KeyLimitReached,
+            E::ConfigInvalid,
+            E::OriginNotConfigured,
+            E::OriginUnreachable,
+            E::BadSignature,
+            E::Internal,
+            E::MissingKey,
+            E::MalformedKey,
+            E::UnknownKey,
+            E::Expired,
+            E::Disabled,
+            E::IpNotAllowed,
+            E::InsufficientRole,
+            E::WrongOrganization,
         ];
         for c in all {
-            assert_eq!(serde_json::to_value(c).expect("ser"), serde_json::Value::from(c.as_str()));
+            assert_eq!(
+                serde_json::to_value(c).expect("ser"),
+                serde_json::Value::from(c.as_str())
+            );
         }
     }
 }

@@ -23,7 +23,10 @@ pub fn parse_entry(entry: &str) -> Result<IpNet, InvalidEntry> {
     if let Ok(net) = entry.parse::<IpNet>() {
         return Ok(net.trunc());
     }
-    entry.parse::<IpAddr>().map(|a| IpNet::from(canonical(a))).map_err(|_| InvalidEntry)
+    entry
+        .parse::<IpAddr>()
+        .map(|a| IpNet::from(canonical(a)))
+        .map_err(|_| InvalidEntry)
 }
 
 /// IPv4-mapped IPv6 (`::ffff:1.2.3.4`) becomes IPv4, so a v4 allowlist
@@ -47,7 +50,9 @@ pub fn allows(allowlist: &[String], client: Option<IpAddr>) -> bool {
     let Some(client) = client.map(canonical) else {
         return false;
     };
-    allowlist.iter().any(|entry| parse_entry(entry).is_ok_and(|net| net.contains(&client)))
+    allowlist
+        .iter()
+        .any(|entry| parse_entry(entry).is_ok_and(|net| net.contains(&client)))
 }
 
 #[cfg(test)]
@@ -55,7 +60,10 @@ mod tests {
     use super::*;
 
     fn list(entries: &[&str]) -> Vec<String> {
-        entries.iter().map(|e| parse_entry(e).expect("entry").to_string()).collect()
+        entries
+            .iter()
+            .map(|e| parse_entry(e).expect("entry").to_string())
+            .collect()
     }
 
     fn ip(s: &str) -> Option<IpAddr> {
@@ -64,13 +72,28 @@ mod tests {
 
     #[test]
     fn canonical_forms() {
-        assert_eq!(list(&["10.0.0.7/24", "192.0.2.1", "2001:db8::1/32", "::ffff:192.0.2.9"]), [
-            "10.0.0.0/24",
-            "192.0.2.1/32",
-            "2001:db8::/32",
-            "192.0.2.9/32"
-        ]);
-        for bad in ["", "10.0.0.256", "10.0.0.0/33", "2001:db8::/129", "example.com", "10.0.0.0/24/1"] {
+        assert_eq!(
+            list(&[
+                "10.0.0.7/24",
+                "192.0.2.1",
+                "2001:db8::1/32",
+                "::ffff:192.0.2.9"
+            ]),
+            [
+                "10.0.0.0/24",
+                "192.0.2.1/32",
+                "2001:db8::/32",
+                "192.0.2.9/32"
+            ]
+        );
+        for bad in [
+            "",
+            "10.0.0.256",
+            "10.0.0.0/33",
+            "2001:db8::/129",
+            "example.com",
+            "10.0.0.0/24/1",
+        ] {
             assert!(parse_entry(bad).is_err(), "{bad}");
         }
     }
@@ -83,7 +106,10 @@ mod tests {
         assert!(!allows(&l, ip("192.0.2.2")));
         assert!(allows(&l, ip("2001:db8:ffff::1")));
         assert!(!allows(&l, ip("2001:db9::1")));
-        assert!(allows(&l, ip("::ffff:10.1.1.1")), "mapped v4 matches a v4 range");
+        assert!(
+            allows(&l, ip("::ffff:10.1.1.1")),
+            "mapped v4 matches a v4 range"
+        );
         assert!(!allows(&l, None), "no client address, no pass");
         assert!(allows(&[], None), "empty list allows any");
         assert!(!allows(&["garbage".into()], ip("10.0.0.1")), "fail closed");

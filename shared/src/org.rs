@@ -12,7 +12,9 @@ pub fn is_valid(org: &str) -> bool {
         || (org.split('/').count() <= MAX_DEPTH
             && org.split('/').all(|seg| {
                 (1..=MAX_SEGMENT_LEN).contains(&seg.len())
-                    && seg.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    && seg
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             }))
 }
 
@@ -28,7 +30,9 @@ pub fn is_valid(org: &str) -> bool {
 pub fn is_within(org: &str, ancestor: &str) -> bool {
     ancestor.is_empty()
         || org == ancestor
-        || (org.len() > ancestor.len() && org.starts_with(ancestor) && org.as_bytes()[ancestor.len()] == b'/')
+        || (org.len() > ancestor.len()
+            && org.starts_with(ancestor)
+            && org.as_bytes()[ancestor.len()] == b'/')
 }
 
 #[cfg(test)]
@@ -37,10 +41,26 @@ mod tests {
 
     #[test]
     fn shapes() {
-        for ok in ["", "acme", "acme/emea", "a-1/b/c/d/e/f/g/h", &"a".repeat(32)] {
+        for ok in [
+            "",
+            "acme",
+            "acme/emea",
+            "a-1/b/c/d/e/f/g/h",
+            &"a".repeat(32),
+        ] {
             assert!(is_valid(ok), "{ok}");
         }
-        for bad in ["/", "acme/", "/acme", "Acme", "a b", "a//b", "a/b/c/d/e/f/g/h/i", &"a".repeat(33), "ä"] {
+        for bad in [
+            "/",
+            "acme/",
+            "/acme",
+            "Acme",
+            "a b",
+            "a//b",
+            "a/b/c/d/e/f/g/h/i",
+            &"a".repeat(33),
+            "ä",
+        ] {
             assert!(!is_valid(bad), "{bad}");
         }
     }

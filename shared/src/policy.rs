@@ -67,7 +67,9 @@ impl VerifyCode {
     pub fn message(self) -> &'static str {
         match self {
             Self::Valid => "The key is valid.",
-            Self::MissingKey => "No API key was sent. Send it as `Authorization: Bearer <key>` or `X-API-Key`.",
+            Self::MissingKey => {
+                "No API key was sent. Send it as `Authorization: Bearer <key>` or `X-API-Key`."
+            }
             Self::MalformedKey => "The API key is not well formed.",
             Self::UnknownKey => "The API key is not known.",
             Self::Expired => "The API key has expired.",
@@ -105,13 +107,20 @@ pub struct RequestFacts<'a> {
 /// # Errors
 /// `MissingKey` or `MalformedKey`.
 pub fn check_shape(prefix: &Prefix, presented: Option<&str>) -> Result<Token, VerifyCode> {
-    let presented = presented.map(str::trim).filter(|s| !s.is_empty()).ok_or(VerifyCode::MissingKey)?;
+    let presented = presented
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or(VerifyCode::MissingKey)?;
     Token::parse(prefix, presented).map_err(|_| VerifyCode::MalformedKey)
 }
 
 /// The rest of the pipeline, once storage answered with `record` (or none).
 #[must_use]
-pub fn decide(record: Option<&KeyRecord>, facts: &RequestFacts<'_>, now: DateTime<Utc>) -> VerifyCode {
+pub fn decide(
+    record: Option<&KeyRecord>,
+    facts: &RequestFacts<'_>,
+    now: DateTime<Utc>,
+) -> VerifyCode {
     let Some(record) = record else {
         return VerifyCode::UnknownKey;
     };
@@ -124,7 +133,11 @@ pub fn decide(record: Option<&KeyRecord>, facts: &RequestFacts<'_>, now: DateTim
         VerifyCode::IpNotAllowed
     } else if !req.roles.is_empty() && !req.roles.iter().any(|r| record.has_role(r)) {
         VerifyCode::InsufficientRole
-    } else if req.organization.as_deref().is_some_and(|o| !org::is_within(&record.organization, o)) {
+    } else if req
+        .organization
+        .as_deref()
+        .is_some_and(|o| !org::is_within(&record.organization, o))
+    {
         VerifyCode::WrongOrganization
     } else {
         VerifyCode::Valid
@@ -164,7 +177,8 @@ impl GatewayRules {
         if json.trim().is_empty() {
             return Ok(Self::default());
         }
-        let rules: Vec<GatewayRule> = serde_json::from_str(json).map_err(|e| format!("not a JSON array of rules: {e}"))?;
+        let rules: Vec<GatewayRule> =
+            serde_json::from_str(json).map_err(|e| format!("not a JSON array of rules: {e}"))?;
         let mut checked = Vec::with_capacity(rules.len());
         for (i, mut rule) in rules.into_iter().enumerate() {
             if !rule.path.starts_with('/') {
@@ -179,24 +193,39 @@ impl GatewayRules {
                 }
             }
             validation::roles(&rule.roles).map_err(|e| format!("rule {i}: {}", e.message))?;
-            if rule.organization.as_deref().is_some_and(|o| !org::is_valid(o)) {
-                return Err(format!("rule {i}: organization is not a valid organization"));
+            if rule
+                .organization
+                .as_deref()
+                .is_some_and(|o| !org::is_valid(o))
+            {
+                return Err(format!(
+                    "rule {i}: organization is not a valid organization"
+                ));
             }
-            let req = Requirement { roles: rule.roles.clone(), organization: rule.organization.clone() };
+            let req = Requirement {
+                roles: rule.roles.clone(),
+                organization: rule.organization.clone(),
+            };
             checked.push((rule, req));
         }
         Ok(Self { rules: checked })
     }
 
     /// The requirement of the longest matching path prefix whose methods
-    /// include `method`; no match = only a valid key is needed.
+    /// include `method` (at equal length, a rule naming methods beats one
+    /// that does not); no match = only a valid key is needed.
     #[must_use]
     pub fn requirement_for(&self, method: &str, path: &str) -> Option<&Requirement> {
         self.rules
             .iter()
             .filter(|(r, _)| path.starts_with(r.path.as_str()))
-            .filter(|(r, _)| r.methods.as_ref().is_none_or(|ms| ms.iter().any(|m| m.eq_ignore_ascii_case(method))))
-            .max_by_key(|(r, _)| r.path.len())
+            .filter(|(r, _)| {
+                r.methods
+                    .as_ref()
+                    .is_none_or(|ms| ms.iter().any(|m| m.eq_ignore_ascii_case(method)))
+            })
+            // Longest prefix; at equal length a rule naming the method wins.
+            .max_by_key(|(r, _)| (r.path.len(), r.methods.is_some()))
             .map(|(_, req)| req)
     }
 }
@@ -231,15 +260,25 @@ mod tests {
     }
 
     fn facts<'a>(req: &'a Requirement, ip: &str) -> RequestFacts<'a> {
-        RequestFacts { client_ip: ip.parse().ok(), check_ip: true, requirement: req }
+        RequestFacts {
+            client_ip: ip.parse().ok(),
+            check_ip: true,
+            requirement: req,
+        }
     }
 
     #[test]
     fn shape_comes_first() {
         let p = Prefix::default();
         assert_eq!(check_shape(&p, None).err(), Some(VerifyCode::MissingKey));
-        assert_eq!(check_shape(&p, Some("  ")).err(), Some(VerifyCode::MissingKey));
-        assert_eq!(check_shape(&p, Some("kg_nope")).err(), Some(VerifyCode::MalformedKey));
+        assert_eq!(
+            check_shape(&p, Some("  ")).err(),
+            Some(VerifyCode::MissingKey)
+        );
+        assert_eq!(
+            check_shape(&p, Some("kg_nope")).err(),
+            Some(VerifyCode::MalformedKey)
+        );
         let t = Token::generate(&p).unwrap();
         assert!(check_shape(&p, Some(t.expose_secret())).is_ok());
     }
@@ -248,27 +287,92 @@ mod tests {
     fn every_code_in_order() {
         let none = Requirement::default();
         let r = record();
-        assert_eq!(decide(None, &facts(&none, "10.0.0.1"), now()), VerifyCode::UnknownKey);
-        assert_eq!(decide(Some(&r), &facts(&none, "10.0.0.1"), now()), VerifyCode::Valid);
-        assert_eq!(decide(Some(&r), &facts(&none, "10.0.0.1"), now() + Duration::days(1)), VerifyCode::Expired);
+        assert_eq!(
+            decide(None, &facts(&none, "10.0.0.1"), now()),
+            VerifyCode::UnknownKey
+        );
+        assert_eq!(
+            decide(Some(&r), &facts(&none, "10.0.0.1"), now()),
+            VerifyCode::Valid
+        );
+        assert_eq!(
+            decide(
+                Some(&r),
+                &facts(&none, "10.0.0.1"),
+                now() + Duration::days(1)
+            ),
+            VerifyCode::Expired
+        );
         let mut off = r.clone();
         off.enabled = false;
-        assert_eq!(decide(Some(&off), &facts(&none, "1.1.1.1"), now()), VerifyCode::Disabled);
-        assert_eq!(decide(Some(&off), &facts(&none, "1.1.1.1"), now() + Duration::days(2)), VerifyCode::Expired);
-        assert_eq!(decide(Some(&r), &facts(&none, "11.0.0.1"), now()), VerifyCode::IpNotAllowed);
-        let unchecked = RequestFacts { client_ip: None, check_ip: false, requirement: &none };
+        assert_eq!(
+            decide(Some(&off), &facts(&none, "1.1.1.1"), now()),
+            VerifyCode::Disabled
+        );
+        assert_eq!(
+            decide(
+                Some(&off),
+                &facts(&none, "1.1.1.1"),
+                now() + Duration::days(2)
+            ),
+            VerifyCode::Expired
+        );
+        assert_eq!(
+            decide(Some(&r), &facts(&none, "11.0.0.1"), now()),
+            VerifyCode::IpNotAllowed
+        );
+        let unchecked = RequestFacts {
+            client_ip: None,
+            check_ip: false,
+            requirement: &none,
+        };
         assert_eq!(decide(Some(&r), &unchecked, now()), VerifyCode::Valid);
-        let write = Requirement { roles: vec!["calls:write".into(), "admin".into()], organization: None };
-        assert_eq!(decide(Some(&r), &facts(&write, "11.0.0.1"), now()), VerifyCode::IpNotAllowed, "IP before role");
-        assert_eq!(decide(Some(&r), &facts(&write, "10.0.0.1"), now()), VerifyCode::InsufficientRole);
-        let either = Requirement { roles: vec!["calls:write".into(), "calls:read".into()], organization: None };
-        assert_eq!(decide(Some(&r), &facts(&either, "10.0.0.1"), now()), VerifyCode::Valid);
-        let other = Requirement { roles: vec![], organization: Some("other".into()) };
-        assert_eq!(decide(Some(&r), &facts(&other, "10.0.0.1"), now()), VerifyCode::WrongOrganization);
-        let parent = Requirement { roles: vec![], organization: Some("acme".into()) };
-        assert_eq!(decide(Some(&r), &facts(&parent, "10.0.0.1"), now()), VerifyCode::Valid);
-        let both = Requirement { roles: vec!["x".into()], organization: Some("other".into()) };
-        assert_eq!(decide(Some(&r), &facts(&both, "10.0.0.1"), now()), VerifyCode::InsufficientRole, "role before org");
+        let write = Requirement {
+            roles: vec!["calls:write".into(), "admin".into()],
+            organization: None,
+        };
+        assert_eq!(
+            decide(Some(&r), &facts(&write, "11.0.0.1"), now()),
+            VerifyCode::IpNotAllowed,
+            "IP before role"
+        );
+        assert_eq!(
+            decide(Some(&r), &facts(&write, "10.0.0.1"), now()),
+            VerifyCode::InsufficientRole
+        );
+        let either = Requirement {
+            roles: vec!["calls:write".into(), "calls:read".into()],
+            organization: None,
+        };
+        assert_eq!(
+            decide(Some(&r), &facts(&either, "10.0.0.1"), now()),
+            VerifyCode::Valid
+        );
+        let other = Requirement {
+            roles: vec![],
+            organization: Some("other".into()),
+        };
+        assert_eq!(
+            decide(Some(&r), &facts(&other, "10.0.0.1"), now()),
+            VerifyCode::WrongOrganization
+        );
+        let parent = Requirement {
+            roles: vec![],
+            organization: Some("acme".into()),
+        };
+        assert_eq!(
+            decide(Some(&r), &facts(&parent, "10.0.0.1"), now()),
+            VerifyCode::Valid
+        );
+        let both = Requirement {
+            roles: vec!["x".into()],
+            organization: Some("other".into()),
+        };
+        assert_eq!(
+            decide(Some(&r), &facts(&both, "10.0.0.1"), now()),
+            VerifyCode::InsufficientRole,
+            "role before org"
+        );
     }
 
     #[test]
@@ -286,7 +390,10 @@ mod tests {
             (VerifyCode::WrongOrganization, 403),
         ] {
             assert_eq!(c.error_code().map(ErrorCode::status), Some(s), "{c:?}");
-            assert_eq!(serde_json::to_value(c).unwrap(), serde_json::Value::from(c.as_str()));
+            assert_eq!(
+                serde_json::to_value(c).unwrap(),
+                serde_json::Value::from(c.as_str())
+            );
         }
     }
 
@@ -295,15 +402,37 @@ mod tests {
         let rules = GatewayRules::parse(
             r#"[{"path": "/calls/", "roles": ["calls:read"]},
                 {"path": "/calls/admin/", "methods": ["post", "DELETE"], "roles": ["calls:admin"], "organization": "acme"},
-                {"path": "/", "methods": ["PUT"], "roles": ["writer"]}]"#,
+                {"path": "/", "methods": ["PUT"], "roles": ["writer"]},
+                {"path": "/calls/", "methods": ["PATCH"], "roles": ["patcher"]}]"#,
         )
         .unwrap();
-        assert_eq!(rules.requirement_for("GET", "/calls/x").unwrap().roles, ["calls:read"]);
+        assert_eq!(
+            rules.requirement_for("GET", "/calls/x").unwrap().roles,
+            ["calls:read"]
+        );
         let admin = rules.requirement_for("POST", "/calls/admin/1").unwrap();
-        assert_eq!((admin.roles.as_slice(), admin.organization.as_deref()), (&["calls:admin".to_owned()][..], Some("acme")));
-        assert_eq!(rules.requirement_for("GET", "/calls/admin/1").unwrap().roles, ["calls:read"], "method mismatch falls back");
-        assert_eq!(rules.requirement_for("PUT", "/other").unwrap().roles, ["writer"]);
+        assert_eq!(
+            (admin.roles.as_slice(), admin.organization.as_deref()),
+            (&["calls:admin".to_owned()][..], Some("acme"))
+        );
+        assert_eq!(
+            rules
+                .requirement_for("GET", "/calls/admin/1")
+                .unwrap()
+                .roles,
+            ["calls:read"],
+            "method mismatch falls back"
+        );
+        assert_eq!(
+            rules.requirement_for("PUT", "/other").unwrap().roles,
+            ["writer"]
+        );
         assert!(rules.requirement_for("GET", "/other").is_none());
+        assert_eq!(
+            rules.requirement_for("PATCH", "/calls/1").unwrap().roles,
+            ["patcher"],
+            "method-specific wins a tie"
+        );
     }
 
     #[test]

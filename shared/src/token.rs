@@ -59,7 +59,8 @@ impl FromStr for Prefix {
         let head_ok = (2..=10).contains(&head.len())
             && head.as_bytes()[0].is_ascii_lowercase()
             && head.bytes().all(lower_alnum);
-        let tail_ok = tail.is_none_or(|t| (1..=10).contains(&t.len()) && t.bytes().all(lower_alnum));
+        let tail_ok =
+            tail.is_none_or(|t| (1..=10).contains(&t.len()) && t.bytes().all(lower_alnum));
         if head_ok && tail_ok {
             Ok(Self(s.to_owned()))
         } else {
@@ -107,7 +108,10 @@ impl Token {
     pub fn from_random_part(prefix: &Prefix, random: &str) -> Self {
         debug_assert!(random.len() == RANDOM_LEN && random.bytes().all(base62::is_base62));
         let secret = format!("{prefix}_{random}{}", checksum(random));
-        Self { secret, body_start: prefix.as_str().len() + 1 }
+        Self {
+            secret,
+            body_start: prefix.as_str().len() + 1,
+        }
     }
 
     /// Checks that `candidate` is a token of `prefix`: the prefix ends at the
@@ -118,14 +122,20 @@ impl Token {
     /// [`MalformedToken`] for any other string.
     pub fn parse(prefix: &Prefix, candidate: &str) -> Result<Self, MalformedToken> {
         let (head, body) = candidate.rsplit_once('_').ok_or(MalformedToken)?;
-        if head != prefix.as_str() || body.len() != RANDOM_LEN + CHECKSUM_LEN || !body.bytes().all(base62::is_base62) {
+        if head != prefix.as_str()
+            || body.len() != RANDOM_LEN + CHECKSUM_LEN
+            || !body.bytes().all(base62::is_base62)
+        {
             return Err(MalformedToken);
         }
         let (random, check) = body.split_at(RANDOM_LEN);
         if !bool::from(checksum(random).as_bytes().ct_eq(check.as_bytes())) {
             return Err(MalformedToken);
         }
-        Ok(Self { secret: candidate.to_owned(), body_start: head.len() + 1 })
+        Ok(Self {
+            secret: candidate.to_owned(),
+            body_start: head.len() + 1,
+        })
     }
 
     /// The secret itself: only for handing it to its owner once, or to a client.
@@ -145,7 +155,12 @@ impl Token {
     #[must_use]
     pub fn hint(&self) -> String {
         let s = &self.secret;
-        format!("{}{}…{}", &s[..self.body_start], &s[self.body_start..self.body_start + 4], &s[s.len() - 4..])
+        format!(
+            "{}{}…{}",
+            &s[..self.body_start],
+            &s[self.body_start..self.body_start + 4],
+            &s[s.len() - 4..]
+        )
     }
 }
 
@@ -227,9 +242,24 @@ mod tests {
     }
 
     const KNOWN: [(&str, u32, &str, &str); 3] = [
-        ("0123456789ABCDEFGHIJKLMNOPQRSTUV", 1_546_885_699, "1ggZdL", "e9316edd04792370ab7003cf56f3f2d7bcdc2936a0fde8f9f081f6f549998b4c"),
-        ("zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz", 4_139_362_634, "4W8LJS", "6710121a1d758495d1de513d31e4128fb2d8b0d3f3ac502fe0a71daf9d341adf"),
-        ("2mQd9XwP1rLk7TzA0bVcYe4uNf8sHj3G", 3_620_845_777, "3x2hOL", "ac90041f55622dc2645fce930cc66abded5816f79793b6d8ceb1c13c11fcfc0a"),
+        (
+            "0123456789ABCDEFGHIJKLMNOPQRSTUV",
+            1_546_885_699,
+            "1ggZdL",
+            "e9316edd04792370ab7003cf56f3f2d7bcdc2936a0fde8f9f081f6f549998b4c",
+        ),
+        (
+            "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
+            4_139_362_634,
+            "4W8LJS",
+            "6710121a1d758495d1de513d31e4128fb2d8b0d3f3ac502fe0a71daf9d341adf",
+        ),
+        (
+            "2mQd9XwP1rLk7TzA0bVcYe4uNf8sHj3G",
+            3_620_845_777,
+            "3x2hOL",
+            "ac90041f55622dc2645fce930cc66abded5816f79793b6d8ceb1c13c11fcfc0a",
+        ),
     ];
 
     #[test]
@@ -259,14 +289,20 @@ mod tests {
     fn debug_and_display_never_show_the_secret() {
         let t = Token::generate(&kg()).expect("csprng");
         let secret = t.expose_secret().to_owned();
-        for shown in [format!("{t:?}"), format!("{t}"), format!("{:?}", t.lookup_hash())] {
+        for shown in [
+            format!("{t:?}"),
+            format!("{t}"),
+            format!("{:?}", t.lookup_hash()),
+        ] {
             assert!(!shown.contains(&secret[3..20]), "{shown}");
         }
     }
 
     #[test]
     fn rejects_wrong_shapes() {
-        let good = Token::from_random_part(&kg(), KNOWN[2].0).expose_secret().to_owned();
+        let good = Token::from_random_part(&kg(), KNOWN[2].0)
+            .expose_secret()
+            .to_owned();
         let bad = [
             String::new(),
             "kg_".into(),
@@ -290,7 +326,18 @@ mod tests {
         for ok in ["kg", "acme_live", "a1", "abcdefghij", "ab_0123456789"] {
             assert!(ok.parse::<Prefix>().is_ok(), "{ok}");
         }
-        for bad in ["", "k", "1g", "abcdefghijk", "kg_", "kg_abcdefghijk", "kg__x", "kg_a_b", "Kg", "kg-x"] {
+        for bad in [
+            "",
+            "k",
+            "1g",
+            "abcdefghijk",
+            "kg_",
+            "kg_abcdefghijk",
+            "kg__x",
+            "kg_a_b",
+            "Kg",
+            "kg-x",
+        ] {
             assert!(bad.parse::<Prefix>().is_err(), "{bad}");
         }
     }

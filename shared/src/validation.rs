@@ -28,10 +28,16 @@ pub fn name(raw: &str) -> Result<String, ApiError> {
     let trimmed = raw.trim();
     let len = trimmed.chars().count();
     if len == 0 || len > NAME_MAX {
-        return Err(ApiError::invalid("name", format!("A name is 1 to {NAME_MAX} characters after trimming spaces.")));
+        return Err(ApiError::invalid(
+            "name",
+            format!("A name is 1 to {NAME_MAX} characters after trimming spaces."),
+        ));
     }
     if trimmed.chars().any(char::is_control) {
-        return Err(ApiError::invalid("name", "A name may not contain control characters."));
+        return Err(ApiError::invalid(
+            "name",
+            "A name may not contain control characters.",
+        ));
     }
     Ok(trimmed.to_owned())
 }
@@ -43,10 +49,19 @@ pub fn name(raw: &str) -> Result<String, ApiError> {
 /// `INVALID_FIELD` on `description`.
 pub fn description(raw: &str) -> Result<String, ApiError> {
     if raw.chars().count() > DESCRIPTION_MAX {
-        return Err(ApiError::invalid("description", format!("A description is at most {DESCRIPTION_MAX} characters.")));
+        return Err(ApiError::invalid(
+            "description",
+            format!("A description is at most {DESCRIPTION_MAX} characters."),
+        ));
     }
-    if raw.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-        return Err(ApiError::invalid("description", "A description may not contain control characters."));
+    if raw
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(ApiError::invalid(
+            "description",
+            "A description may not contain control characters.",
+        ));
     }
     Ok(raw.to_owned())
 }
@@ -72,11 +87,16 @@ pub fn organization(raw: &str) -> Result<String, ApiError> {
 /// `INVALID_FIELD` on `group`.
 pub fn group(raw: &str) -> Result<String, ApiError> {
     let ok = (1..=ROLE_MAX_LEN).contains(&raw.len())
-        && raw.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b' ' | b'.' | b'_' | b'-'));
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b' ' | b'.' | b'_' | b'-'));
     if ok {
         Ok(raw.to_owned())
     } else {
-        Err(ApiError::invalid("group", "A group is 1-64 characters of letters, digits, space, '.', '_' and '-'."))
+        Err(ApiError::invalid(
+            "group",
+            "A group is 1-64 characters of letters, digits, space, '.', '_' and '-'.",
+        ))
     }
 }
 
@@ -84,7 +104,9 @@ pub fn group(raw: &str) -> Result<String, ApiError> {
 #[must_use]
 pub fn is_role(role: &str) -> bool {
     (1..=ROLE_MAX_LEN).contains(&role.len())
-        && role.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'.' | b'_' | b'*' | b'-'))
+        && role
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'.' | b'_' | b'*' | b'-'))
 }
 
 /// At most 32 distinct roles of the right shape.
@@ -93,16 +115,29 @@ pub fn is_role(role: &str) -> bool {
 /// `INVALID_FIELD` on `roles`.
 pub fn roles(roles: &[String]) -> Result<(), ApiError> {
     if roles.len() > ROLES_MAX {
-        return Err(ApiError::invalid("roles", format!("A key holds at most {ROLES_MAX} roles.")));
+        return Err(ApiError::invalid(
+            "roles",
+            format!("A key holds at most {ROLES_MAX} roles."),
+        ));
     }
     if let Some(i) = roles.iter().position(|r| !is_role(r)) {
         return Err(ApiError::invalid(
             "roles",
-            format!("Role {} is not 1-64 characters of letters, digits and ':._*-'.", i + 1),
+            format!(
+                "Role {} is not 1-64 characters of letters, digits and ':._*-'.",
+                i + 1
+            ),
         ));
     }
-    if roles.iter().enumerate().any(|(i, r)| roles[..i].contains(r)) {
-        return Err(ApiError::invalid("roles", "Each role may appear only once."));
+    if roles
+        .iter()
+        .enumerate()
+        .any(|(i, r)| roles[..i].contains(r))
+    {
+        return Err(ApiError::invalid(
+            "roles",
+            "Each role may appear only once.",
+        ));
     }
     Ok(())
 }
@@ -113,12 +148,18 @@ pub fn roles(roles: &[String]) -> Result<(), ApiError> {
 /// `INVALID_FIELD` on `ip_allowlist`.
 pub fn ip_allowlist(entries: &[String]) -> Result<Vec<String>, ApiError> {
     if entries.len() > ip::MAX_ENTRIES {
-        return Err(ApiError::invalid("ip_allowlist", format!("An allowlist holds at most {} entries.", ip::MAX_ENTRIES)));
+        return Err(ApiError::invalid(
+            "ip_allowlist",
+            format!("An allowlist holds at most {} entries.", ip::MAX_ENTRIES),
+        ));
     }
     let mut out: Vec<String> = Vec::with_capacity(entries.len());
     for (i, e) in entries.iter().enumerate() {
         let net = ip::parse_entry(e).map_err(|_| {
-            ApiError::invalid("ip_allowlist", format!("Entry {} is not an IPv4/IPv6 address or CIDR.", i + 1))
+            ApiError::invalid(
+                "ip_allowlist",
+                format!("Entry {} is not an IPv4/IPv6 address or CIDR.", i + 1),
+            )
         })?;
         let s = net.to_string();
         if !out.contains(&s) {
@@ -139,15 +180,22 @@ pub fn expiry(
     now: DateTime<Utc>,
 ) -> Result<Option<DateTime<Utc>>, ApiError> {
     match (expires_at, expires_in_days) {
-        (Some(_), Some(_)) => {
-            Err(ApiError::invalid("expires_in_days", "Give either expires_at or expires_in_days, not both."))
-        }
-        (Some(Some(at)), None) if at <= now => Err(ApiError::invalid("expires_at", "expires_at is in the past.")),
+        (Some(_), Some(_)) => Err(ApiError::invalid(
+            "expires_in_days",
+            "Give either expires_at or expires_in_days, not both.",
+        )),
+        (Some(Some(at)), None) if at <= now => Err(ApiError::invalid(
+            "expires_at",
+            "expires_at is in the past.",
+        )),
         (Some(at), None) => Ok(at),
-        (None, Some(days)) if days == 0 || days > MAX_EXPIRY_DAYS => {
-            Err(ApiError::invalid("expires_in_days", format!("expires_in_days is 1 to {MAX_EXPIRY_DAYS}.")))
-        }
-        (None, days) => Ok(Some(now + Duration::days(i64::from(days.unwrap_or(DEFAULT_EXPIRY_DAYS))))),
+        (None, Some(days)) if days == 0 || days > MAX_EXPIRY_DAYS => Err(ApiError::invalid(
+            "expires_in_days",
+            format!("expires_in_days is 1 to {MAX_EXPIRY_DAYS}."),
+        )),
+        (None, days) => Ok(Some(
+            now + Duration::days(i64::from(days.unwrap_or(DEFAULT_EXPIRY_DAYS))),
+        )),
     }
 }
 
@@ -165,7 +213,11 @@ mod tests {
         assert_eq!(name("  ci deploy  ").unwrap(), "ci deploy");
         assert_eq!(name(&"é".repeat(100)).unwrap().chars().count(), 100);
         for bad in ["", "   ", &"a".repeat(101), "a\u{0}b", "tab\there"] {
-            assert_eq!(name(bad).unwrap_err().field.as_deref(), Some("name"), "{bad:?}");
+            assert_eq!(
+                name(bad).unwrap_err().field.as_deref(),
+                Some("name"),
+                "{bad:?}"
+            );
         }
     }
 
@@ -195,7 +247,10 @@ mod tests {
 
     #[test]
     fn allowlists_are_canonical() {
-        assert_eq!(ip_allowlist(&s(&["10.0.0.9/8", "10.0.0.0/8", "::1"])).unwrap(), s(&["10.0.0.0/8", "::1/128"]));
+        assert_eq!(
+            ip_allowlist(&s(&["10.0.0.9/8", "10.0.0.0/8", "::1"])).unwrap(),
+            s(&["10.0.0.0/8", "::1/128"])
+        );
         let err = ip_allowlist(&s(&["10.0.0.1", "nope"])).unwrap_err();
         assert_eq!(err.field.as_deref(), Some("ip_allowlist"));
         assert!(err.message.contains("Entry 2") && !err.message.contains("nope"));
@@ -206,11 +261,26 @@ mod tests {
     #[test]
     fn expiries() {
         let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-        assert_eq!(expiry(None, None, now).unwrap(), Some(now + Duration::days(365)));
-        assert_eq!(expiry(None, Some(7), now).unwrap(), Some(now + Duration::days(7)));
+        assert_eq!(
+            expiry(None, None, now).unwrap(),
+            Some(now + Duration::days(365))
+        );
+        assert_eq!(
+            expiry(None, Some(7), now).unwrap(),
+            Some(now + Duration::days(7))
+        );
         assert_eq!(expiry(Some(None), None, now).unwrap(), None);
-        assert_eq!(expiry(Some(Some(now + Duration::hours(1))), None, now).unwrap(), Some(now + Duration::hours(1)));
-        assert_eq!(expiry(Some(Some(now)), None, now).unwrap_err().field.as_deref(), Some("expires_at"));
+        assert_eq!(
+            expiry(Some(Some(now + Duration::hours(1))), None, now).unwrap(),
+            Some(now + Duration::hours(1))
+        );
+        assert_eq!(
+            expiry(Some(Some(now)), None, now)
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("expires_at")
+        );
         assert!(expiry(None, Some(0), now).is_err());
         assert!(expiry(None, Some(3651), now).is_err());
         assert!(expiry(Some(None), Some(1), now).is_err());

@@ -5,11 +5,13 @@ use keygate_shared::token::{MalformedToken, Prefix, Token};
 use proptest::prelude::*;
 
 fn random_part() -> impl Strategy<Value = String> {
-    proptest::collection::vec(0usize..62, 32).prop_map(|ix| ix.into_iter().map(|i| ALPHABET[i] as char).collect())
+    proptest::collection::vec(0usize..62, 32)
+        .prop_map(|ix| ix.into_iter().map(|i| ALPHABET[i] as char).collect())
 }
 
 fn prefix() -> impl Strategy<Value = Prefix> {
-    "[a-z][a-z0-9]{1,9}(_[a-z0-9]{1,10})?".prop_map(|s| s.parse().expect("generated prefix has the shape"))
+    "[a-z][a-z0-9]{1,9}(_[a-z0-9]{1,10})?"
+        .prop_map(|s| s.parse().expect("generated prefix has the shape"))
 }
 
 proptest! {

@@ -1,0 +1,102 @@
+//! `keygate bootstrap [--remote] [--config wrangler.toml] [--persist-to DIR]
+//! [--name NAME] [--expires-in-days N] [--force] [--save FILE]`
+//!
+//! Prints the new admin token once (or says which admin key exists).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use keygate_cli::wrangler_kv::{Target, WranglerKv};
+use keygate_cli::{bootstrap, prefix_from_config, BootstrapOptions, Bootstrapped};
+
+const USAGE: &str = "usage: keygate bootstrap [--remote] [--config wrangler.toml] [--persist-to DIR] [--name NAME] [--expires-in-days N] [--force] [--save FILE]";
+
+fn main() -> ExitCode {
+    match run(std::env::args().skip(1).collect()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("keygate: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Vec<String>) -> Result<(), String> {
+    let mut args = args.into_iter();
+    if args.next().as_deref() != Some("bootstrap") {
+        return Err(USAGE.into());
+    }
+    let mut target = Target {
+        config: PathBuf::from("wrangler.toml"),
+        local: true,
+        persist_to: None,
+        wrangler: None,
+    };
+    let mut name = "bootstrap admin".to_owned();
+    let mut days = 365;
+    let mut force = false;
+    let mut save: Option<PathBuf> = None;
+    while let Some(arg) = args.next() {
+        let mut value = || {
+            args.next()
+                .ok_or_else(|| format!("{arg} needs a value\n{USAGE}"))
+        };
+        match arg.as_str() {
+            "--remote" => target.local = false,
+            "--local" => target.local = true,
+            "--config" => target.config = PathBuf::from(value()?),
+            "--persist-to" => target.persist_to = Some(PathBuf::from(value()?)),
+            "--name" => name = value()?,
+            "--expires-in-days" => {
+                days = value()?
+                    .parse()
+                    .map_err(|_| "--expires-in-days takes a number".to_owned())?
+            }
+            "--force" => force = true,
+            "--save" => save = Some(PathBuf::from(value()?)),
+            _ => return Err(format!("unknown argument {arg}\n{USAGE}")),
+        }
+    }
+    let toml = std::fs::read_to_string(&target.config)
+        .map_err(|e| format!("cannot read {}: {e}", target.config.display()))?;
+    let prefix = prefix_from_config(&toml)
+        .unwrap_or_else(|| "kg".into())
+        .parse()
+        .map_err(|_| "KEY_PREFIX in the config is invalid".to_owned())?;
+    let kv = WranglerKv::new(target);
+    let options = BootstrapOptions {
+        prefix,
+        name,
+        expires_in_days: days,
+        force,
+    };
+    match pollster::block_on(bootstrap(&kv, &options))? {
+        Bootstrapped::Exists(id) => {
+            eprintln!("An active root admin key exists already ({id}); nothing was created. Use --force for another.");
+        }
+        Bootstrapped::Created { id, token } => {
+            if let Some(path) = save {
+                write_private(&path, token.expose_secret())?;
+                eprintln!(
+                    "Saved the token to {} (readable by you only).",
+                    path.display()
+                );
+            }
+            eprintln!("Created root admin key {id}. Its token is shown this once:");
+            println!("{}", token.expose_secret());
+        }
+    }
+    Ok(())
+}
+
+fn write_private(path: &std::path::Path, secret: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts
+        .open(path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    f.write_all(secret.as_bytes()).map_err(|e| e.to_string())
+}

@@ -1,0 +1,115 @@
+//! `GET /api/v1/keys/export.csv`: the filtered list as CSV, never a token
+//! or a hash, with spreadsheet formula injection neutralised.
+
+use keygate_shared::api::ListQuery;
+use keygate_shared::{ApiError, KeyRecord};
+
+use super::Caller;
+use crate::app::App;
+use crate::http::{HttpRequest, HttpResponse};
+use crate::store::Kv;
+
+/// Columns, in order (the KeyView's fields).
+pub const COLUMNS: [&str; 13] = [
+    "id",
+    "name",
+    "description",
+    "organization",
+    "group",
+    "roles",
+    "ip_allowlist",
+    "enabled",
+    "status",
+    "created_at",
+    "created_by",
+    "expires_at",
+    "hint",
+];
+
+/// One CSV cell: a leading `=`, `+`, `-`, `@`, tab or CR gets a `'`;
+/// quotes when needed (RFC 4180).
+#[must_use]
+pub fn cell(raw: &str) -> String {
+    let guarded = if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{raw}")
+    } else {
+        raw.to_owned()
+    };
+    if guarded.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
+fn row(r: &KeyRecord, now: chrono::DateTime<chrono::Utc>) -> String {
+    let fields = [
+        r.id.clone(),
+        r.name.clone(),
+        r.description.clone(),
+        r.organization.clone(),
+        r.group.clone().unwrap_or_default(),
+        r.roles.join(" "),
+        r.ip_allowlist.join(" "),
+        r.enabled.to_string(),
+        r.status(now).as_str().to_owned(),
+        r.created_at.to_rfc3339(),
+        r.created_by.clone(),
+        r.expires_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        r.hint.clone(),
+    ];
+    fields.iter().map(|f| cell(f)).collect::<Vec<_>>().join(",")
+}
+
+impl<K: Kv> App<'_, K> {
+    /// `GET /api/v1/keys/export.csv` with the list's filters (no paging).
+    pub async fn export_csv(
+        &self,
+        caller: &Caller,
+        req: &HttpRequest,
+    ) -> Result<HttpResponse, ApiError> {
+        let pairs = req
+            .query
+            .iter()
+            .filter(|(k, _)| k != "limit" && k != "cursor")
+            .map(|(k, v)| (k.as_str(), v.as_str()));
+        let query = ListQuery::from_pairs(pairs)?;
+        let records = self.filtered_keys(caller, &query).await?;
+        let mut out = COLUMNS.join(",");
+        out.push_str("\r\n");
+        for r in &records {
+            out.push_str(&row(r, self.now));
+            out.push_str("\r\n");
+        }
+        Ok(HttpResponse {
+            status: 200,
+            headers: vec![
+                ("content-type".into(), "text/csv; charset=utf-8".into()),
+                (
+                    "content-disposition".into(),
+                    "attachment; filename=\"keygate-keys.csv\"".into(),
+                ),
+                ("cache-control".into(), "no-store".into()),
+            ],
+            body: out.into_bytes(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn formula_injection_and_quoting() {
+        assert_eq!(cell("plain"), "plain");
+        assert_eq!(cell("=1+1"), "'=1+1");
+        assert_eq!(cell("+x"), "'+x");
+        assert_eq!(cell("-x"), "'-x");
+        assert_eq!(cell("@x"), "'@x");
+        assert_eq!(cell("\tx"), "'\tx");
+        assert_eq!(cell("\rx"), "\"'\rx\"");
+        assert_eq!(cell("a,b"), "\"a,b\"");
+        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+}

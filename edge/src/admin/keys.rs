@@ -1,0 +1,412 @@
+//! Key endpoints: list, create, get, edit, delete, bulk delete, roll.
+
+use chrono::Duration;
+use keygate_shared::api::{
+    decode_body, BulkDeleteRequest, BulkDeleteResult, CreateKeyRequest, CreatedKey, KeyList,
+    ListQuery, PatchKeyRequest, RollRequest, SortOrder, MAX_BULK_IDS, MAX_GRACE_SECONDS,
+};
+use keygate_shared::model::RESERVED_ROLES;
+use keygate_shared::{org, token, validation, ApiError, ErrorCode, KeyRecord, Token};
+use serde_json::{json, Map};
+
+use super::{unavailable, Caller};
+use crate::app::App;
+use crate::http::{HttpRequest, HttpResponse};
+use crate::store::Kv;
+
+fn query_pairs(req: &HttpRequest) -> impl Iterator<Item = (&str, &str)> {
+    req.query.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
+/// Whether `record` matches the text query (already lower-case).
+fn matches_text(record: &KeyRecord, needle: &str) -> bool {
+    let hay = [
+        record.name.as_str(),
+        record.description.as_str(),
+        record.organization.as_str(),
+        record.group.as_deref().unwrap_or(""),
+        record.created_by.as_str(),
+        record.hint.as_str(),
+    ];
+    hay.iter().any(|h| h.to_lowercase().contains(needle))
+        || record
+            .roles
+            .iter()
+            .any(|r| r.to_lowercase().contains(needle))
+}
+
+fn sort(records: &mut [KeyRecord], order: SortOrder) {
+    let by_name = |a: &KeyRecord, b: &KeyRecord| {
+        a.name
+            .to_lowercase()
+            .cmp(&b.name.to_lowercase())
+            .then_with(|| a.id.cmp(&b.id))
+    };
+    // Never-expiring keys sort as the latest expiry.
+    let expiry = |r: &KeyRecord| r.expires_at.map_or(i64::MAX, |t| t.timestamp_millis());
+    match order {
+        SortOrder::Name => records.sort_by(by_name),
+        SortOrder::NameDesc => records.sort_by(|a, b| by_name(b, a)),
+        SortOrder::CreatedAt => records.sort_by(|a, b| {
+            a.created_at
+                .cmp(&b.created_at)
+                .then_with(|| a.id.cmp(&b.id))
+        }),
+        SortOrder::CreatedAtDesc => records.sort_by(|a, b| {
+            b.created_at
+                .cmp(&a.created_at)
+                .then_with(|| b.id.cmp(&a.id))
+        }),
+        SortOrder::ExpiresAt => {
+            records.sort_by(|a, b| expiry(a).cmp(&expiry(b)).then_with(|| a.id.cmp(&b.id)))
+        }
+        SortOrder::ExpiresAtDesc => {
+            records.sort_by(|a, b| expiry(b).cmp(&expiry(a)).then_with(|| b.id.cmp(&a.id)))
+        }
+    }
+}
+
+impl<K: Kv> App<'_, K> {
+    /// The caller's keys after the query's filters, in the query's order.
+    pub(crate) async fn filtered_keys(
+        &self,
+        caller: &Caller,
+        query: &ListQuery,
+    ) -> Result<Vec<KeyRecord>, ApiError> {
+        let needle = query.q.as_ref().map(|q| q.trim().to_lowercase());
+        let mut records: Vec<KeyRecord> = self
+            .repo()
+            .all()
+            .await
+            .map_err(|_| unavailable())?
+            .into_iter()
+            .filter(|r| caller.sees(&r.organization))
+            .filter(|r| {
+                query
+                    .organization
+                    .as_deref()
+                    .is_none_or(|o| org::is_within(&r.organization, o))
+            })
+            .filter(|r| query.status.is_none_or(|s| r.status(self.now) == s))
+            .filter(|r| {
+                query
+                    .group
+                    .as_deref()
+                    .is_none_or(|g| r.group.as_deref() == Some(g))
+            })
+            .filter(|r| needle.as_deref().is_none_or(|n| matches_text(r, n)))
+            .collect();
+        sort(&mut records, query.sort);
+        Ok(records)
+    }
+
+    /// `GET /api/v1/keys`.
+    pub async fn list_keys(
+        &self,
+        caller: &Caller,
+        req: &HttpRequest,
+    ) -> Result<HttpResponse, ApiError> {
+        let query = ListQuery::from_pairs(query_pairs(req))?;
+        let records = self.filtered_keys(caller, &query).await?;
+        let total = records.len();
+        let end = query.offset.saturating_add(query.limit).min(total);
+        let keys = records
+            .get(query.offset.min(total)..end)
+            .unwrap_or_default()
+            .iter()
+            .map(|r| r.view(self.now))
+            .collect();
+        let next_cursor = (end < total).then(|| end.to_string());
+        Ok(HttpResponse::json(
+            200,
+            &KeyList {
+                keys,
+                next_cursor,
+                total,
+            },
+        ))
+    }
+
+    /// `GET /api/v1/keys/{id}`.
+    pub async fn get_key(&self, caller: &Caller, id: &str) -> Result<HttpResponse, ApiError> {
+        let record = self.visible_key(caller, id).await?;
+        Ok(HttpResponse::json(200, &record.view(self.now)))
+    }
+
+    /// `POST /api/v1/keys`.
+    pub async fn create_key(
+        &self,
+        caller: &Caller,
+        req: &HttpRequest,
+    ) -> Result<HttpResponse, ApiError> {
+        caller.require_write()?;
+        let body: CreateKeyRequest = decode_body(&req.body, CreateKeyRequest::FIELDS, &[])?;
+        let name = validation::name(body.name.as_deref().unwrap_or(""))?;
+        let description = validation::description(body.description.as_deref().unwrap_or(""))?;
+        let organization = match body.organization {
+            Some(o) => validation::organization(&o)?,
+            None => caller.record.organization.clone(),
+        };
+        if !caller.sees(&organization) {
+            return Err(ApiError::field(
+                ErrorCode::Forbidden,
+                "organization",
+                "You may only create keys in your own organization or below it.",
+            ));
+        }
+        let group = body.group.as_deref().map(validation::group).transpose()?;
+        let roles = body.roles.unwrap_or_default();
+        validation::roles(&roles)?;
+        let ip_allowlist = validation::ip_allowlist(&body.ip_allowlist.unwrap_or_default())?;
+        let expires_at = validation::expiry(body.expires_at, body.expires_in_days, self.now)?;
+        // Only Administrators get here (require_write), and a key with a
+        // reserved role never gets more reach than its creator: its
+        // organization is inside the creator's (checked above) and it does
+        // not outlive the creator.
+        if roles.iter().any(|r| RESERVED_ROLES.contains(&r.as_str())) {
+            if let Some(limit) = caller.record.expires_at {
+                if expires_at.is_none_or(|at| at > limit) {
+                    return Err(ApiError::field(
+                        ErrorCode::Forbidden,
+                        "expires_at",
+                        "An admin or reader key may not outlive the key that creates it.",
+                    ));
+                }
+            }
+        }
+        self.check_org_limit(&organization).await?;
+        let token = Token::generate(&self.config.prefix)
+            .map_err(|_| ApiError::new(ErrorCode::Internal, "No randomness available."))?;
+        let record = KeyRecord {
+            id: token::new_key_id()
+                .map_err(|_| ApiError::new(ErrorCode::Internal, "No randomness available."))?,
+            name,
+            description,
+            organization,
+            group,
+            roles,
+            ip_allowlist,
+            enabled: body.enabled.unwrap_or(true),
+            created_at: self.now,
+            created_by: caller.record.id.clone(),
+            expires_at,
+            hint: token.hint(),
+            hash: token.lookup_hash().to_hex(),
+            notified_days: vec![],
+        };
+        self.repo()
+            .insert(&record, self.now)
+            .await
+            .map_err(|_| unavailable())?;
+        self.record_event(&caller.record.id, "key.created", &record, Map::new())
+            .await?;
+        Ok(HttpResponse::json(
+            201,
+            &CreatedKey {
+                key: record.view(self.now),
+                token: token.expose_secret().to_owned(),
+            },
+        ))
+    }
+
+    /// `KEY_LIMIT_REACHED` when `organization` already holds the maximum
+    /// of unexpired keys (that exact organization).
+    async fn check_org_limit(&self, organization: &str) -> Result<(), ApiError> {
+        let max = self.config.max_keys_per_org;
+        if max == 0 {
+            return Ok(());
+        }
+        let all = self.repo().all().await.map_err(|_| unavailable())?;
+        let live = all
+            .iter()
+            .filter(|r| {
+                r.organization == organization && r.expires_at.is_none_or(|at| at > self.now)
+            })
+            .count();
+        if live >= max as usize {
+            return Err(ApiError::new(
+                ErrorCode::KeyLimitReached,
+                format!("This organization already has {live} unexpired keys; the limit is {max}."),
+            ));
+        }
+        Ok(())
+    }
+
+    /// `PATCH /api/v1/keys/{id}`.
+    pub async fn patch_key(
+        &self,
+        caller: &Caller,
+        id: &str,
+        req: &HttpRequest,
+    ) -> Result<HttpResponse, ApiError> {
+        caller.require_write()?;
+        let body: PatchKeyRequest = decode_body(
+            &req.body,
+            PatchKeyRequest::FIELDS,
+            PatchKeyRequest::IMMUTABLE,
+        )?;
+        let mut record = self.visible_key(caller, id).await?;
+        let mut changed = Vec::new();
+        if let Some(name) = body.name.as_deref() {
+            let name = validation::name(name)?;
+            if name != record.name {
+                record.name = name;
+                changed.push("name");
+            }
+        }
+        if let Some(d) = body.description.as_deref() {
+            let d = validation::description(d)?;
+            if d != record.description {
+                record.description = d;
+                changed.push("description");
+            }
+        }
+        if let Some(list) = body.ip_allowlist.as_deref() {
+            let list = validation::ip_allowlist(list)?;
+            if list != record.ip_allowlist {
+                record.ip_allowlist = list;
+                changed.push("ip_allowlist");
+            }
+        }
+        let toggled = body.enabled.filter(|e| *e != record.enabled);
+        if let Some(e) = toggled {
+            record.enabled = e;
+        }
+        if changed.is_empty() && toggled.is_none() {
+            return Ok(HttpResponse::json(200, &record.view(self.now)));
+        }
+        self.repo()
+            .update(&record, self.now)
+            .await
+            .map_err(|_| unavailable())?;
+        if !changed.is_empty() {
+            let mut details = Map::new();
+            details.insert("fields".into(), json!(changed));
+            self.record_event(&caller.record.id, "key.updated", &record, details)
+                .await?;
+        }
+        if let Some(e) = toggled {
+            let action = if e { "key.enabled" } else { "key.disabled" };
+            self.record_event(&caller.record.id, action, &record, Map::new())
+                .await?;
+        }
+        Ok(HttpResponse::json(200, &record.view(self.now)))
+    }
+
+    /// `DELETE /api/v1/keys/{id}`.
+    pub async fn delete_key(&self, caller: &Caller, id: &str) -> Result<HttpResponse, ApiError> {
+        caller.require_write()?;
+        let record = self.visible_key(caller, id).await?;
+        self.repo()
+            .remove(&record)
+            .await
+            .map_err(|_| unavailable())?;
+        self.record_event(&caller.record.id, "key.deleted", &record, Map::new())
+            .await?;
+        Ok(HttpResponse::no_content())
+    }
+
+    /// `POST /api/v1/keys/bulk-delete`.
+    pub async fn bulk_delete(
+        &self,
+        caller: &Caller,
+        req: &HttpRequest,
+    ) -> Result<HttpResponse, ApiError> {
+        caller.require_write()?;
+        let body: BulkDeleteRequest = decode_body(&req.body, BulkDeleteRequest::FIELDS, &[])?;
+        let ids = body
+            .ids
+            .ok_or_else(|| ApiError::invalid("ids", "ids is a list of key ids."))?;
+        if ids.is_empty() || ids.len() > MAX_BULK_IDS {
+            return Err(ApiError::invalid(
+                "ids",
+                format!("ids holds 1 to {MAX_BULK_IDS} key ids."),
+            ));
+        }
+        let mut result = BulkDeleteResult::default();
+        for (i, id) in ids.iter().enumerate() {
+            if ids[..i].contains(id) {
+                continue;
+            }
+            match self.visible_key(caller, id).await {
+                Ok(record) => {
+                    self.repo()
+                        .remove(&record)
+                        .await
+                        .map_err(|_| unavailable())?;
+                    self.record_event(&caller.record.id, "key.deleted", &record, Map::new())
+                        .await?;
+                    result.deleted.push(id.clone());
+                }
+                Err(e) if e.code == ErrorCode::KeyNotFound => result.not_found.push(id.clone()),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(HttpResponse::json(200, &result))
+    }
+
+    /// `POST /api/v1/keys/{id}/roll`: a new key with the same attributes;
+    /// the old one expires after the grace period.
+    pub async fn roll_key(
+        &self,
+        caller: &Caller,
+        id: &str,
+        req: &HttpRequest,
+    ) -> Result<HttpResponse, ApiError> {
+        caller.require_write()?;
+        let body: RollRequest = if req.body.iter().all(u8::is_ascii_whitespace) {
+            RollRequest::default()
+        } else {
+            decode_body(&req.body, RollRequest::FIELDS, &[])?
+        };
+        let grace = body.grace_seconds.unwrap_or(0);
+        if grace > MAX_GRACE_SECONDS {
+            return Err(ApiError::invalid(
+                "grace_seconds",
+                format!("grace_seconds is 0 to {MAX_GRACE_SECONDS}."),
+            ));
+        }
+        let mut old = self.visible_key(caller, id).await?;
+        if old.expires_at.is_some_and(|at| at <= self.now) {
+            return Err(ApiError::field(
+                ErrorCode::InvalidField,
+                "id",
+                "An expired key cannot be rolled.",
+            ));
+        }
+        let token = Token::generate(&self.config.prefix)
+            .map_err(|_| ApiError::new(ErrorCode::Internal, "No randomness available."))?;
+        let new = KeyRecord {
+            id: token::new_key_id()
+                .map_err(|_| ApiError::new(ErrorCode::Internal, "No randomness available."))?,
+            created_at: self.now,
+            created_by: caller.record.id.clone(),
+            hint: token.hint(),
+            hash: token.lookup_hash().to_hex(),
+            notified_days: vec![],
+            ..old.clone()
+        };
+        self.repo()
+            .insert(&new, self.now)
+            .await
+            .map_err(|_| unavailable())?;
+        let cutoff = self.now + Duration::seconds(i64::from(grace));
+        old.expires_at = Some(old.expires_at.map_or(cutoff, |at| at.min(cutoff)));
+        self.repo()
+            .update(&old, self.now)
+            .await
+            .map_err(|_| unavailable())?;
+        let mut details = Map::new();
+        details.insert("new_key_id".into(), json!(new.id));
+        details.insert("grace_seconds".into(), json!(grace));
+        self.record_event(&caller.record.id, "key.rolled", &old, details)
+            .await?;
+        Ok(HttpResponse::json(
+            201,
+            &CreatedKey {
+                key: new.view(self.now),
+                token: token.expose_secret().to_owned(),
+            },
+        ))
+    }
+}

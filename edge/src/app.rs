@@ -1,0 +1,185 @@
+//! The request router: which requests are the admin surface, which are
+//! the gateway (§5), and which handler answers.
+
+use chrono::{DateTime, Utc};
+use keygate_shared::api::{Health, MAX_BODY_BYTES};
+use keygate_shared::{ApiError, ErrorCode};
+
+use crate::config::Config;
+use crate::http::{HttpRequest, HttpResponse, Outcome};
+use crate::repo::Repo;
+use crate::store::Kv;
+
+/// Everything a request is handled with.
+pub struct App<'a, K: Kv> {
+    /// The storage.
+    pub kv: &'a K,
+    /// The configuration.
+    pub config: &'a Config,
+    /// The time of the request.
+    pub now: DateTime<Utc>,
+}
+
+/// The worker's version, as `/api/v1/health` reports it.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Every API route: method and path template (`{id}` = a key id).
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/api/v1/health"),
+    ("GET", "/api/v1/openapi.json"),
+    ("POST", "/api/v1/verify"),
+    ("GET", "/api/v1/me"),
+    ("GET", "/api/v1/keys"),
+    ("POST", "/api/v1/keys"),
+    ("GET", "/api/v1/keys/export.csv"),
+    ("POST", "/api/v1/keys/bulk-delete"),
+    ("GET", "/api/v1/keys/{id}"),
+    ("PATCH", "/api/v1/keys/{id}"),
+    ("DELETE", "/api/v1/keys/{id}"),
+    ("POST", "/api/v1/keys/{id}/roll"),
+    ("GET", "/api/v1/audit"),
+];
+
+/// The route template `path` matches, with the `{id}` segment if any.
+fn match_route(path: &str) -> Option<(&'static str, Option<&str>)> {
+    let path = path
+        .strip_suffix('/')
+        .filter(|p| !p.is_empty())
+        .unwrap_or(path);
+    ROUTES.iter().map(|(_, t)| *t).find_map(|template| {
+        let mut id = None;
+        let mut t = template.split('/');
+        let mut p = path.split('/');
+        loop {
+            match (t.next(), p.next()) {
+                (None, None) => return Some((template, id)),
+                (Some("{id}"), Some(seg))
+                    if !seg.is_empty() && !["export.csv", "bulk-delete"].contains(&seg) =>
+                {
+                    id = Some(seg);
+                }
+                (Some(a), Some(b)) if a == b => {}
+                _ => return None,
+            }
+        }
+    })
+}
+
+impl<'a, K: Kv> App<'a, K> {
+    /// The key and audit repository.
+    #[must_use]
+    pub fn repo(&self) -> Repo<'a, K> {
+        Repo::new(self.kv)
+    }
+
+    /// Whether `req` is for the admin surface rather than the gateway.
+    fn is_admin_surface(&self, req: &HttpRequest) -> bool {
+        let admin_path = req.path == "/api"
+            || req.path.starts_with("/api/")
+            || req.path == "/admin"
+            || req.path.starts_with("/admin/");
+        match &self.config.admin_hostname {
+            Some(host) => req.host.eq_ignore_ascii_case(host),
+            None => admin_path,
+        }
+    }
+
+    /// Handles one request.
+    pub async fn handle(&self, req: &HttpRequest) -> Outcome {
+        if !self.is_admin_surface(req) {
+            return self.gateway(req).await;
+        }
+        if req.path == "/admin" || req.path.starts_with("/admin/") {
+            return Outcome::ServeAdminAsset;
+        }
+        match self.api(req).await {
+            Ok(r) => r.into(),
+            Err(e) => HttpResponse::error(&e).into(),
+        }
+    }
+
+    async fn api(&self, req: &HttpRequest) -> Result<HttpResponse, ApiError> {
+        let Some((template, id)) = match_route(&req.path) else {
+            return Err(ApiError::new(
+                ErrorCode::NotFound,
+                "There is no such API route.",
+            ));
+        };
+        let method = req.method.as_str();
+        if !ROUTES.iter().any(|(m, t)| *t == template && *m == method) {
+            let allowed: Vec<&str> = ROUTES
+                .iter()
+                .filter(|(_, t)| *t == template)
+                .map(|(m, _)| *m)
+                .collect();
+            return Ok(HttpResponse::error(&ApiError::new(
+                ErrorCode::MethodNotAllowed,
+                format!("This route takes {}.", allowed.join(", ")),
+            ))
+            .with_header("allow", &allowed.join(", ")));
+        }
+        if req.body.len() > MAX_BODY_BYTES {
+            return Err(ApiError::new(
+                ErrorCode::BodyTooLarge,
+                "The request body is larger than 64 KiB.",
+            ));
+        }
+        let id = id.unwrap_or_default();
+        match (method, template) {
+            ("GET", "/api/v1/health") => Ok(HttpResponse::json(
+                200,
+                &Health {
+                    ok: true,
+                    version: VERSION.into(),
+                },
+            )),
+            ("GET", "/api/v1/openapi.json") => Ok(crate::openapi::response()),
+            ("POST", "/api/v1/verify") => self.verify_endpoint(req).await,
+            _ => {
+                let caller = self.authenticate(req).await?;
+                match (method, template) {
+                    ("GET", "/api/v1/me") => Ok(self.me(&caller)),
+                    ("GET", "/api/v1/keys") => self.list_keys(&caller, req).await,
+                    ("POST", "/api/v1/keys") => self.create_key(&caller, req).await,
+                    ("GET", "/api/v1/keys/export.csv") => self.export_csv(&caller, req).await,
+                    ("POST", "/api/v1/keys/bulk-delete") => self.bulk_delete(&caller, req).await,
+                    ("GET", "/api/v1/keys/{id}") => self.get_key(&caller, id).await,
+                    ("PATCH", "/api/v1/keys/{id}") => self.patch_key(&caller, id, req).await,
+                    ("DELETE", "/api/v1/keys/{id}") => self.delete_key(&caller, id).await,
+                    ("POST", "/api/v1/keys/{id}/roll") => self.roll_key(&caller, id, req).await,
+                    ("GET", "/api/v1/audit") => self.audit_log(&caller, req).await,
+                    _ => Err(ApiError::new(
+                        ErrorCode::NotFound,
+                        "There is no such API route.",
+                    )),
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::match_route;
+
+    #[test]
+    fn routes() {
+        assert_eq!(match_route("/api/v1/keys"), Some(("/api/v1/keys", None)));
+        assert_eq!(match_route("/api/v1/keys/"), Some(("/api/v1/keys", None)));
+        assert_eq!(
+            match_route("/api/v1/keys/key_x"),
+            Some(("/api/v1/keys/{id}", Some("key_x")))
+        );
+        assert_eq!(
+            match_route("/api/v1/keys/export.csv"),
+            Some(("/api/v1/keys/export.csv", None))
+        );
+        assert_eq!(
+            match_route("/api/v1/keys/key_x/roll"),
+            Some(("/api/v1/keys/{id}/roll", Some("key_x")))
+        );
+        assert_eq!(match_route("/api/v1/keys//roll"), None);
+        assert_eq!(match_route("/api/v1/nope"), None);
+        assert_eq!(match_route("/api/v2/keys"), None);
+    }
+}

@@ -1,0 +1,137 @@
+//! Configuration from `wrangler.toml` vars (§7). A value that does not
+//! parse fails every request closed with `CONFIG_INVALID`.
+
+use keygate_shared::policy::GatewayRules;
+use keygate_shared::{ApiError, ErrorCode, Prefix};
+
+/// The parsed configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// `KEY_PREFIX` (default `kg`).
+    pub prefix: Prefix,
+    /// `ORIGIN_URL`, without a trailing `/`.
+    pub origin_url: Option<String>,
+    /// `ADMIN_HOSTNAME`: the only host of the admin surface when set.
+    pub admin_hostname: Option<String>,
+    /// `GATEWAY_RULES`.
+    pub rules: GatewayRules,
+    /// `MAX_KEYS_PER_ORG` (default 10; 0 = no limit).
+    pub max_keys_per_org: u32,
+    /// `NOTIFY_WEBHOOK_URL`.
+    pub notify_webhook_url: Option<String>,
+    /// `GITHUB_SECRET_SCANNING_KEYS` (raw JSON document).
+    pub github_secret_scanning_keys: Option<String>,
+}
+
+fn invalid(var: &str, why: &str) -> ApiError {
+    ApiError::field(
+        ErrorCode::ConfigInvalid,
+        var,
+        format!("Configuration variable {var} is invalid: {why}"),
+    )
+}
+
+fn url(var: &str, value: Option<String>) -> Result<Option<String>, ApiError> {
+    match value.filter(|v| !v.trim().is_empty()) {
+        None => Ok(None),
+        Some(v)
+            if (v.starts_with("http://") || v.starts_with("https://"))
+                && !v.contains(char::is_whitespace) =>
+        {
+            Ok(Some(v.trim_end_matches('/').to_owned()))
+        }
+        Some(_) => Err(invalid(var, "it must be an http:// or https:// URL.")),
+    }
+}
+
+impl Config {
+    /// Reads every variable through `var` (unset = `None`).
+    ///
+    /// # Errors
+    /// `CONFIG_INVALID` naming the first variable that does not parse.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, ApiError> {
+        let prefix = match var("KEY_PREFIX").filter(|v| !v.is_empty()) {
+            None => Prefix::default(),
+            Some(p) => p
+                .parse()
+                .map_err(|e: keygate_shared::token::InvalidPrefix| {
+                    invalid("KEY_PREFIX", &e.to_string())
+                })?,
+        };
+        let rules = GatewayRules::parse(&var("GATEWAY_RULES").unwrap_or_default())
+            .map_err(|e| invalid("GATEWAY_RULES", &e))?;
+        let max_keys_per_org = match var("MAX_KEYS_PER_ORG").filter(|v| !v.trim().is_empty()) {
+            None => 10,
+            Some(v) => v
+                .trim()
+                .parse()
+                .map_err(|_| invalid("MAX_KEYS_PER_ORG", "it must be a whole number."))?,
+        };
+        let admin_hostname = var("ADMIN_HOSTNAME")
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| v.trim().to_ascii_lowercase());
+        let keys = var("GITHUB_SECRET_SCANNING_KEYS").filter(|v| !v.trim().is_empty());
+        if let Some(doc) = &keys {
+            serde_json::from_str::<serde_json::Value>(doc)
+                .map_err(|_| invalid("GITHUB_SECRET_SCANNING_KEYS", "it is not JSON."))?;
+        }
+        Ok(Self {
+            prefix,
+            origin_url: url("ORIGIN_URL", var("ORIGIN_URL"))?,
+            admin_hostname,
+            rules,
+            max_keys_per_org,
+            notify_webhook_url: url("NOTIFY_WEBHOOK_URL", var("NOTIFY_WEBHOOK_URL"))?,
+            github_secret_scanning_keys: keys,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn parse(pairs: &[(&str, &str)]) -> Result<Config, ApiError> {
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_vars(|k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults() {
+        let c = parse(&[]).unwrap();
+        assert_eq!(
+            (c.prefix.as_str(), c.max_keys_per_org, c.origin_url),
+            ("kg", 10, None)
+        );
+    }
+
+    #[test]
+    fn every_bad_value_names_its_variable() {
+        for (var, bad) in [
+            ("KEY_PREFIX", "Bad"),
+            ("GATEWAY_RULES", "{"),
+            ("MAX_KEYS_PER_ORG", "ten"),
+            ("MAX_KEYS_PER_ORG", "-1"),
+            ("ORIGIN_URL", "ftp://x"),
+            ("NOTIFY_WEBHOOK_URL", "not a url"),
+            ("GITHUB_SECRET_SCANNING_KEYS", "{"),
+        ] {
+            let e = parse(&[(var, bad)]).unwrap_err();
+            assert_eq!(
+                (e.code, e.field.as_deref(), e.status()),
+                (ErrorCode::ConfigInvalid, Some(var), 500)
+            );
+        }
+        assert_eq!(
+            parse(&[("ORIGIN_URL", "http://127.0.0.1:9/")])
+                .unwrap()
+                .origin_url
+                .as_deref(),
+            Some("http://127.0.0.1:9")
+        );
+    }
+}

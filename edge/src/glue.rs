@@ -1,0 +1,220 @@
+//! The only code that touches the `worker` crate: converts requests and
+//! responses, implements [`Kv`] over `KvStore`, forwards to the origin and
+//! serves the SPA's assets.
+
+use keygate_shared::api::MAX_BODY_BYTES;
+use keygate_shared::{ApiError, ErrorCode};
+use worker::{
+    event, Context, Env, Fetch, Headers, KvStore, Method, Request, RequestInit, RequestRedirect,
+    Response,
+};
+
+use crate::app::App;
+use crate::config::Config;
+use crate::http::{Forward, HttpRequest, HttpResponse, Outcome};
+use crate::store::{Kv, ListPage, Listed, PutOptions, StoreError, StoreResult};
+
+/// Workers KV behind the [`Kv`] trait.
+struct WorkersKv(KvStore);
+
+fn store_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError(e.to_string())
+}
+
+impl Kv for WorkersKv {
+    async fn get(&self, key: &str) -> StoreResult<Option<String>> {
+        self.0.get(key).text().await.map_err(store_err)
+    }
+
+    async fn put(&self, key: &str, value: &str, options: PutOptions) -> StoreResult<()> {
+        let mut put = self.0.put(key, value).map_err(store_err)?;
+        if let Some(at) = options.expiration.and_then(|e| u64::try_from(e).ok()) {
+            put = put.expiration(at);
+        }
+        if let Some(meta) = options.metadata {
+            put = put.metadata(meta).map_err(store_err)?;
+        }
+        put.execute().await.map_err(store_err)
+    }
+
+    async fn delete(&self, key: &str) -> StoreResult<()> {
+        self.0.delete(key).await.map_err(store_err)
+    }
+
+    async fn list(
+        &self,
+        prefix: &str,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<ListPage> {
+        let mut list = self.0.list().prefix(prefix.to_owned()).limit(limit as u64);
+        if let Some(c) = cursor {
+            list = list.cursor(c.to_owned());
+        }
+        let page = list.execute().await.map_err(store_err)?;
+        Ok(ListPage {
+            keys: page
+                .keys
+                .into_iter()
+                .map(|k| Listed {
+                    name: k.name,
+                    metadata: k.metadata,
+                })
+                .collect(),
+            cursor: if page.list_complete {
+                None
+            } else {
+                page.cursor.filter(|c| !c.is_empty())
+            },
+        })
+    }
+}
+
+fn env_var(env: &Env, name: &str) -> Option<String> {
+    env.var(name)
+        .ok()
+        .map(|v| v.to_string())
+        .or_else(|| env.secret(name).ok().map(|v| v.to_string()))
+}
+
+fn now() -> chrono::DateTime<chrono::Utc> {
+    let ms = i64::try_from(worker::Date::now().as_millis()).unwrap_or(i64::MAX);
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+fn to_response(r: HttpResponse) -> worker::Result<Response> {
+    let headers = Headers::new();
+    for (n, v) in &r.headers {
+        headers.append(n, v)?;
+    }
+    let resp = if r.body.is_empty() {
+        Response::empty()?
+    } else {
+        Response::from_bytes(r.body)?
+    };
+    Ok(resp.with_status(r.status).with_headers(headers))
+}
+
+fn error_response(e: &ApiError) -> worker::Result<Response> {
+    to_response(HttpResponse::error(e))
+}
+
+/// Whether the path is one where the worker reads the body (admin API).
+fn reads_body(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+async fn to_http_request(
+    req: &mut Request,
+    read_body: bool,
+) -> worker::Result<Result<HttpRequest, ApiError>> {
+    let url = req.url()?;
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .entries()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .collect();
+    let mut body = Vec::new();
+    if read_body && !matches!(req.method(), Method::Get | Method::Head) {
+        let declared = headers
+            .iter()
+            .find(|(k, _)| k == "content-length")
+            .and_then(|(_, v)| v.parse::<usize>().ok());
+        if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+            return Ok(Err(ApiError::new(
+                ErrorCode::BodyTooLarge,
+                "The request body is larger than 64 KiB.",
+            )));
+        }
+        body = req.bytes().await.unwrap_or_default();
+    }
+    Ok(Ok(HttpRequest {
+        method: req.method().to_string().to_ascii_uppercase(),
+        host: url.host_str().unwrap_or_default().to_owned(),
+        path: url.path().to_owned(),
+        query: url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect(),
+        headers,
+        body,
+    }))
+}
+
+async fn forward(req: &Request, fwd: Forward) -> worker::Result<Response> {
+    let headers = Headers::new();
+    for (n, v) in &fwd.headers {
+        headers.append(n, v)?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(req.method())
+        .with_headers(headers)
+        .with_redirect(RequestRedirect::Manual);
+    if !matches!(req.method(), Method::Get | Method::Head) {
+        init.with_body(req.inner().body().map(Into::into));
+    }
+    let outgoing = Request::new_with_init(&fwd.url, &init)?;
+    match Fetch::Request(outgoing).send().await {
+        Ok(resp) => Ok(resp),
+        Err(_) => error_response(&ApiError::new(
+            ErrorCode::OriginUnreachable,
+            "The origin could not be reached.",
+        )),
+    }
+}
+
+async fn serve_asset(req: Request, env: &Env) -> worker::Result<Response> {
+    let assets = env.assets("ASSETS")?;
+    let url = req.url()?;
+    let resp = assets.fetch_request(req).await?;
+    // SPA fallback: client-side routes under /admin/ get the index page.
+    if resp.status_code() == 404
+        && !url
+            .path()
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .contains('.')
+    {
+        let mut index = url.clone();
+        index.set_path("/admin/index.html");
+        index.set_query(None);
+        return assets.fetch(index.to_string(), None).await;
+    }
+    Ok(resp)
+}
+
+#[event(fetch)]
+async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let config = match Config::from_vars(|name| env_var(&env, name)) {
+        Ok(c) => c,
+        Err(e) => {
+            worker::console_error!("configuration invalid: {}", e.message);
+            return error_response(&e);
+        }
+    };
+    let kv = match env.kv("KEYS") {
+        Ok(kv) => WorkersKv(kv),
+        Err(_) => {
+            return error_response(&ApiError::new(
+                ErrorCode::ConfigInvalid,
+                "The KV binding KEYS is missing.",
+            ))
+        }
+    };
+    let path = req.path();
+    let http_req = match to_http_request(&mut req, reads_body(&path)).await? {
+        Ok(r) => r,
+        Err(e) => return error_response(&e),
+    };
+    let app = App {
+        kv: &kv,
+        config: &config,
+        now: now(),
+    };
+    match app.handle(&http_req).await {
+        Outcome::Respond(r) => to_response(r),
+        Outcome::Forward(f) => forward(&req, f).await,
+        Outcome::ServeAdminAsset => serve_asset(req, &env).await,
+    }
+}

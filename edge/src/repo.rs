@@ -1,0 +1,234 @@
+//! Keygate's layout on KV. Every key record is stored twice, so that the
+//! hot path (verification) is one read by token hash and admin reads are
+//! one read by id:
+//!
+//! | KV key | value | metadata | expiration |
+//! |---|---|---|---|
+//! | `h/<sha256 hex>` | `KeyRecord` JSON | — | `expires_at` + 7 days |
+//! | `k/<key id>` | `KeyRecord` JSON | the same JSON when ≤ 1024 bytes | `expires_at` + 7 days |
+//! | `a/<13-digit inverted ms><6 random>` | `AuditEvent` JSON | the same when ≤ 1024 bytes | none |
+//! | `ak/<key id>/<inverted ms><random>` | `AuditEvent` JSON | idem | none |
+//!
+//! - Listing keys lists `k/` (1 KV list per 1000 keys) and reads a record
+//!   only when its metadata did not fit.
+//! - Inverted timestamps make a plain `list` return audit events newest first.
+//! - The KV expiration is a backstop a week after expiry: verification
+//!   refuses an expired key at once from `expires_at`, and the daily cron
+//!   purges it with a `key.expired` audit event before KV would drop it.
+//! - Write order keeps a failure on the safe side: create writes `k/` then
+//!   `h/` (a key is never verifiable without being listed) and removes
+//!   `k/` again if `h/` fails; delete and disable touch `h/` first, so
+//!   revocation happens before bookkeeping.
+//! - Consistency: KV has no transactions and propagates writes and deletes
+//!   to other locations within about 60 s (negative lookups are cached
+//!   too). A deleted or disabled key may still verify for up to a minute in
+//!   other locations; within the location that made the change it is
+//!   immediate.
+
+use chrono::{DateTime, Duration, Utc};
+use keygate_shared::{AuditEvent, KeyRecord};
+use serde::de::DeserializeOwned;
+
+use crate::store::{Kv, PutOptions, StoreError, StoreResult};
+
+const BY_HASH: &str = "h/";
+const BY_ID: &str = "k/";
+const AUDIT: &str = "a/";
+const AUDIT_BY_KEY: &str = "ak/";
+/// Largest metadata KV keeps with a key.
+const METADATA_MAX: usize = 1024;
+/// How long after expiry KV itself drops a record (the cron purges first).
+const EXPIRATION_BACKSTOP_DAYS: i64 = 7;
+/// KV refuses expirations less than 60 s ahead.
+const MIN_EXPIRATION_AHEAD_SECS: i64 = 60;
+
+/// Key records and audit events on a [`Kv`].
+pub struct Repo<'a, K: Kv> {
+    kv: &'a K,
+}
+
+fn decode<T: DeserializeOwned>(raw: &str, what: &str) -> StoreResult<T> {
+    serde_json::from_str(raw).map_err(|e| StoreError(format!("stored {what} does not decode: {e}")))
+}
+
+fn encode<T: serde::Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| StoreError(format!("cannot encode: {e}")))
+}
+
+/// Metadata for `json` if it fits KV's limit.
+fn metadata_for(json: &str) -> Option<serde_json::Value> {
+    (json.len() <= METADATA_MAX)
+        .then(|| serde_json::from_str(json).ok())
+        .flatten()
+}
+
+impl<'a, K: Kv> Repo<'a, K> {
+    /// A repository over `kv`.
+    pub fn new(kv: &'a K) -> Self {
+        Self { kv }
+    }
+
+    /// The record whose token has SHA-256 `hash_hex`: one KV read.
+    pub async fn by_hash(&self, hash_hex: &str) -> StoreResult<Option<KeyRecord>> {
+        match self.kv.get(&format!("{BY_HASH}{hash_hex}")).await? {
+            Some(raw) => decode(&raw, "key record").map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The record with id `id`: one KV read.
+    pub async fn by_id(&self, id: &str) -> StoreResult<Option<KeyRecord>> {
+        match self.kv.get(&format!("{BY_ID}{id}")).await? {
+            Some(raw) => decode(&raw, "key record").map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn options(
+        record: &KeyRecord,
+        json: &str,
+        with_metadata: bool,
+        now: DateTime<Utc>,
+    ) -> PutOptions {
+        let expiration = record.expires_at.map(|at| {
+            let backstop = (at + Duration::days(EXPIRATION_BACKSTOP_DAYS)).timestamp();
+            backstop.max(now.timestamp() + MIN_EXPIRATION_AHEAD_SECS)
+        });
+        PutOptions {
+            expiration,
+            metadata: if with_metadata {
+                metadata_for(json)
+            } else {
+                None
+            },
+        }
+    }
+
+    /// Stores a new record: `k/` first, then `h/`; undoes `k/` if `h/` fails.
+    pub async fn insert(&self, record: &KeyRecord, now: DateTime<Utc>) -> StoreResult<()> {
+        let json = encode(record)?;
+        let id_key = format!("{BY_ID}{}", record.id);
+        self.kv
+            .put(&id_key, &json, Self::options(record, &json, true, now))
+            .await?;
+        if let Err(e) = self
+            .kv
+            .put(
+                &format!("{BY_HASH}{}", record.hash),
+                &json,
+                Self::options(record, &json, false, now),
+            )
+            .await
+        {
+            // Best effort: a listed key that cannot verify is harmless, but tidy up.
+            let _ = self.kv.delete(&id_key).await;
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Rewrites a record: `h/` first (revocation takes effect first).
+    pub async fn update(&self, record: &KeyRecord, now: DateTime<Utc>) -> StoreResult<()> {
+        let json = encode(record)?;
+        self.kv
+            .put(
+                &format!("{BY_HASH}{}", record.hash),
+                &json,
+                Self::options(record, &json, false, now),
+            )
+            .await?;
+        self.kv
+            .put(
+                &format!("{BY_ID}{}", record.id),
+                &json,
+                Self::options(record, &json, true, now),
+            )
+            .await
+    }
+
+    /// Deletes every entry of a record: `h/` first.
+    pub async fn remove(&self, record: &KeyRecord) -> StoreResult<()> {
+        self.kv.delete(&format!("{BY_HASH}{}", record.hash)).await?;
+        self.kv.delete(&format!("{BY_ID}{}", record.id)).await
+    }
+
+    /// Every record, from list metadata where it fits.
+    pub async fn all(&self) -> StoreResult<Vec<KeyRecord>> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self.kv.list(BY_ID, cursor.as_deref(), 1000).await?;
+            for listed in page.keys {
+                let from_meta = listed
+                    .metadata
+                    .and_then(|m| serde_json::from_value::<KeyRecord>(m).ok());
+                match from_meta {
+                    Some(r) => out.push(r),
+                    None => {
+                        if let Some(raw) = self.kv.get(&listed.name).await? {
+                            out.push(decode(&raw, "key record")?);
+                        }
+                    }
+                }
+            }
+            match page.cursor {
+                Some(c) => cursor = Some(c),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// Appends an audit event (global log and per-key log).
+    pub async fn audit(&self, event: &AuditEvent) -> StoreResult<()> {
+        let json = encode(event)?;
+        let inverted = 9_999_999_999_999_i64
+            .saturating_sub(event.at.timestamp_millis())
+            .max(0);
+        let suffix =
+            keygate_shared::base62::random_string(6).map_err(|e| StoreError(e.to_string()))?;
+        let options = PutOptions {
+            expiration: None,
+            metadata: metadata_for(&json),
+        };
+        self.kv
+            .put(
+                &format!("{AUDIT}{inverted:013}{suffix}"),
+                &json,
+                options.clone(),
+            )
+            .await?;
+        self.kv
+            .put(
+                &format!("{AUDIT_BY_KEY}{}/{inverted:013}{suffix}", event.key_id),
+                &json,
+                options,
+            )
+            .await
+    }
+
+    /// A page of audit events, newest first, optionally of one key.
+    pub async fn audit_page(
+        &self,
+        key_id: Option<&str>,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<(Vec<AuditEvent>, Option<String>)> {
+        let prefix = key_id.map_or_else(|| AUDIT.to_owned(), |id| format!("{AUDIT_BY_KEY}{id}/"));
+        let page = self.kv.list(&prefix, cursor, limit).await?;
+        let mut events = Vec::with_capacity(page.keys.len());
+        for listed in page.keys {
+            match listed
+                .metadata
+                .and_then(|m| serde_json::from_value::<AuditEvent>(m).ok())
+            {
+                Some(e) => events.push(e),
+                None => {
+                    if let Some(raw) = self.kv.get(&listed.name).await? {
+                        events.push(decode(&raw, "audit event")?);
+                    }
+                }
+            }
+        }
+        Ok((events, page.cursor))
+    }
+}

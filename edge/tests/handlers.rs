@@ -1,0 +1,277 @@
+//! The worker's logic natively, over the in-memory KV: request in,
+//! outcome out, with an injected clock and a store that can fail.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use keygate_edge::app::App;
+use keygate_edge::config::Config;
+use keygate_edge::http::{HttpRequest, Outcome};
+use keygate_edge::repo::Repo;
+use keygate_edge::store::MemoryKv;
+use keygate_shared::model::{KeyRecord, ROLE_ADMIN};
+use keygate_shared::{Prefix, Token};
+use serde_json::{json, Value};
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
+}
+
+struct World {
+    kv: MemoryKv,
+    config: Config,
+    admin: String,
+}
+
+fn record(token: &Token, org: &str, roles: &[&str]) -> KeyRecord {
+    KeyRecord {
+        id: keygate_shared::token::new_key_id().unwrap(),
+        name: "fixture".into(),
+        description: String::new(),
+        organization: org.into(),
+        group: None,
+        roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        ip_allowlist: vec![],
+        enabled: true,
+        created_at: now() - Duration::days(1),
+        created_by: "bootstrap".into(),
+        expires_at: Some(now() + Duration::days(30)),
+        hint: token.hint(),
+        hash: token.lookup_hash().to_hex(),
+        notified_days: vec![],
+    }
+}
+
+impl World {
+    fn new() -> Self {
+        let kv = MemoryKv::default();
+        let token = Token::generate(&Prefix::default()).unwrap();
+        pollster::block_on(Repo::new(&kv).insert(&record(&token, "", &[ROLE_ADMIN]), now()))
+            .unwrap();
+        let config = Config {
+            origin_url: Some("http://127.0.0.1:9".into()),
+            max_keys_per_org: 3,
+            ..Config::default()
+        };
+        Self {
+            kv,
+            config,
+            admin: token.expose_secret().to_owned(),
+        }
+    }
+
+    fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Outcome {
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        let req = HttpRequest {
+            method: method.into(),
+            host: "127.0.0.1".into(),
+            path: path.into(),
+            query: query
+                .split('&')
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                    (k.to_owned(), v.to_owned())
+                })
+                .collect(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            body: body.as_bytes().to_vec(),
+        };
+        let app = App {
+            kv: &self.kv,
+            config: &self.config,
+            now: now(),
+        };
+        pollster::block_on(app.handle(&req))
+    }
+
+    fn admin(&self, method: &str, path: &str, body: &str) -> (u16, Value) {
+        let auth = format!("Bearer {}", self.admin);
+        match self.send(method, path, &[("authorization", &auth)], body) {
+            Outcome::Respond(r) => (
+                r.status,
+                serde_json::from_slice(&r.body).unwrap_or(Value::Null),
+            ),
+            other => panic!("expected a response, got {other:?}"),
+        }
+    }
+}
+
+fn status_code(o: &Outcome) -> (u16, String) {
+    match o {
+        Outcome::Respond(r) => {
+            let v: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
+            (
+                r.status,
+                v["error"]["code"].as_str().unwrap_or_default().to_owned(),
+            )
+        }
+        other => panic!("expected a response, got {other:?}"),
+    }
+}
+
+#[test]
+fn malformed_tokens_never_touch_storage() {
+    let w = World::new();
+    let before = w.kv.counts.get();
+    for bad in [
+        "kg_short",
+        "Bearer nothing",
+        "xx_2mQd9XwP1rLk7TzA0bVcYe4uNf8sHj3G3x2hOL",
+        "kg_2mQd9XwP1rLk7TzA0bVcYe4uNf8sHj3G3x2hOM",
+    ] {
+        let o = w.send("GET", "/calls", &[("x-api-key", bad)], "");
+        assert_eq!(status_code(&o), (401, "MALFORMED_KEY".into()), "{bad}");
+        let o = w.send(
+            "POST",
+            "/api/v1/verify",
+            &[],
+            &json!({"token": bad}).to_string(),
+        );
+        let Outcome::Respond(r) = o else { panic!() };
+        assert_eq!(
+            serde_json::from_slice::<Value>(&r.body).unwrap()["code"],
+            "MALFORMED_KEY"
+        );
+    }
+    assert_eq!(w.kv.counts.get(), before, "no KV operation at all");
+}
+
+#[test]
+fn valid_verification_is_one_read() {
+    let w = World::new();
+    let (_, created) = w.admin("POST", "/api/v1/keys", r#"{"name": "one read"}"#);
+    let token = created["token"].as_str().unwrap().to_owned();
+    let before = w.kv.counts.get();
+    let o = w.send("GET", "/x", &[("x-api-key", &token)], "");
+    assert!(matches!(o, Outcome::Forward(_)), "{o:?}");
+    let after = w.kv.counts.get();
+    assert_eq!(
+        (
+            after.0 - before.0,
+            after.1 - before.1,
+            after.2 - before.2,
+            after.3 - before.3
+        ),
+        (1, 0, 0, 0)
+    );
+}
+
+#[test]
+fn storage_failure_is_503_and_never_a_pass() {
+    let w = World::new();
+    let (_, created) = w.admin("POST", "/api/v1/keys", r#"{"name": "fail"}"#);
+    let token = created["token"].as_str().unwrap().to_owned();
+    w.kv.failing.set(true);
+    let o = w.send("GET", "/x", &[("x-api-key", &token)], "");
+    assert_eq!(status_code(&o), (503, "UNAVAILABLE".into()));
+    let o = w.send(
+        "POST",
+        "/api/v1/verify",
+        &[],
+        &json!({"token": token}).to_string(),
+    );
+    assert_eq!(status_code(&o), (503, "UNAVAILABLE".into()));
+    for (m, p, b) in [
+        ("GET", "/api/v1/keys", ""),
+        ("POST", "/api/v1/keys", r#"{"name":"x"}"#),
+        ("GET", "/api/v1/me", ""),
+    ] {
+        assert_eq!(w.admin(m, p, b).0, 503, "{m} {p}");
+    }
+}
+
+#[test]
+fn a_failed_create_leaves_nothing_half_written() {
+    let w = World::new();
+    let keys_before = w.kv.keys();
+    let (status, _) = w.admin("POST", "/api/v1/keys", r#"{"name": "x", "roles": ["a a"]}"#);
+    assert_eq!(status, 422);
+    assert_eq!(w.kv.keys(), keys_before, "a rejected create writes nothing");
+}
+
+#[test]
+fn record_layout_and_kv_expiration() {
+    let w = World::new();
+    let (_, created) = w.admin(
+        "POST",
+        "/api/v1/keys",
+        r#"{"name": "layout", "expires_in_days": 10}"#,
+    );
+    let id = created["key"]["id"].as_str().unwrap();
+    let hash = keygate_shared::token::LookupHash::of(created["token"].as_str().unwrap()).to_hex();
+    let (by_id, options) = w.kv.raw(&format!("k/{id}")).unwrap();
+    let (by_hash, _) = w.kv.raw(&format!("h/{hash}")).unwrap();
+    assert_eq!(by_id, by_hash);
+    assert!(
+        options.metadata.is_some(),
+        "small records list from metadata"
+    );
+    assert_eq!(
+        options.expiration,
+        Some((now() + Duration::days(17)).timestamp()),
+        "expiry + 7 days backstop"
+    );
+    assert!(
+        !by_id.contains(created["token"].as_str().unwrap()),
+        "never the token itself"
+    );
+    let (status, _) = w.admin("DELETE", &format!("/api/v1/keys/{id}"), "");
+    assert_eq!(status, 204);
+    assert!(w.kv.raw(&format!("k/{id}")).is_none() && w.kv.raw(&format!("h/{hash}")).is_none());
+}
+
+#[test]
+fn admin_hostname_splits_admin_and_gateway() {
+    let mut w = World::new();
+    w.config.admin_hostname = Some("keys.example.com".into());
+    // On another host, even /api/ paths are the gateway.
+    let o = w.send("GET", "/api/v1/health", &[], "");
+    assert_eq!(status_code(&o), (401, "MISSING_KEY".into()));
+    let req_on_admin_host = |path: &str| {
+        let req = HttpRequest {
+            method: "GET".into(),
+            host: "keys.example.com".into(),
+            path: path.into(),
+            ..HttpRequest::default()
+        };
+        let app = App {
+            kv: &w.kv,
+            config: &w.config,
+            now: now(),
+        };
+        pollster::block_on(app.handle(&req))
+    };
+    assert!(matches!(req_on_admin_host("/api/v1/health"), Outcome::Respond(r) if r.status == 200));
+    assert_eq!(req_on_admin_host("/admin/"), Outcome::ServeAdminAsset);
+}
+
+#[test]
+fn origin_not_configured() {
+    let mut w = World::new();
+    let (_, created) = w.admin("POST", "/api/v1/keys", r#"{"name": "no origin"}"#);
+    w.config.origin_url = None;
+    let o = w.send(
+        "GET",
+        "/x",
+        &[("x-api-key", created["token"].as_str().unwrap())],
+        "",
+    );
+    assert_eq!(status_code(&o), (502, "ORIGIN_NOT_CONFIGURED".into()));
+}
+
+#[test]
+fn list_reads_records_without_metadata() {
+    let w = World::new();
+    let long = "d".repeat(500);
+    let (status, created) = w.admin("POST", "/api/v1/keys", &json!({"name": "big", "description": long, "roles": (0..20).map(|i| format!("role-number-{i}")).collect::<Vec<_>>()}).to_string());
+    assert_eq!(status, 201);
+    let id = created["key"]["id"].as_str().unwrap();
+    assert!(
+        w.kv.raw(&format!("k/{id}")).unwrap().1.metadata.is_none(),
+        "too big for metadata"
+    );
+    let (_, list) = w.admin("GET", "/api/v1/keys?q=big", "");
+    assert_eq!(list["keys"][0]["description"].as_str().unwrap().len(), 500);
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests: the real worker under `wrangler dev` with local KV,
+//! driven over loopback HTTP. One worker is shared by the tests of this
+//! binary; each test uses its own organization so tests do not interfere.
+
+mod admin;
+mod gateway;
+mod lifecycle;
+mod platform;
+mod verify;

@@ -1,0 +1,99 @@
+//! Health, OpenAPI, routing, the SPA's assets and configuration errors.
+
+use keygate_e2e::{default_vars, Worker};
+
+#[test]
+fn health_answers_without_auth() {
+    let w = Worker::shared();
+    let r = w.call("GET", "/api/v1/health", &[], None);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["ok"], true);
+    assert!(r.json()["version"].as_str().is_some_and(|v| !v.is_empty()));
+}
+
+#[test]
+fn openapi_document_is_served_and_lists_every_route() {
+    let w = Worker::shared();
+    let r = w.call("GET", "/api/v1/openapi.json", &[], None);
+    assert_eq!(r.status, 200);
+    let doc = r.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    for path in [
+        "/api/v1/keys",
+        "/api/v1/keys/{id}",
+        "/api/v1/verify",
+        "/api/v1/audit",
+        "/api/v1/keys/bulk-delete",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} missing");
+    }
+}
+
+#[test]
+fn unknown_routes_and_methods() {
+    let w = Worker::shared();
+    let r = w.admin("GET", "/api/v1/nothing", None);
+    assert_eq!((r.status, r.code().as_str()), (404, "NOT_FOUND"));
+    let r = w.call("PUT", "/api/v1/health", &[], Some("{}"));
+    assert_eq!((r.status, r.code().as_str()), (405, "METHOD_NOT_ALLOWED"));
+    assert_eq!(r.headers.get("allow").map(String::as_str), Some("GET"));
+    let r = w.admin("POST", "/api/v1/keys/key_0123456789abcdef", Some("{}"));
+    assert_eq!(r.status, 405);
+}
+
+#[test]
+fn admin_spa_is_served_at_admin() {
+    let w = Worker::shared();
+    let r = w.call("GET", "/admin/", &[], None);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.body.contains("<title>Keygate admin</title>"),
+        "{}",
+        r.body
+    );
+    let wasm_name = r
+        .body
+        .split('"')
+        .find(|s| s.ends_with("_bg.wasm"))
+        .map(str::to_owned)
+        .unwrap_or_default();
+    assert!(!wasm_name.is_empty(), "index names its wasm: {}", r.body);
+    let wasm = w.call("GET", &wasm_name, &[], None);
+    assert_eq!(wasm.status, 200);
+    assert_eq!(
+        wasm.headers.get("content-type").map(String::as_str),
+        Some("application/wasm")
+    );
+    let deep = w.call("GET", "/admin/keys/some-route", &[], None);
+    assert_eq!(deep.status, 200, "SPA routes fall back to the index");
+    assert!(deep.body.contains("Keygate admin"));
+    let root = w.call("GET", "/", &[], None);
+    assert_eq!(
+        (root.status, root.code().as_str()),
+        (401, "MISSING_KEY"),
+        "outside /api/ and /admin/ is the gateway"
+    );
+}
+
+#[test]
+fn invalid_configuration_fails_every_request_closed() {
+    let bad = Worker::start(
+        "badconfig",
+        |port| {
+            let mut v = default_vars(port);
+            v.retain(|(k, _)| *k != "GATEWAY_RULES");
+            v.push(("GATEWAY_RULES", "[{\"path\": \"no-slash\"}]".into()));
+            v
+        },
+        false,
+    );
+    for path in ["/api/v1/health", "/calls/x", "/api/v1/keys"] {
+        let r = bad.call("GET", path, &[], None);
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (500, "CONFIG_INVALID"),
+            "{path}"
+        );
+        assert_eq!(r.json()["error"]["field"], "GATEWAY_RULES");
+    }
+}

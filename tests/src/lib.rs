@@ -1,0 +1,297 @@
+//! Harness of the end-to-end tests: builds the worker if needed, starts a
+//! loopback origin, bootstraps an admin key into a fresh local KV, starts
+//! `wrangler dev` on a free loopback port and hands out a client.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod origin;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use keygate_cli::wrangler_kv::{Target, WranglerKv};
+use keygate_cli::{bootstrap, BootstrapOptions, Bootstrapped};
+use serde_json::Value;
+
+/// The repository's root.
+#[must_use]
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// A running worker under `wrangler dev`.
+pub struct Worker {
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    /// The root admin token bootstrapped into its KV.
+    pub admin_token: String,
+    /// The loopback origin behind the gateway.
+    pub origin: origin::Origin,
+    /// Where its local state and log live.
+    pub dir: PathBuf,
+}
+
+/// An HTTP answer.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// Status code.
+    pub status: u16,
+    /// Headers, names lower-case.
+    pub headers: HashMap<String, String>,
+    /// Body as text.
+    pub body: String,
+}
+
+impl Reply {
+    /// The body as JSON (panics with the body if it is not).
+    #[must_use]
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|_| panic!("not JSON ({}): {}", self.status, self.body))
+    }
+
+    /// The §3 error code of the body.
+    #[must_use]
+    pub fn code(&self) -> String {
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn ensure_built(root: &Path) {
+    let built = root.join("edge/build/index.js").exists()
+        && root.join("frontend/dist/admin/index.html").exists();
+    if !built {
+        let ok = Command::new("bash")
+            .arg("scripts/build.sh")
+            .current_dir(root)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "scripts/build.sh failed; run scripts/setup.sh first");
+    }
+}
+
+/// Vars of a test worker: a loopback origin, gateway rules and a small
+/// per-organization limit.
+#[must_use]
+pub fn default_vars(origin_port: u16) -> Vec<(&'static str, String)> {
+    vec![
+        ("KEY_PREFIX", "kg".into()),
+        ("ORIGIN_URL", format!("http://127.0.0.1:{origin_port}")),
+        (
+            "GATEWAY_RULES",
+            r#"[{"path":"/calls/","roles":["calls:read","calls:write"]},{"path":"/calls/","methods":["POST","DELETE"],"roles":["calls:write"]},{"path":"/acme-only/","organization":"acme"}]"#.into(),
+        ),
+        ("MAX_KEYS_PER_ORG", "5".into()),
+    ]
+}
+
+fn write_config(dir: &Path, root: &Path, vars: &[(&str, String)]) -> PathBuf {
+    let mut toml = format!(
+        "name = \"keygate-test\"\nmain = \"{}\"\ncompatibility_date = \"2026-04-01\"\n\n[assets]\ndirectory = \"{}\"\nbinding = \"ASSETS\"\nrun_worker_first = true\n\n[[kv_namespaces]]\nbinding = \"KEYS\"\nid = \"00000000000000000000000000000000\"\n\n[vars]\n",
+        root.join("edge/build/index.js").display(),
+        root.join("frontend/dist").display()
+    );
+    for (k, v) in vars {
+        toml.push_str(&format!("{k} = {}\n", Value::from(v.as_str())));
+    }
+    let path = dir.join("wrangler.toml");
+    std::fs::write(&path, toml).expect("write test config");
+    path
+}
+
+impl Worker {
+    /// Starts a worker with `vars` (see [`default_vars`]); `bootstrap`
+    /// makes a root admin key first.
+    #[must_use]
+    pub fn start(
+        name: &str,
+        vars: impl FnOnce(u16) -> Vec<(&'static str, String)>,
+        with_admin: bool,
+    ) -> Self {
+        let root = repo_root();
+        ensure_built(&root);
+        let origin = origin::Origin::start();
+        let dir = root
+            .join("target/e2e")
+            .join(format!("{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("test dir");
+        let config = write_config(&dir, &root, &vars(origin.port));
+        let state = dir.join("state");
+        let mut admin_token = String::new();
+        if with_admin {
+            let kv = WranglerKv::new(Target {
+                config: config.clone(),
+                local: true,
+                persist_to: Some(state.clone()),
+                wrangler: Some(root.join("node_modules/.bin/wrangler")),
+            });
+            let options = BootstrapOptions {
+                prefix: keygate_shared::Prefix::default(),
+                name: "e2e root admin".into(),
+                expires_in_days: 30,
+                force: false,
+            };
+            match pollster::block_on(bootstrap(&kv, &options)).expect("bootstrap through wrangler")
+            {
+                Bootstrapped::Created { token, .. } => {
+                    admin_token = token.expose_secret().to_owned()
+                }
+                Bootstrapped::Exists(_) => panic!("fresh state already had an admin key"),
+            }
+        }
+        let port = free_port();
+        let log = std::fs::File::create(dir.join("wrangler.log")).expect("log file");
+        let wrangler = root.join("node_modules/.bin/wrangler");
+        // A watchdog shell ends wrangler when this test process goes away.
+        let script = format!(
+            "\"{}\" dev --config \"{}\" --ip 127.0.0.1 --port {port} --persist-to \"{}\" --inspector-port 0 --log-level warn & w=$!; \
+             while kill -0 {} 2>/dev/null && kill -0 $w 2>/dev/null; do sleep 1; done; kill $w 2>/dev/null; wait $w",
+            wrangler.display(),
+            config.display(),
+            state.display(),
+            std::process::id()
+        );
+        Command::new("bash")
+            .args(["-c", &script])
+            .current_dir(&dir)
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("start wrangler dev");
+        let worker = Self {
+            base: format!("http://127.0.0.1:{port}"),
+            admin_token,
+            origin,
+            dir,
+        };
+        worker.wait_until_up();
+        worker
+    }
+
+    fn wait_until_up(&self) {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        while Instant::now() < deadline {
+            if self.call("GET", "/api/v1/health", &[], None).status != 0 {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        let log = std::fs::read_to_string(self.dir.join("wrangler.log")).unwrap_or_default();
+        panic!("wrangler dev did not come up in 90 s:\n{log}");
+    }
+
+    /// The shared worker of this test binary.
+    pub fn shared() -> &'static Self {
+        static SHARED: OnceLock<Worker> = OnceLock::new();
+        SHARED.get_or_init(|| Self::start("main", default_vars, true))
+    }
+
+    /// Sends a request; status 0 means no connection.
+    #[must_use]
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Reply {
+        static AGENT: OnceLock<ureq::Agent> = OnceLock::new();
+        let agent = AGENT.get_or_init(|| {
+            ureq::AgentBuilder::new()
+                .redirects(0)
+                .timeout(Duration::from_secs(30))
+                .build()
+        });
+        let mut req = agent.request(method, &format!("{}{path}", self.base));
+        for (k, v) in headers {
+            req = req.set(k, v);
+        }
+        let result = match body {
+            Some(b) => req.set("content-type", "application/json").send_string(b),
+            None => req.call(),
+        };
+        let resp = match result {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+            Err(ureq::Error::Transport(_)) => {
+                return Reply {
+                    status: 0,
+                    headers: HashMap::new(),
+                    body: String::new(),
+                }
+            }
+        };
+        let status = resp.status();
+        let headers = resp
+            .headers_names()
+            .into_iter()
+            .map(|n| {
+                let v = resp.header(&n).unwrap_or_default().to_owned();
+                (n.to_ascii_lowercase(), v)
+            })
+            .collect();
+        let body = resp.into_string().unwrap_or_default();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// A call with `Authorization: Bearer <token>`.
+    #[must_use]
+    pub fn as_key(&self, token: &str, method: &str, path: &str, body: Option<&str>) -> Reply {
+        let auth = format!("Bearer {token}");
+        self.call(method, path, &[("authorization", &auth)], body)
+    }
+
+    /// A call as the bootstrapped root admin.
+    #[must_use]
+    pub fn admin(&self, method: &str, path: &str, body: Option<&str>) -> Reply {
+        self.as_key(&self.admin_token, method, path, body)
+    }
+
+    /// Creates a key as `token`'s holder; returns (id, token).
+    #[must_use]
+    pub fn create_key_as(&self, token: &str, body: &Value) -> (String, String) {
+        let r = self.as_key(token, "POST", "/api/v1/keys", Some(&body.to_string()));
+        assert_eq!(r.status, 201, "create failed: {}", r.body);
+        let j = r.json();
+        (
+            j["key"]["id"].as_str().unwrap_or_default().to_owned(),
+            j["token"].as_str().unwrap_or_default().to_owned(),
+        )
+    }
+
+    /// Creates a key as the root admin; returns (id, token).
+    #[must_use]
+    pub fn create_key(&self, body: &Value) -> (String, String) {
+        self.create_key_as(&self.admin_token, body)
+    }
+
+    /// Everything wrangler logged so far.
+    #[must_use]
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("wrangler.log")).unwrap_or_default()
+    }
+}
