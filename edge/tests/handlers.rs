@@ -1,6 +1,8 @@
 //! The worker's logic natively, over the in-memory KV: request in,
 //! outcome out, with an injected clock and a store that can fail.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use keygate_edge::app::App;
 use keygate_edge::config::Config;

@@ -1,5 +1,7 @@
 //! Property tests of the token format (§1).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
 use keygate_shared::base62::ALPHABET;
 use keygate_shared::token::{MalformedToken, Prefix, Token};
 use proptest::prelude::*;

@@ -2,6 +2,8 @@
 //! driven over loopback HTTP. One worker is shared by the tests of this
 //! binary; each test uses its own organization so tests do not interfere.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
 mod admin;
 mod gateway;
 mod lifecycle;

