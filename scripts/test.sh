@@ -5,7 +5,7 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
-bash scripts/setup.sh
+KEYGATE_SETUP_BROWSER=1 bash scripts/setup.sh
 bash scripts/build.sh
 # The deployable bundle must validate (no account needed).
 KEYGATE_SKIP_BUILD=1 wrangler deploy --dry-run --outdir target/deploy-dry-run 2>&1 | grep -E "Total Upload|--dry-run" || true

@@ -1,20 +1,81 @@
-//! The top-level component.
+//! The top-level component: sign-in or the signed-in shell.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::session::Session;
+
+/// Which page of the signed-in shell is showing.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Page {
+    Keys,
+    Audit,
+}
 
 /// The admin app.
 #[component]
 pub fn App() -> impl IntoView {
-    let health = LocalResource::new(crate::api::health);
+    let session = Session {
+        token: RwSignal::new(None),
+        me: RwSignal::new(None),
+        notice: RwSignal::new(None),
+    };
+    provide_context(session);
+    let checking = RwSignal::new(false);
+    if let Some(saved) = crate::api::saved_token() {
+        checking.set(true);
+        spawn_local(async move {
+            match crate::api::me(&saved).await {
+                Ok(me) => {
+                    session.token.set(Some(saved));
+                    session.me.set(Some(me));
+                }
+                Err(f) => session.sign_out(Some(format!("Signed out: {}", f.error.message))),
+            }
+            checking.set(false);
+        });
+    }
     view! {
+        {move || {
+            if checking.get() {
+                view! { <main class="narrow"><p class="status" role="status">"Checking your admin key…"</p></main> }.into_any()
+            } else if session.me.get().is_some() {
+                view! { <Shell/> }.into_any()
+            } else {
+                view! { <crate::sign_in::SignIn/> }.into_any()
+            }
+        }}
+    }
+}
+
+/// Header, navigation and the current page.
+#[component]
+fn Shell() -> impl IntoView {
+    let session = Session::get();
+    let page = RwSignal::new(Page::Keys);
+    let me = move || session.me.get();
+    view! {
+        <header class="top">
+            <strong class="brand">"Keygate"</strong>
+            <nav aria-label="Pages">
+                <button class="tab" aria-current=move || (page.get() == Page::Keys).then_some("page")
+                    on:click=move |_| page.set(Page::Keys)>"Keys"</button>
+                <button class="tab" aria-current=move || (page.get() == Page::Audit).then_some("page")
+                    on:click=move |_| page.set(Page::Audit)>"Audit log"</button>
+            </nav>
+            <span class="who" id="who">
+                {move || me().map(|m| m.key.name)}
+                " · "
+                {move || me().map(|m| if m.can_write { "Administrator" } else { "Reader" })}
+                {move || me().map(|m| if m.key.organization.is_empty() { " · all organizations".to_owned() } else { format!(" · {}", m.key.organization) })}
+            </span>
+            <button id="sign-out" on:click=move |_| session.sign_out(None)>"Sign out"</button>
+        </header>
         <main>
-            <h1>"Keygate"</h1>
-            <Suspense fallback=|| view! { <p class="status">"Checking the API…"</p> }>
-                {move || health.get().map(|result| match result {
-                    Ok(h) => view! { <p class="status" id="health">"API healthy, version " {h.version}</p> }.into_any(),
-                    Err(e) => view! { <p class="status error" role="alert">{e}</p> }.into_any(),
-                })}
-            </Suspense>
+            {move || match page.get() {
+                Page::Keys => view! { <crate::keys_page::KeysPage/> }.into_any(),
+                Page::Audit => view! { <crate::audit_page::AuditPage key_id=None/> }.into_any(),
+            }}
         </main>
     }
 }

@@ -2,6 +2,15 @@
 
 mod api;
 mod app;
+mod audit_page;
+mod create_dialog;
+mod details;
+mod edit_dialog;
+mod format;
+mod keys_page;
+mod session;
+mod sign_in;
+mod token_dialog;
 
 fn main() {
     leptos::mount::mount_to_body(app::App);

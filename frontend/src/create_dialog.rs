@@ -1,0 +1,126 @@
+//! The create dialog, with inline errors from the API's `field`.
+
+use keygate_shared::api::{CreateKeyRequest, CreatedKey};
+use keygate_shared::validation;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::format::split_list;
+use crate::session::Session;
+
+/// Create a key; on success hands the one-time token to `on_created`.
+#[component]
+pub fn CreateDialog(on_close: Callback<()>, on_created: Callback<CreatedKey>) -> impl IntoView {
+    let session = Session::get();
+    let own_org = session
+        .me
+        .get_untracked()
+        .map(|m| m.key.organization)
+        .unwrap_or_default();
+    let name = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
+    let organization = RwSignal::new(own_org.clone());
+    let group = RwSignal::new(String::new());
+    let roles = RwSignal::new(String::new());
+    let allowlist = RwSignal::new(String::new());
+    let expiry = RwSignal::new("365".to_owned());
+    let date = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<(Option<String>, String)>);
+    let busy = RwSignal::new(false);
+    // Checked as the user types, with the same rules as the worker.
+    let allowlist_error = move || {
+        validation::ip_allowlist(&split_list(&allowlist.get()))
+            .err()
+            .map(|e| e.message)
+    };
+    let field_error = move |field: &'static str| {
+        move || {
+            error
+                .get()
+                .and_then(|(f, m)| (f.as_deref() == Some(field)).then_some(m))
+        }
+    };
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let mut body = CreateKeyRequest {
+            name: Some(name.get_untracked()),
+            description: Some(description.get_untracked()).filter(|d| !d.is_empty()),
+            organization: Some(organization.get_untracked().trim().to_owned()),
+            group: Some(group.get_untracked().trim().to_owned()).filter(|g| !g.is_empty()),
+            roles: Some(split_list(&roles.get_untracked())),
+            ip_allowlist: Some(split_list(&allowlist.get_untracked())),
+            ..CreateKeyRequest::default()
+        };
+        match expiry.get_untracked().as_str() {
+            "never" => body.expires_at = Some(None),
+            "date" => match chrono::NaiveDate::parse_from_str(&date.get_untracked(), "%Y-%m-%d") {
+                Ok(d) => body.expires_at = Some(d.and_hms_opt(23, 59, 59).map(|t| t.and_utc())),
+                Err(_) => {
+                    error.set(Some((
+                        Some("expires_at".into()),
+                        "Pick an expiry date.".into(),
+                    )));
+                    return;
+                }
+            },
+            days => body.expires_in_days = days.parse().ok(),
+        }
+        busy.set(true);
+        spawn_local(async move {
+            match crate::api::create(&session.token(), &body).await {
+                Ok(created) => on_created.run(created),
+                Err(f) => {
+                    let msg = session.message_for(&f);
+                    error.set(Some((f.error.field.clone(), msg)));
+                }
+            }
+            busy.set(false);
+        });
+    };
+
+    view! {
+        <div class="backdrop">
+            <form class="dialog" role="dialog" aria-modal="true" aria-labelledby="create-title" on:submit=submit id="create-dialog">
+                <h2 id="create-title">"Create key"</h2>
+                <label for="c-name">"Name"</label>
+                <input id="c-name" required maxlength="100" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+                <p class="error" role="alert">{field_error("name")}</p>
+                <label for="c-description">"Description"</label>
+                <textarea id="c-description" maxlength="500" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))></textarea>
+                <label for="c-org">"Organization"</label>
+                <input id="c-org" prop:value=move || organization.get() on:input=move |ev| organization.set(event_target_value(&ev)) aria-describedby="c-org-hint" />
+                <p class="hint" id="c-org-hint">{if own_org.is_empty() { "Any organization, e.g. acme/emea; empty for the root.".to_owned() } else { format!("{own_org} or below it.") }}</p>
+                <p class="error" role="alert">{field_error("organization")}</p>
+                <label for="c-group">"Group"</label>
+                <input id="c-group" prop:value=move || group.get() on:input=move |ev| group.set(event_target_value(&ev)) />
+                <p class="error" role="alert">{field_error("group")}</p>
+                <label for="c-roles">"Roles (comma separated)"</label>
+                <input id="c-roles" prop:value=move || roles.get() on:input=move |ev| roles.set(event_target_value(&ev)) />
+                <p class="error" role="alert">{field_error("roles")}</p>
+                <label for="c-ips">"IP allowlist (addresses or CIDRs; empty = any)"</label>
+                <textarea id="c-ips" prop:value=move || allowlist.get() on:input=move |ev| allowlist.set(event_target_value(&ev))></textarea>
+                <p class="error" role="alert" id="c-ips-error">{move || allowlist_error().or_else(field_error("ip_allowlist"))}</p>
+                <label for="c-expiry">"Expires"</label>
+                <select id="c-expiry" on:change=move |ev| expiry.set(event_target_value(&ev))>
+                    <option value="7">"in 7 days"</option>
+                    <option value="30">"in 30 days"</option>
+                    <option value="90">"in 90 days"</option>
+                    <option value="365" selected>"in 365 days"</option>
+                    <option value="date">"on a date…"</option>
+                    <option value="never">"never"</option>
+                </select>
+                <Show when=move || expiry.get() == "date">
+                    <label for="c-date">"Expiry date"</label>
+                    <input id="c-date" type="date" prop:value=move || date.get() on:input=move |ev| date.set(event_target_value(&ev)) />
+                </Show>
+                <p class="error" role="alert">{move || field_error("expires_at")().or_else(field_error("expires_in_days"))}</p>
+                <p class="error" role="alert" id="create-error">{move || error.get().and_then(|(f, m)| f.is_none().then_some(m))}</p>
+                <div class="buttons">
+                    <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+                    <button type="submit" class="primary" id="c-save" disabled=move || busy.get() || allowlist_error().is_some()>"Create"</button>
+                </div>
+            </form>
+        </div>
+    }
+}

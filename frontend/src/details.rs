@@ -1,0 +1,33 @@
+//! One key's details with its audit events.
+
+use keygate_shared::KeyView;
+use leptos::prelude::*;
+
+use crate::format;
+
+/// The details panel of `key`.
+#[component]
+pub fn Details(key: KeyView, on_close: Callback<()>) -> impl IntoView {
+    let id = key.id.clone();
+    view! {
+        <div class="backdrop">
+            <div class="dialog wide" role="dialog" aria-modal="true" aria-labelledby="details-title" id="details-dialog">
+                <h2 id="details-title">{key.name.clone()}</h2>
+                <dl class="readonly">
+                    <dt>"Id"</dt><dd class="mono">{key.id.clone()}</dd>
+                    <dt>"Key"</dt><dd class="mono">{key.hint.clone()}</dd>
+                    <dt>"Status"</dt><dd>{key.status.as_str()}</dd>
+                    <dt>"Description"</dt><dd>{key.description.clone()}</dd>
+                    <dt>"Organization"</dt><dd>{if key.organization.is_empty() { "(root)".to_owned() } else { key.organization.clone() }}</dd>
+                    <dt>"Roles"</dt><dd>{key.roles.join(", ")}</dd>
+                    <dt>"IP allowlist"</dt><dd>{if key.ip_allowlist.is_empty() { "any".to_owned() } else { key.ip_allowlist.join(", ") }}</dd>
+                    <dt>"Created"</dt><dd>{format!("{} by {}", format::date(&key.created_at), key.created_by)}</dd>
+                    <dt>"Expires"</dt><dd>{key.expires_at.as_ref().map_or_else(|| "never".to_owned(), |at| format!("{} ({})", format::date(at), format::relative(at)))}</dd>
+                </dl>
+                <h3>"History"</h3>
+                <crate::audit_page::AuditPage key_id=Some(id) />
+                <div class="buttons"><button on:click=move |_| on_close.run(()) id="details-close">"Close"</button></div>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,77 @@
+//! Edit the fields that may change; the rest read-only, saying why.
+
+use keygate_shared::api::PatchKeyRequest;
+use keygate_shared::{validation, KeyView};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::format::{self, split_list};
+use crate::session::Session;
+
+/// The edit dialog for `key`.
+#[component]
+pub fn EditDialog(
+    key: KeyView,
+    on_close: Callback<()>,
+    on_saved: Callback<KeyView>,
+) -> impl IntoView {
+    let session = Session::get();
+    let name = RwSignal::new(key.name.clone());
+    let description = RwSignal::new(key.description.clone());
+    let enabled = RwSignal::new(key.enabled);
+    let allowlist = RwSignal::new(key.ip_allowlist.join("\n"));
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let allowlist_error = move || {
+        validation::ip_allowlist(&split_list(&allowlist.get()))
+            .err()
+            .map(|e| e.message)
+    };
+    let id = key.id.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = PatchKeyRequest {
+            name: Some(name.get_untracked()),
+            description: Some(description.get_untracked()),
+            enabled: Some(enabled.get_untracked()),
+            ip_allowlist: Some(split_list(&allowlist.get_untracked())),
+        };
+        let id = id.clone();
+        busy.set(true);
+        spawn_local(async move {
+            match crate::api::patch(&session.token(), &id, &body).await {
+                Ok(view) => on_saved.run(view),
+                Err(f) => error.set(Some(session.message_for(&f))),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <div class="backdrop">
+            <form class="dialog" role="dialog" aria-modal="true" aria-labelledby="edit-title" on:submit=submit id="edit-dialog">
+                <h2 id="edit-title">"Edit key"</h2>
+                <label for="e-name">"Name"</label>
+                <input id="e-name" required maxlength="100" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+                <label for="e-description">"Description"</label>
+                <textarea id="e-description" maxlength="500" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))></textarea>
+                <label class="check"><input type="checkbox" id="e-enabled" prop:checked=move || enabled.get()
+                    on:change=move |ev| enabled.set(event_target_checked(&ev)) />"Active (uncheck to deactivate)"</label>
+                <label for="e-ips">"IP allowlist (empty = any)"</label>
+                <textarea id="e-ips" prop:value=move || allowlist.get() on:input=move |ev| allowlist.set(event_target_value(&ev))></textarea>
+                <p class="error" role="alert">{allowlist_error}</p>
+                <dl class="readonly" aria-describedby="immutable-note">
+                    <dt>"Organization"</dt><dd>{if key.organization.is_empty() { "(root)".to_owned() } else { key.organization.clone() }}</dd>
+                    <dt>"Group"</dt><dd>{key.group.clone().unwrap_or_else(|| "—".into())}</dd>
+                    <dt>"Roles"</dt><dd>{if key.roles.is_empty() { "—".to_owned() } else { key.roles.join(", ") }}</dd>
+                    <dt>"Expires"</dt><dd>{key.expires_at.as_ref().map_or_else(|| "never".to_owned(), format::date)}</dd>
+                </dl>
+                <p class="hint" id="immutable-note">"Organization, group, roles and expiry are fixed when a key is created, so that a leaked key never gains reach. To change them, roll or create a new key."</p>
+                <p class="error" role="alert" id="edit-error">{move || error.get()}</p>
+                <div class="buttons">
+                    <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+                    <button type="submit" class="primary" id="e-save" disabled=move || busy.get() || allowlist_error().is_some()>"Save"</button>
+                </div>
+            </form>
+        </div>
+    }
+}

@@ -1,0 +1,341 @@
+//! The keys table: search, filters, sort, paging, selection, and the
+//! create, edit, roll, delete and export actions.
+
+use std::collections::BTreeSet;
+
+use keygate_shared::api::CreatedKey;
+use keygate_shared::KeyView;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api::{self, Filters};
+use crate::format;
+use crate::session::Session;
+
+/// What a confirmation is about to delete: (id, name) pairs.
+type ToDelete = Vec<(String, String)>;
+
+/// The keys page.
+#[component]
+pub fn KeysPage() -> impl IntoView {
+    let session = Session::get();
+    let filters = RwSignal::new(Filters {
+        sort: "name".into(),
+        ..Filters::default()
+    });
+    let keys = RwSignal::new(Vec::<KeyView>::new());
+    let total = RwSignal::new(0usize);
+    let cursor = RwSignal::new(None::<String>);
+    let loading = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let info = RwSignal::new(None::<String>);
+    let selected = RwSignal::new(BTreeSet::<String>::new());
+    let creating = RwSignal::new(false);
+    let shown_token = RwSignal::new(None::<(String, CreatedKey)>);
+    let editing = RwSignal::new(None::<KeyView>);
+    let confirming = RwSignal::new(None::<ToDelete>);
+    let details = RwSignal::new(None::<KeyView>);
+
+    // Only the newest request may fill the table: typing fires one list
+    // call per keystroke, and answers can arrive out of order.
+    let generation = StoredValue::new(0u64);
+    let load = move |append: bool| {
+        let f = filters.get_untracked();
+        let from = if append { cursor.get_untracked() } else { None };
+        let mine = generation.get_value() + 1;
+        generation.set_value(mine);
+        loading.set(true);
+        spawn_local(async move {
+            let result = api::list(&session.token(), &f, from.as_deref()).await;
+            if generation.get_value() != mine {
+                return;
+            }
+            match result {
+                Ok(page) => {
+                    error.set(None);
+                    total.set(page.total);
+                    cursor.set(page.next_cursor);
+                    if append {
+                        keys.update(|k| k.extend(page.keys));
+                    } else {
+                        selected.set(BTreeSet::new());
+                        keys.set(page.keys);
+                    }
+                }
+                Err(f) => error.set(Some(session.message_for(&f))),
+            }
+            loading.set(false);
+        });
+    };
+    Effect::new(move |_| {
+        filters.track();
+        load(false);
+    });
+
+    let sort_by = move |column: &'static str| {
+        filters.update(|f| {
+            f.sort = if f.sort == column {
+                format!("-{column}")
+            } else {
+                column.to_owned()
+            };
+        });
+    };
+    let sort_mark = move |column: &'static str| {
+        let s = filters.get().sort;
+        if s == column {
+            "ascending"
+        } else if s == format!("-{column}") {
+            "descending"
+        } else {
+            "none"
+        }
+    };
+    let header = move |column: &'static str, label: &'static str| {
+        view! {
+            <th scope="col" aria-sort=move || sort_mark(column)>
+                <button class="sort" on:click=move |_| sort_by(column)>{label}
+                    {move || match sort_mark(column) { "ascending" => " ▲", "descending" => " ▼", _ => "" }}
+                </button>
+            </th>
+        }
+    };
+
+    let download = move |_| {
+        let f = filters.get_untracked();
+        spawn_local(async move {
+            match api::export_csv(&session.token(), &f).await {
+                Ok(csv) => save_file("keygate-keys.csv", &csv),
+                Err(f) => error.set(Some(session.message_for(&f))),
+            }
+        });
+    };
+
+    let do_delete = move |items: ToDelete| {
+        confirming.set(None);
+        spawn_local(async move {
+            let ids: Vec<String> = items.iter().map(|(id, _)| id.clone()).collect();
+            let result = if ids.len() == 1 {
+                api::delete(&session.token(), &ids[0]).await.map(|()| 1)
+            } else {
+                api::bulk_delete(&session.token(), ids)
+                    .await
+                    .map(|r| r.deleted.len())
+            };
+            match result {
+                Ok(n) => {
+                    info.set(Some(format!(
+                        "Deleted {n} key{}.",
+                        if n == 1 { "" } else { "s" }
+                    )));
+                    details.set(None);
+                    load(false);
+                }
+                Err(f) => error.set(Some(session.message_for(&f))),
+            }
+        });
+    };
+
+    let roll = move |key: KeyView| {
+        spawn_local(async move {
+            match api::roll(&session.token(), &key.id, 3600).await {
+                Ok(created) => {
+                    shown_token.set(Some((format!("New token for “{}”", key.name), created)));
+                    load(false);
+                }
+                Err(f) => error.set(Some(session.message_for(&f))),
+            }
+        });
+    };
+
+    let all_selected = move || {
+        let k = keys.get();
+        !k.is_empty() && selected.with(|s| k.iter().all(|key| s.contains(&key.id)))
+    };
+    let can_write = move || session.can_write();
+
+    view! {
+        <section aria-labelledby="keys-title">
+            <div class="page-head">
+                <h1 id="keys-title">"API keys"</h1>
+                <Show when=can_write>
+                    <button id="create-key" class="primary" on:click=move |_| creating.set(true)>"Create key"</button>
+                </Show>
+            </div>
+            <div class="toolbar" role="search">
+                <label class="field">"Search"
+                    <input id="search" type="search" placeholder="name, organization, role…"
+                        prop:value=move || filters.get().q
+                        on:input=move |ev| { let v = event_target_value(&ev); filters.update(|f| f.q = v); } />
+                </label>
+                <label class="field">"Organization"
+                    <input id="org-filter" type="text" placeholder="e.g. acme (and below)"
+                        prop:value=move || filters.get().organization
+                        on:change=move |ev| { let v = event_target_value(&ev); filters.update(|f| f.organization = v); } />
+                </label>
+                <label class="field">"Status"
+                    <select id="status-filter" on:change=move |ev| { let v = event_target_value(&ev); filters.update(|f| f.status = v); }>
+                        <option value="">"All"</option>
+                        <option value="active">"Active"</option>
+                        <option value="disabled">"Disabled"</option>
+                        <option value="expired">"Expired"</option>
+                    </select>
+                </label>
+                <div class="actions">
+                    <button id="download-csv" on:click=download>"Download CSV"</button>
+                    <Show when=can_write>
+                        <button id="delete-selected" class="danger" disabled=move || selected.with(BTreeSet::is_empty)
+                            on:click=move |_| {
+                                let sel = selected.get_untracked();
+                                let items: ToDelete = keys.get_untracked().into_iter().filter(|k| sel.contains(&k.id)).map(|k| (k.id, k.name)).collect();
+                                confirming.set(Some(items));
+                            }>
+                            {move || format!("Delete selected ({})", selected.with(BTreeSet::len))}
+                        </button>
+                    </Show>
+                </div>
+            </div>
+            {move || error.get().map(|e| view! { <p class="error" role="alert" id="page-error">{e}</p> })}
+            {move || info.get().map(|i| view! { <p class="notice" role="status">{i}</p> })}
+            <p class="count" aria-live="polite">
+                {move || if loading.get() { "Loading…".to_owned() } else { format!("{} of {} keys", keys.with(Vec::len), total.get()) }}
+            </p>
+            <div class="table-wrap">
+                <table id="keys-table">
+                    <thead>
+                        <tr>
+                            <th scope="col">
+                                <input type="checkbox" id="select-all" aria-label="Select all keys on this page"
+                                    prop:checked=all_selected
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        selected.set(if on { keys.get_untracked().into_iter().map(|k| k.id).collect() } else { BTreeSet::new() });
+                                    } />
+                            </th>
+                            {header("name", "Name")}
+                            <th scope="col">"Organization"</th>
+                            <th scope="col">"Group"</th>
+                            <th scope="col">"Roles"</th>
+                            <th scope="col">"Status"</th>
+                            {header("expires_at", "Expires")}
+                            <th scope="col">"Created by"</th>
+                            {header("created_at", "Created")}
+                            <th scope="col">"Key"</th>
+                            <th scope="col"><span class="sr-only">"Actions"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {move || keys.get().into_iter().map(|k| {
+                            let id = k.id.clone();
+                            let id_for_check = id.clone();
+                            let checked = { let id = id.clone(); move || selected.with(|s| s.contains(&id)) };
+                            let row_key = k.clone();
+                            let edit_key = k.clone();
+                            let roll_key = k.clone();
+                            let del = (k.id.clone(), k.name.clone());
+                            let soon = format::expires_soon(&k.expires_at);
+                            view! {
+                                <tr data-id=id.clone()>
+                                    <td><input type="checkbox" aria-label=format!("Select {}", k.name) prop:checked=checked
+                                        on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            let id = id_for_check.clone();
+                                            selected.update(|s| { if on { s.insert(id); } else { s.remove(&id); } });
+                                        } /></td>
+                                    <td class="name"><button class="link" on:click=move |_| details.set(Some(row_key.clone()))>{k.name.clone()}</button></td>
+                                    <td>{if k.organization.is_empty() { "(root)".to_owned() } else { k.organization.clone() }}</td>
+                                    <td>{k.group.clone().unwrap_or_default()}</td>
+                                    <td class="roles">{k.roles.join(", ")}</td>
+                                    <td><span class=format!("badge {}", k.status.as_str())>{k.status.as_str()}</span></td>
+                                    <td class:soon=soon>{match &k.expires_at {
+                                        Some(at) => format!("{} ({})", format::date(at), format::relative(at)),
+                                        None => "never".to_owned(),
+                                    }}</td>
+                                    <td class="mono">{k.created_by.clone()}</td>
+                                    <td>{format::date(&k.created_at)}</td>
+                                    <td class="mono">{k.hint.clone()}</td>
+                                    <td class="row-actions">
+                                        <Show when=can_write>
+                                            <button on:click={ let k = edit_key.clone(); move |_| editing.set(Some(k.clone())) }
+                                                aria-label=format!("Edit {}", edit_key.name)>"Edit"</button>
+                                            <button on:click={ let k = roll_key.clone(); move |_| roll(k.clone()) }
+                                                aria-label=format!("Roll {}", roll_key.name)>"Roll"</button>
+                                            <button class="danger" on:click={ let d = del.clone(); move |_| confirming.set(Some(vec![d.clone()])) }
+                                                aria-label=format!("Delete {}", del.1)>"Delete"</button>
+                                        </Show>
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            <Show when=move || !loading.get() && keys.with(Vec::is_empty)>
+                <p class="empty" id="empty">"No keys match."</p>
+            </Show>
+            <Show when=move || cursor.get().is_some()>
+                <button id="load-more" on:click=move |_| load(true) disabled=move || loading.get()>"Load more"</button>
+            </Show>
+        </section>
+        <Show when=move || creating.get()>
+            <crate::create_dialog::CreateDialog
+                on_close=Callback::new(move |()| creating.set(false))
+                on_created=Callback::new(move |created: CreatedKey| {
+                    creating.set(false);
+                    shown_token.set(Some(("Key created".to_owned(), created)));
+                    load(false);
+                }) />
+        </Show>
+        {move || shown_token.get().map(|(title, created)| view! {
+            <crate::token_dialog::TokenDialog title=title created=created on_close=Callback::new(move |()| shown_token.set(None)) />
+        })}
+        {move || editing.get().map(|key| view! {
+            <crate::edit_dialog::EditDialog key=key
+                on_close=Callback::new(move |()| editing.set(None))
+                on_saved=Callback::new(move |_: KeyView| { editing.set(None); load(false); }) />
+        })}
+        {move || confirming.get().map(|items| {
+            let names = items.iter().map(|(_, n)| n.clone()).collect::<Vec<_>>().join(", ");
+            let count = items.len();
+            view! {
+                <div class="backdrop">
+                    <div class="dialog" role="alertdialog" aria-modal="true" aria-labelledby="confirm-title" aria-describedby="confirm-text">
+                        <h2 id="confirm-title">{format!("Delete {count} key{}?", if count == 1 { "" } else { "s" })}</h2>
+                        <p id="confirm-text">"This cannot be undone. Deleting: " <strong>{names}</strong></p>
+                        <div class="buttons">
+                            <button on:click=move |_| confirming.set(None)>"Cancel"</button>
+                            <button id="confirm-delete" class="danger" on:click={ let items = items.clone(); move |_| do_delete(items.clone()) }>"Delete"</button>
+                        </div>
+                    </div>
+                </div>
+            }
+        })}
+        {move || details.get().map(|key| view! {
+            <crate::details::Details key=key on_close=Callback::new(move |()| details.set(None)) />
+        })}
+    }
+}
+
+/// Offers `text` as a file download.
+fn save_file(name: &str, text: &str) {
+    use wasm_bindgen::JsCast;
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("text/csv");
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    let anchor = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.create_element("a").ok())
+        .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok());
+    if let Some(a) = anchor {
+        a.set_href(&url);
+        a.set_download(name);
+        a.click();
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}

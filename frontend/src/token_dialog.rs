@@ -1,0 +1,35 @@
+//! Shows a new token once, with copy and an explicit confirmation to close.
+
+use keygate_shared::api::CreatedKey;
+use leptos::prelude::*;
+
+/// The one-time token dialog.
+#[component]
+pub fn TokenDialog(title: String, created: CreatedKey, on_close: Callback<()>) -> impl IntoView {
+    let saved = RwSignal::new(false);
+    let copied = RwSignal::new(false);
+    let token = created.token.clone();
+    let copy = move |_| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.navigator().clipboard().write_text(&token);
+            copied.set(true);
+        }
+    };
+    view! {
+        <div class="backdrop">
+            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="token-title" id="token-dialog">
+                <h2 id="token-title">{title}</h2>
+                <p class="warning"><strong>"Copy this token now. It cannot be shown again."</strong>
+                    " Keygate keeps only its hash."</p>
+                <p><span class="sr-only">"Token for " {created.key.name.clone()} ": "</span>
+                    <code id="new-token" class="token">{created.token.clone()}</code></p>
+                <button id="copy-token" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy to clipboard" }}</button>
+                <label class="check"><input type="checkbox" id="token-saved" on:change=move |ev| saved.set(event_target_checked(&ev)) />
+                    "I have stored the token somewhere safe"</label>
+                <div class="buttons">
+                    <button id="token-close" class="primary" disabled=move || !saved.get() on:click=move |_| on_close.run(())>"Close"</button>
+                </div>
+            </div>
+        </div>
+    }
+}

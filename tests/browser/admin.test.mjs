@@ -1,0 +1,263 @@
+// The admin SPA in real headless Chromium against the real worker under
+// wrangler dev. Started by tests/e2e/browser.rs, which passes BASE_URL,
+// ADMIN_TOKEN and SHOTS (the screenshot folder) in the environment.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { chromium } from 'playwright-core';
+
+const BASE = process.env.BASE_URL;
+const ADMIN = process.env.ADMIN_TOKEN;
+const SHOTS = process.env.SHOTS;
+const XSS = '<img src=x onerror="window.__xss=1">Robert';
+
+let browser, page;
+const alerts = [];
+
+async function api(method, path, body, token = ADMIN) {
+  const r = await fetch(BASE + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: r.status, json: r.status === 204 ? null : await r.json().catch(() => null) };
+}
+
+async function shot(name) {
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+}
+
+async function signIn(token) {
+  await page.goto(BASE + '/admin/');
+  await page.fill('#admin-token', token);
+  await page.click('button[type=submit]');
+}
+
+function row(name) {
+  return page.locator('#keys-table tbody tr', { has: page.locator('td.name', { hasText: name }) });
+}
+
+async function rowNames() {
+  return page.locator('#keys-table tbody td.name').allInnerTexts();
+}
+
+async function waitNames(expected) {
+  const deadline = Date.now() + 10000;
+  let names = [];
+  while (Date.now() < deadline) {
+    names = await rowNames();
+    if (JSON.stringify(names) === JSON.stringify(expected)) return;
+    await page.waitForTimeout(50);
+  }
+  assert.deepEqual(names, expected);
+}
+
+async function createViaDialog(fields) {
+  await page.click('#create-key');
+  await page.fill('#c-name', fields.name);
+  await page.fill('#c-org', fields.org);
+  if (fields.roles) await page.fill('#c-roles', fields.roles);
+  if (fields.ips) await page.fill('#c-ips', fields.ips);
+  if (fields.expiry) await page.selectOption('#c-expiry', fields.expiry);
+  await page.click('#c-save');
+}
+
+async function closeTokenDialog() {
+  assert.equal(await page.isDisabled('#token-close'), true, 'closing needs a confirmation');
+  await page.check('#token-saved');
+  await page.click('#token-close');
+  await page.waitForSelector('#token-dialog', { state: 'detached' });
+}
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  page = await context.newPage();
+  page.on('dialog', (d) => { alerts.push(d.message()); d.dismiss(); });
+});
+
+after(async () => { await browser?.close(); });
+
+test('sign in: a bad key is refused with a message, an admin key gets in', async () => {
+  await signIn('kg_not_a_key');
+  await page.waitForSelector('.card .error');
+  assert.match(await page.innerText('.card .error'), /admin key/i);
+  await shot('01-sign-in');
+  await signIn(ADMIN);
+  await page.waitForSelector('#keys-table');
+  assert.match(await page.innerText('#who'), /Administrator/);
+  const stored = await page.evaluate(() => [sessionStorage.length, localStorage.length, location.href]);
+  assert.equal(stored[0], 1, 'token kept in sessionStorage');
+  assert.equal(stored[1], 0, 'nothing in localStorage');
+  assert.ok(!stored[2].includes(ADMIN.slice(3)), 'token not in the URL');
+});
+
+test('create shows the token once and it works at the gateway', async () => {
+  await createViaDialog({ name: 'spa alpha', org: 'spa', roles: 'calls:read', ips: '10.0.0.0/8', expiry: '30' });
+  await page.waitForSelector('#token-dialog');
+  await shot('03-token-once');
+  const token = (await page.innerText('#new-token')).trim();
+  assert.match(token, /^kg_[0-9A-Za-z]{38}$/);
+  await closeTokenDialog();
+  const r = await fetch(BASE + '/calls/list', { headers: { 'x-api-key': token, 'cf-connecting-ip': '10.1.2.3' } });
+  assert.equal(r.status, 200, 'the new key passes the gateway');
+  assert.equal(r.headers.get('x-origin'), 'echo');
+  await page.waitForSelector('#keys-table tbody tr');
+  assert.ok((await page.content()).indexOf(token) === -1, 'the token is gone from the page');
+});
+
+test('ip allowlist is validated as you type and API errors are shown inline, keeping input', async () => {
+  await page.click('#create-key');
+  await page.fill('#c-name', 'spa typed name');
+  await page.fill('#c-ips', '10.0.0.0/99');
+  await page.waitForSelector('#c-ips-error:not(:empty)');
+  assert.equal(await page.isDisabled('#c-save'), true);
+  await page.fill('#c-ips', '');
+  await page.fill('#c-org', 'Bad Org');
+  await page.click('#c-save');
+  await page.waitForSelector('#create-dialog .error:has-text("organization")');
+  await shot('02-create-error');
+  assert.equal(await page.inputValue('#c-name'), 'spa typed name', 'nothing typed is lost');
+  await page.fill('#c-org', 'spa');
+  await page.fill('#c-name', XSS);
+  await page.click('#c-save');
+  await page.waitForSelector('#token-dialog');
+  await closeTokenDialog();
+});
+
+test('a script in a key name is shown as text', async () => {
+  const cell = row('Robert').locator('td.name');
+  await cell.waitFor();
+  assert.equal((await cell.innerText()).trim(), XSS);
+  assert.equal(await cell.locator('img').count(), 0);
+  assert.equal(await page.evaluate(() => window.__xss), undefined);
+  assert.deepEqual(alerts, []);
+});
+
+test('search, organization filter, status filter and sort', async () => {
+  await api('POST', '/api/v1/keys', { name: 'spa bravo', organization: 'spa/eu', group: 'teal' });
+  await api('POST', '/api/v1/keys', { name: 'spa charlie', organization: 'spa/us' });
+  await api('POST', '/api/v1/keys', { name: 'elsewhere', organization: 'other-spa' });
+  await page.fill('#org-filter', 'spa');
+  await page.press('#org-filter', 'Enter');
+  await page.fill('#search', '');
+  await waitNames(['<img src=x onerror="window.__xss=1">Robert', 'spa alpha', 'spa bravo', 'spa charlie']);
+  await page.click('th button.sort:has-text("Name")');
+  await page.waitForFunction(() => document.querySelector('#keys-table tbody td.name')?.innerText === 'spa charlie');
+  assert.equal(await page.getAttribute('th:has(button:has-text("Name"))', 'aria-sort'), 'descending');
+  await page.click('th button.sort:has-text("Name")');
+  await page.fill('#search', 'TEAL');
+  await waitNames(['spa bravo']);
+  await page.fill('#search', 'spa/us');
+  await waitNames(['spa charlie']);
+  await page.fill('#search', 'no such key anywhere');
+  await page.waitForSelector('#empty');
+  await page.fill('#search', '');
+  await waitNames(['<img src=x onerror="window.__xss=1">Robert', 'spa alpha', 'spa bravo', 'spa charlie']);
+  assert.ok((await page.innerText('#keys-table')).includes('in 29 days') || (await page.innerText('#keys-table')).includes('in 30 days'));
+  assert.equal(await row('spa alpha').locator('td.soon').count(), 1, 'expiry within 30 days is highlighted');
+  await shot('04-keys');
+});
+
+test('rename, deactivate and activate', async () => {
+  await row('spa bravo').getByRole('button', { name: 'Edit spa bravo' }).click();
+  await page.waitForSelector('#edit-dialog');
+  assert.match(await page.innerText('#immutable-note'), /fixed when a key is created/);
+  await shot('05-edit');
+  await page.fill('#e-name', 'spa bravo renamed');
+  await page.uncheck('#e-enabled');
+  await page.click('#e-save');
+  await page.waitForSelector('#edit-dialog', { state: 'detached' });
+  await row('spa bravo renamed').locator('.badge.disabled').waitFor();
+  await page.selectOption('#status-filter', 'disabled');
+  await page.waitForFunction(() => document.querySelectorAll('#keys-table tbody tr').length === 1);
+  await page.selectOption('#status-filter', '');
+  await row('spa bravo renamed').getByRole('button', { name: /^Edit/ }).click();
+  await page.check('#e-enabled');
+  await page.click('#e-save');
+  await row('spa bravo renamed').locator('.badge.active').waitFor();
+});
+
+test('download CSV of the filtered list', async () => {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
+  const csv = await readFile(await download.path(), 'utf8');
+  const lines = csv.trim().split(/\r?\n/);
+  assert.match(lines[0], /^id,name,description,organization/);
+  assert.equal(lines.length, 5, 'header + the four spa keys');
+  assert.ok(csv.includes('spa bravo renamed'));
+  assert.ok(!csv.includes('elsewhere'), 'only the filtered organization');
+});
+
+test('details view shows the key and its audit events', async () => {
+  await row('spa bravo renamed').locator('td.name button').click();
+  await page.waitForSelector('#details-dialog table.audit tbody tr');
+  const text = await page.innerText('#details-dialog');
+  assert.ok(text.includes('key.enabled') && text.includes('key.disabled') && text.includes('key.created'));
+  await shot('06-details');
+  await page.click('#details-close');
+});
+
+test('delete one key after a confirmation naming it', async () => {
+  await row('spa charlie').getByRole('button', { name: 'Delete spa charlie' }).click();
+  await page.waitForSelector('#confirm-text');
+  assert.match(await page.innerText('#confirm-text'), /spa charlie/);
+  await page.click('#confirm-delete');
+  await row('spa charlie').waitFor({ state: 'detached' });
+});
+
+test('bulk delete the selection', async () => {
+  await page.check('#select-all');
+  assert.match(await page.innerText('#delete-selected'), /\(3\)/);
+  await page.click('#delete-selected');
+  assert.match(await page.innerText('#confirm-text'), /spa alpha/);
+  await page.click('#confirm-delete');
+  await page.waitForSelector('#empty');
+  const left = await api('GET', '/api/v1/keys?organization=spa');
+  assert.equal(left.json.total, 0);
+});
+
+test('audit log page', async () => {
+  await page.click('nav button:has-text("Audit log")');
+  await page.waitForSelector('table.audit tbody tr');
+  const text = await page.innerText('table.audit');
+  assert.ok(text.includes('key.deleted') && text.includes('key.created'));
+  await shot('07-audit');
+  await page.click('nav button:has-text("Keys")');
+});
+
+test('a Reader sees keys but no write controls; a deleted key signs out', async () => {
+  const created = await api('POST', '/api/v1/keys', { name: 'spa reader', organization: 'spa', roles: ['keygate:reader'], expires_in_days: 5 });
+  assert.equal(created.status, 201);
+  await api('POST', '/api/v1/keys', { name: 'spa visible', organization: 'spa' });
+  await page.click('#sign-out');
+  await page.waitForSelector('#admin-token');
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0, 'sign out clears the token');
+  await signIn(created.json.token);
+  await page.waitForSelector('#keys-table tbody tr');
+  assert.match(await page.innerText('#who'), /Reader/);
+  assert.equal(await page.locator('#create-key').count(), 0);
+  assert.equal(await page.locator('#delete-selected').count(), 0);
+  assert.equal(await page.locator('.row-actions button').count(), 0);
+  await shot('08-reader');
+  await api('DELETE', `/api/v1/keys/${created.json.key.id}`);
+  await page.reload();
+  await page.waitForSelector('.notice');
+  assert.match(await page.innerText('.notice'), /Signed out/);
+  await page.waitForSelector('#admin-token');
+});
+
+test('narrow screen layout', async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signIn(ADMIN);
+  await page.waitForSelector('#keys-table');
+  await shot('09-keys-390px');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  const wide = await page.evaluate(() => [...document.querySelectorAll('body *')]
+    .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.parentElement.closest('.table-wrap'))
+    .map((e) => e.tagName + '.' + e.className + '#' + e.id + ':' + Math.round(e.getBoundingClientRect().width)).slice(0, 8).join(' '));
+  assert.ok(overflow <= 1, `page does not scroll sideways (${overflow}px): ${wide}`);
+});
