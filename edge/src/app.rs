@@ -38,6 +38,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/api/v1/keys/{id}"),
     ("POST", "/api/v1/keys/{id}/roll"),
     ("GET", "/api/v1/audit"),
+    ("POST", "/api/v1/secret-scanning/github"),
 ];
 
 /// The route template `path` matches, with the `{id}` segment if any.
@@ -135,6 +136,7 @@ impl<'a, K: Kv> App<'a, K> {
             )),
             ("GET", "/api/v1/openapi.json") => Ok(crate::openapi::response()),
             ("POST", "/api/v1/verify") => self.verify_endpoint(req).await,
+            ("POST", "/api/v1/secret-scanning/github") => self.secret_scanning(req).await,
             _ => {
                 let caller = self.authenticate(req).await?;
                 match (method, template) {

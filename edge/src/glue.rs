@@ -218,3 +218,58 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         Outcome::ServeAdminAsset => serve_asset(req, &env).await,
     }
 }
+
+/// Webhook delivery with the runtime's fetch.
+struct FetchNotifier;
+
+impl crate::lifecycle::Notifier for FetchNotifier {
+    async fn post_json(&self, url: &str, body: &str) -> Result<(), String> {
+        let headers = Headers::new();
+        headers
+            .set("content-type", "application/json")
+            .map_err(|e| e.to_string())?;
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post)
+            .with_headers(headers)
+            .with_body(Some(body.into()));
+        let req = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
+        let resp = Fetch::Request(req)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if (200..300).contains(&resp.status_code()) {
+            Ok(())
+        } else {
+            Err(format!("webhook answered {}", resp.status_code()))
+        }
+    }
+}
+
+#[event(scheduled)]
+async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
+    let config = match Config::from_vars(|name| env_var(&env, name)) {
+        Ok(c) => c,
+        Err(e) => {
+            return worker::console_error!("cron skipped, configuration invalid: {}", e.message)
+        }
+    };
+    let Ok(kv) = env.kv("KEYS").map(WorkersKv) else {
+        return worker::console_error!("cron skipped: KV binding KEYS missing");
+    };
+    match crate::lifecycle::run(
+        &kv,
+        &FetchNotifier,
+        config.notify_webhook_url.as_deref(),
+        now(),
+    )
+    .await
+    {
+        Ok(r) => worker::console_log!(
+            "cron: {} notices sent, {} failed (retried next run), {} expired keys purged",
+            r.notified.len(),
+            r.failed.len(),
+            r.purged.len()
+        ),
+        Err(e) => worker::console_error!("cron stopped: {}", e.message),
+    }
+}

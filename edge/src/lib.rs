@@ -15,8 +15,10 @@ pub mod app;
 pub mod config;
 pub mod credential;
 pub mod http;
+pub mod lifecycle;
 pub mod openapi;
 pub mod repo;
+pub mod secret_scanning;
 pub mod store;
 pub mod verify;
 

@@ -73,3 +73,185 @@ fn export_is_csv_without_secrets_and_with_formula_guard() {
     let hash = keygate_shared::token::LookupHash::of(&token).to_hex();
     assert!(!r.body.contains(&hash));
 }
+
+fn seeded(name: &str, created_days_ago: i64, expires_in_hours: i64) -> keygate_shared::KeyRecord {
+    use chrono::{Duration, Utc};
+    let token = keygate_shared::Token::generate(&keygate_shared::Prefix::default()).unwrap();
+    keygate_shared::KeyRecord {
+        id: keygate_shared::token::new_key_id().unwrap(),
+        name: name.into(),
+        description: String::new(),
+        organization: "cron".into(),
+        group: None,
+        roles: vec![],
+        ip_allowlist: vec![],
+        enabled: true,
+        created_at: Utc::now() - Duration::days(created_days_ago),
+        created_by: "bootstrap".into(),
+        expires_at: Some(Utc::now() + Duration::hours(expires_in_hours)),
+        hint: token.hint(),
+        hash: token.lookup_hash().to_hex(),
+        notified_days: vec![],
+    }
+}
+
+#[test]
+fn cron_sends_expiry_notices_once_and_purges_expired_keys() {
+    let expiring = seeded("expiring in 6.5 days", 60, 156);
+    let expired = seeded("expired an hour ago", 10, -1);
+    let w = Worker::start_seeded(
+        "cron",
+        keygate_e2e::default_vars,
+        true,
+        &[expiring.clone(), expired.clone()],
+    );
+    let trigger = || {
+        let r = w.call("GET", "/__scheduled?cron=0+3+*+*+*", &[], None);
+        assert_eq!(r.status, 200, "{}", r.body);
+    };
+    assert_eq!(
+        w.admin("GET", &format!("/api/v1/keys/{}", expired.id), None)
+            .json()["status"],
+        "expired"
+    );
+    trigger();
+    let hooks: Vec<serde_json::Value> = w
+        .origin
+        .received
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r["target"] == "/hook")
+        .cloned()
+        .collect();
+    assert_eq!(hooks.len(), 1, "{hooks:?}");
+    assert_eq!(hooks[0]["method"], "POST");
+    let notice: serde_json::Value =
+        serde_json::from_str(hooks[0]["body"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (notice["event"].clone(), notice["days_left"].clone()),
+        (json!("key.expiring"), json!(7))
+    );
+    assert_eq!(notice["key"]["id"], expiring.id.as_str());
+    assert!(notice["key"].get("hash").is_none());
+    let events = w
+        .admin(
+            "GET",
+            &format!("/api/v1/audit?key_id={}", expiring.id),
+            None,
+        )
+        .json();
+    assert_eq!(events["events"][0]["action"], "key.expiring");
+    assert_eq!(events["events"][0]["details"]["days_left"], 7);
+    assert_eq!(
+        w.admin("GET", &format!("/api/v1/keys/{}", expired.id), None)
+            .code(),
+        "KEY_NOT_FOUND",
+        "purged"
+    );
+    let gone = w
+        .admin("GET", &format!("/api/v1/audit?key_id={}", expired.id), None)
+        .json();
+    assert_eq!(gone["events"][0]["action"], "key.expired");
+
+    trigger();
+    let count = w
+        .origin
+        .received
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r["target"] == "/hook")
+        .count();
+    assert_eq!(count, 1, "never sent twice");
+}
+
+fn report(w: &Worker, body: &str, signature: &str, key_id: &str) -> keygate_e2e::Reply {
+    w.call(
+        "POST",
+        "/api/v1/secret-scanning/github",
+        &[
+            ("github-public-key-identifier", key_id),
+            ("github-public-key-signature", signature),
+        ],
+        Some(body),
+    )
+}
+
+#[test]
+fn leaked_keys_are_disabled_through_github_secret_scanning() {
+    use keygate_e2e::scanning::{sign, KEY_ID};
+    let w = Worker::shared();
+    let (id, token) = w.create_key(&json!({"name": "leaky", "organization": "leak"}));
+    let (other_id, other) = w.create_key(&json!({"name": "not leaked", "organization": "leak"}));
+    let body = json!([
+        {"token": token, "type": "keygate_api_key", "url": "https://example.invalid/commit/1", "source": "commit"},
+        {"token": "kg_not_ours", "type": "keygate_api_key", "url": "", "source": "content"}
+    ])
+    .to_string();
+
+    // Tampered: signature of another body; wrong identifier; no signature.
+    let tampered = body.replace(&token, &other);
+    for (b, sig, kid) in [
+        (&tampered, sign(&body), KEY_ID),
+        (&body, sign(&body), "decoy"),
+        (&body, sign(&body), "nope"),
+        (&body, "AAAA".into(), KEY_ID),
+    ] {
+        let r = report(w, b, &sig, kid);
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (401, "BAD_SIGNATURE"),
+            "{kid}"
+        );
+    }
+    let r = w.call("POST", "/api/v1/secret-scanning/github", &[], Some(&body));
+    assert_eq!(r.status, 401);
+    for k in [&id, &other_id] {
+        assert_eq!(
+            w.admin("GET", &format!("/api/v1/keys/{k}"), None).json()["enabled"],
+            true,
+            "nothing changed"
+        );
+    }
+    let junk = "{not json";
+    assert_eq!(report(w, junk, &sign(junk), KEY_ID).code(), "BAD_JSON");
+
+    let r = report(w, &body, &sign(&body), KEY_ID);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.json(),
+        json!([
+            {"token_raw": token, "token_type": "keygate_api_key", "label": "true_positive"},
+            {"token_raw": "kg_not_ours", "token_type": "keygate_api_key", "label": "false_positive"}
+        ])
+    );
+    let v = w
+        .call(
+            "POST",
+            "/api/v1/verify",
+            &[],
+            Some(&json!({"token": token}).to_string()),
+        )
+        .json();
+    assert_eq!(v["code"], "DISABLED");
+    let v = w
+        .call(
+            "POST",
+            "/api/v1/verify",
+            &[],
+            Some(&json!({"token": other}).to_string()),
+        )
+        .json();
+    assert_eq!(v["code"], "VALID");
+    let events = w.admin("GET", &format!("/api/v1/audit?key_id={id}"), None);
+    assert_eq!(events.json()["events"][0]["action"], "key.leaked");
+    assert_eq!(
+        events.json()["events"][0]["actor"],
+        "github-secret-scanning"
+    );
+    assert!(
+        !events.body.contains(&token),
+        "the audit log never holds the token"
+    );
+}

@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod origin;
+pub mod scanning;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -101,6 +102,8 @@ pub fn default_vars(origin_port: u16) -> Vec<(&'static str, String)> {
             r#"[{"path":"/calls/","roles":["calls:read","calls:write"]},{"path":"/calls/","methods":["POST","DELETE"],"roles":["calls:write"]},{"path":"/acme-only/","organization":"acme"}]"#.into(),
         ),
         ("MAX_KEYS_PER_ORG", "5".into()),
+        ("NOTIFY_WEBHOOK_URL", format!("http://127.0.0.1:{origin_port}/hook")),
+        ("GITHUB_SECRET_SCANNING_KEYS", scanning::keys_document()),
     ]
 }
 
@@ -127,6 +130,18 @@ impl Worker {
         vars: impl FnOnce(u16) -> Vec<(&'static str, String)>,
         with_admin: bool,
     ) -> Self {
+        Self::start_seeded(name, vars, with_admin, &[])
+    }
+
+    /// Like [`Worker::start`], with `seed` records written into KV first
+    /// (through wrangler, in the worker's own layout).
+    #[must_use]
+    pub fn start_seeded(
+        name: &str,
+        vars: impl FnOnce(u16) -> Vec<(&'static str, String)>,
+        with_admin: bool,
+        seed: &[keygate_shared::KeyRecord],
+    ) -> Self {
         let root = repo_root();
         ensure_built(&root);
         let origin = origin::Origin::start();
@@ -138,13 +153,17 @@ impl Worker {
         let config = write_config(&dir, &root, &vars(origin.port));
         let state = dir.join("state");
         let mut admin_token = String::new();
+        let kv = WranglerKv::new(Target {
+            config: config.clone(),
+            local: true,
+            persist_to: Some(state.clone()),
+            wrangler: Some(root.join("node_modules/.bin/wrangler")),
+        });
+        for record in seed {
+            let repo = keygate_edge::repo::Repo::new(&kv);
+            pollster::block_on(repo.insert(record, chrono::Utc::now())).expect("seed a record");
+        }
         if with_admin {
-            let kv = WranglerKv::new(Target {
-                config: config.clone(),
-                local: true,
-                persist_to: Some(state.clone()),
-                wrangler: Some(root.join("node_modules/.bin/wrangler")),
-            });
             let options = BootstrapOptions {
                 prefix: keygate_shared::Prefix::default(),
                 name: "e2e root admin".into(),
@@ -164,7 +183,7 @@ impl Worker {
         let wrangler = root.join("node_modules/.bin/wrangler");
         // A watchdog shell ends wrangler when this test process goes away.
         let script = format!(
-            "\"{}\" dev --config \"{}\" --ip 127.0.0.1 --port {port} --persist-to \"{}\" --inspector-port 0 --log-level warn & w=$!; \
+            "\"{}\" dev --config \"{}\" --ip 127.0.0.1 --port {port} --persist-to \"{}\" --inspector-port 0 --test-scheduled --log-level warn & w=$!; \
              while kill -0 {} 2>/dev/null && kill -0 $w 2>/dev/null; do sleep 1; done; kill $w 2>/dev/null; wait $w",
             wrangler.display(),
             config.display(),

@@ -4,6 +4,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Map, Value};
 
@@ -11,6 +12,8 @@ use serde_json::{json, Map, Value};
 pub struct Origin {
     /// Its loopback port.
     pub port: u16,
+    /// Every request received, as echoed.
+    pub received: Arc<Mutex<Vec<Value>>>,
 }
 
 impl Origin {
@@ -19,18 +22,21 @@ impl Origin {
     pub fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind origin");
         let port = listener.local_addr().expect("addr").port();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&received);
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
+                let log = Arc::clone(&log);
                 std::thread::spawn(move || {
-                    let _ = serve(stream);
+                    let _ = serve(stream, &log);
                 });
             }
         });
-        Self { port }
+        Self { port, received }
     }
 }
 
-fn serve(stream: std::net::TcpStream) -> std::io::Result<()> {
+fn serve(stream: std::net::TcpStream, log: &Mutex<Vec<Value>>) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut line = String::new();
     reader.read_line(&mut line)?;
@@ -54,7 +60,11 @@ fn serve(stream: std::net::TcpStream) -> std::io::Result<()> {
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body)?;
-    let echo = json!({"method": method, "target": target, "headers": headers, "body": String::from_utf8_lossy(&body)}).to_string();
+    let echo = json!({"method": method, "target": target, "headers": headers, "body": String::from_utf8_lossy(&body)});
+    if let Ok(mut l) = log.lock() {
+        l.push(echo.clone());
+    }
+    let echo = echo.to_string();
     let mut out = stream;
     write!(out, "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-origin: echo\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{echo}", echo.len())?;
     out.flush()
