@@ -253,7 +253,7 @@ pub fn KeysPage() -> impl IntoView {
                                     }}</td>
                                     <td class="mono">{k.created_by.clone()}</td>
                                     <td>{format::date(&k.created_at)}</td>
-                                    <td class="mono">{k.hint.clone()}</td>
+                                    <td class="mono nowrap">{k.hint.clone()}</td>
                                     <td class="row-actions">
                                         <Show when=can_write>
                                             <button on:click={ let k = edit_key.clone(); move |_| editing.set(Some(k.clone())) }

@@ -182,12 +182,25 @@ test('rename, deactivate and activate', async () => {
   await row('spa bravo renamed').locator('.badge.active').waitFor();
 });
 
+test('roll shows the new token once and both tokens work during the grace period', async () => {
+  await row('spa alpha').getByRole('button', { name: 'Roll spa alpha' }).click();
+  await page.waitForSelector('#token-dialog');
+  assert.match(await page.innerText('#token-title'), /New token for/);
+  const rolled = (await page.innerText('#new-token')).trim();
+  assert.match(rolled, /^kg_[0-9A-Za-z]{38}$/);
+  await closeTokenDialog();
+  const v = await fetch(BASE + '/api/v1/verify', { method: 'POST', body: JSON.stringify({ token: rolled }) }).then((r) => r.json());
+  assert.equal(v.code, 'VALID');
+  assert.equal(v.key.name, 'spa alpha');
+  await waitNames(['<img src=x onerror="window.__xss=1">Robert', 'spa alpha', 'spa alpha', 'spa bravo renamed', 'spa charlie']);
+});
+
 test('download CSV of the filtered list', async () => {
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
   const csv = await readFile(await download.path(), 'utf8');
   const lines = csv.trim().split(/\r?\n/);
   assert.match(lines[0], /^id,name,description,organization/);
-  assert.equal(lines.length, 5, 'header + the four spa keys');
+  assert.equal(lines.length, 6, 'header + the five spa keys (one rolled)');
   assert.ok(csv.includes('spa bravo renamed'));
   assert.ok(!csv.includes('elsewhere'), 'only the filtered organization');
 });
@@ -211,7 +224,7 @@ test('delete one key after a confirmation naming it', async () => {
 
 test('bulk delete the selection', async () => {
   await page.check('#select-all');
-  assert.match(await page.innerText('#delete-selected'), /\(3\)/);
+  assert.match(await page.innerText('#delete-selected'), /\(4\)/);
   await page.click('#delete-selected');
   assert.match(await page.innerText('#confirm-text'), /spa alpha/);
   await page.click('#confirm-delete');
