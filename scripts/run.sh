@@ -15,4 +15,4 @@ elif [ -f .keygate-admin-token ]; then
   echo "Admin key (from .keygate-admin-token): $(cat .keygate-admin-token)"
 fi
 echo "Admin app: http://127.0.0.1:8787/admin/   API: http://127.0.0.1:8787/api/v1/health"
-KEYGATE_SKIP_BUILD=1 exec wrangler dev --ip 127.0.0.1 --port 8787 "$@"
+KEYGATE_SKIP_BUILD=1 exec wrangler dev --ip 127.0.0.1 --port 8787 --test-scheduled "$@"
