@@ -7,8 +7,14 @@ use crate::format;
 
 /// The details panel of `key`.
 #[component]
-pub fn Details(key: KeyView, on_close: Callback<()>) -> impl IntoView {
+pub fn Details(
+    key: KeyView,
+    on_close: Callback<()>,
+    on_delete: Callback<(String, String)>,
+) -> impl IntoView {
     let id = key.id.clone();
+    let session = crate::session::Session::get();
+    let target = (key.id.clone(), key.name.clone());
     view! {
         <div class="backdrop">
             <div class="dialog wide" role="dialog" aria-modal="true" aria-labelledby="details-title" id="details-dialog">
@@ -26,7 +32,12 @@ pub fn Details(key: KeyView, on_close: Callback<()>) -> impl IntoView {
                 </dl>
                 <h3>"History"</h3>
                 <crate::audit_page::AuditPage key_id=Some(id) />
-                <div class="buttons"><button on:click=move |_| on_close.run(()) id="details-close">"Close"</button></div>
+                <div class="buttons">
+                    <Show when=move || session.can_write()>
+                        <button class="danger" id="details-delete" on:click={ let t = target.clone(); move |_| on_delete.run(t.clone()) }>"Delete key"</button>
+                    </Show>
+                    <button on:click=move |_| on_close.run(()) id="details-close">"Close"</button>
+                </div>
             </div>
         </div>
     }

@@ -311,7 +311,8 @@ pub fn KeysPage() -> impl IntoView {
             }
         })}
         {move || details.get().map(|key| view! {
-            <crate::details::Details key=key on_close=Callback::new(move |()| details.set(None)) />
+            <crate::details::Details key=key on_close=Callback::new(move |()| details.set(None))
+                on_delete=Callback::new(move |target: (String, String)| { details.set(None); confirming.set(Some(vec![target])); }) />
         })}
     }
 }

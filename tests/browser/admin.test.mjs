@@ -214,9 +214,13 @@ test('details view shows the key and its audit events', async () => {
   await page.click('#details-close');
 });
 
-test('delete one key after a confirmation naming it', async () => {
+test('delete one key after a confirmation naming it, from its row or its details', async () => {
   await row('spa charlie').getByRole('button', { name: 'Delete spa charlie' }).click();
   await page.waitForSelector('#confirm-text');
+  assert.match(await page.innerText('#confirm-text'), /spa charlie/);
+  await page.click('button:has-text("Cancel")');
+  await row('spa charlie').locator('td.name button').click();
+  await page.click('#details-delete');
   assert.match(await page.innerText('#confirm-text'), /spa charlie/);
   await page.click('#confirm-delete');
   await row('spa charlie').waitFor({ state: 'detached' });
