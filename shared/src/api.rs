@@ -343,15 +343,7 @@ impl ListQuery {
                         ApiError::invalid("sort", "sort is name, -name, created_at, -created_at, expires_at or -expires_at.")
                     })?;
                 }
-                "limit" => {
-                    q.limit = v
-                        .parse::<usize>()
-                        .ok()
-                        .filter(|n| (1..=1000).contains(n))
-                        .ok_or_else(|| {
-                            ApiError::invalid("limit", "limit is a whole number from 1 to 1000.")
-                        })?;
-                }
+                "limit" => q.limit = parse_limit(v)?,
                 "cursor" => {
                     q.offset = v.parse::<usize>().map_err(|_| {
                         ApiError::invalid("cursor", "cursor is not one this API handed out.")
@@ -368,6 +360,17 @@ impl ListQuery {
         }
         Ok(q)
     }
+}
+
+/// A page size of the list and audit endpoints: 1 to 1000.
+///
+/// # Errors
+/// `INVALID_FIELD` on `limit`.
+pub fn parse_limit(raw: &str) -> Result<usize, ApiError> {
+    raw.parse::<usize>()
+        .ok()
+        .filter(|n| (1..=1000).contains(n))
+        .ok_or_else(|| ApiError::invalid("limit", "limit is a whole number from 1 to 1000."))
 }
 
 /// Decodes a JSON object body strictly: syntax → `BAD_JSON`; a field in

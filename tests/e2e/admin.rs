@@ -470,14 +470,7 @@ fn edit_delete_and_bulk_delete() {
             .json()["total"],
         0
     );
-    let v = w
-        .call(
-            "POST",
-            "/api/v1/verify",
-            &[],
-            Some(&json!({"token": ta}).to_string()),
-        )
-        .json();
+    let v = w.verify(&ta);
     assert_eq!(v["code"], "UNKNOWN_KEY", "a deleted key no longer verifies");
     for bad in [r#"{"ids": []}"#, r#"{"ids": "x"}"#, r#"{}"#] {
         assert_eq!(

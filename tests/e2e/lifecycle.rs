@@ -26,14 +26,7 @@ fn roll_keeps_both_tokens_during_grace() {
     );
     assert_eq!(j["key"]["ip_allowlist"], json!(["10.0.0.1/32"]));
     for t in [&old, &new] {
-        let v = w
-            .call(
-                "POST",
-                "/api/v1/verify",
-                &[],
-                Some(&json!({"token": t}).to_string()),
-            )
-            .json();
+        let v = w.verify(t);
         assert_eq!(v["code"], "VALID");
     }
     let old_view = w.admin("GET", &format!("/api/v1/keys/{id}"), None).json();
@@ -226,23 +219,9 @@ fn leaked_keys_are_disabled_through_github_secret_scanning() {
             {"token_raw": "kg_not_ours", "token_type": "keygate_api_key", "label": "false_positive"}
         ])
     );
-    let v = w
-        .call(
-            "POST",
-            "/api/v1/verify",
-            &[],
-            Some(&json!({"token": token}).to_string()),
-        )
-        .json();
+    let v = w.verify(&token);
     assert_eq!(v["code"], "DISABLED");
-    let v = w
-        .call(
-            "POST",
-            "/api/v1/verify",
-            &[],
-            Some(&json!({"token": other}).to_string()),
-        )
-        .json();
+    let v = w.verify(&other);
     assert_eq!(v["code"], "VALID");
     let events = w.admin("GET", &format!("/api/v1/audit?key_id={id}"), None);
     assert_eq!(events.json()["events"][0]["action"], "key.leaked");

@@ -3,6 +3,7 @@
 use keygate_e2e::Worker;
 use serde_json::json;
 
+/// The verify endpoint with a full body (the harness's `verify` sends only a token).
 fn verify(w: &Worker, body: serde_json::Value) -> serde_json::Value {
     let r = w.call("POST", "/api/v1/verify", &[], Some(&body.to_string()));
     assert_eq!(r.status, 200, "{}", r.body);

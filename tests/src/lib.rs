@@ -311,6 +311,15 @@ impl Worker {
         self.create_key_as(&self.admin_token, body)
     }
 
+    /// The verify endpoint's answer for `token`.
+    #[must_use]
+    pub fn verify(&self, token: &str) -> Value {
+        let body = serde_json::json!({ "token": token }).to_string();
+        let r = self.call("POST", "/api/v1/verify", &[], Some(&body));
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.json()
+    }
+
     /// Everything wrangler logged so far.
     #[must_use]
     pub fn log(&self) -> String {

@@ -21,15 +21,7 @@ impl<K: Kv> App<'_, K> {
         let mut key_id = None;
         for (k, v) in &req.query {
             match k.as_str() {
-                "limit" => {
-                    limit = v
-                        .parse::<usize>()
-                        .ok()
-                        .filter(|n| (1..=1000).contains(n))
-                        .ok_or_else(|| {
-                            ApiError::invalid("limit", "limit is a whole number from 1 to 1000.")
-                        })?;
-                }
+                "limit" => limit = keygate_shared::api::parse_limit(v)?,
                 "cursor" => cursor = Some(v.as_str()).filter(|c| !c.is_empty()),
                 "key_id" => {
                     if !keygate_shared::token::is_key_id(v) {
