@@ -79,12 +79,18 @@ pub fn CreateDialog(on_close: Callback<()>, on_created: Callback<CreatedKey>) ->
         });
     };
 
+    let first = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(input) = first.get() {
+            let _ = input.focus();
+        }
+    });
     view! {
-        <div class="backdrop">
+        <div class="backdrop" on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { on_close.run(()) }>
             <form class="dialog" role="dialog" aria-modal="true" aria-labelledby="create-title" on:submit=submit id="create-dialog">
                 <h2 id="create-title">"Create key"</h2>
                 <label for="c-name">"Name"</label>
-                <input id="c-name" required maxlength="100" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+                <input id="c-name" node_ref=first required maxlength="100" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
                 <p class="error" role="alert">{field_error("name")}</p>
                 <label for="c-description">"Description"</label>
                 <textarea id="c-description" maxlength="500" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))></textarea>

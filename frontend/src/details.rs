@@ -15,8 +15,14 @@ pub fn Details(
     let id = key.id.clone();
     let session = crate::session::Session::get();
     let target = (key.id.clone(), key.name.clone());
+    let close = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(button) = close.get() {
+            let _ = button.focus();
+        }
+    });
     view! {
-        <div class="backdrop">
+        <div class="backdrop" on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { on_close.run(()) }>
             <div class="dialog wide" role="dialog" aria-modal="true" aria-labelledby="details-title" id="details-dialog">
                 <h2 id="details-title">{key.name.clone()}</h2>
                 <dl class="readonly">
@@ -36,7 +42,7 @@ pub fn Details(
                     <Show when=move || session.can_write()>
                         <button class="danger" id="details-delete" on:click={ let t = target.clone(); move |_| on_delete.run(t.clone()) }>"Delete key"</button>
                     </Show>
-                    <button on:click=move |_| on_close.run(()) id="details-close">"Close"</button>
+                    <button on:click=move |_| on_close.run(()) id="details-close" node_ref=close>"Close"</button>
                 </div>
             </div>
         </div>

@@ -46,12 +46,18 @@ pub fn EditDialog(
             busy.set(false);
         });
     };
+    let first = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(input) = first.get() {
+            let _ = input.focus();
+        }
+    });
     view! {
-        <div class="backdrop">
+        <div class="backdrop" on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { on_close.run(()) }>
             <form class="dialog" role="dialog" aria-modal="true" aria-labelledby="edit-title" on:submit=submit id="edit-dialog">
                 <h2 id="edit-title">"Edit key"</h2>
                 <label for="e-name">"Name"</label>
-                <input id="e-name" required maxlength="100" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+                <input id="e-name" node_ref=first required maxlength="100" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
                 <label for="e-description">"Description"</label>
                 <textarea id="e-description" maxlength="500" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))></textarea>
                 <label class="check"><input type="checkbox" id="e-enabled" prop:checked=move || enabled.get()

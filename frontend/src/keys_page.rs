@@ -298,12 +298,12 @@ pub fn KeysPage() -> impl IntoView {
             let names = items.iter().map(|(_, n)| n.clone()).collect::<Vec<_>>().join(", ");
             let count = items.len();
             view! {
-                <div class="backdrop">
+                <div class="backdrop" on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { confirming.set(None) }>
                     <div class="dialog" role="alertdialog" aria-modal="true" aria-labelledby="confirm-title" aria-describedby="confirm-text">
                         <h2 id="confirm-title">{format!("Delete {count} key{}?", if count == 1 { "" } else { "s" })}</h2>
                         <p id="confirm-text">"This cannot be undone. Deleting: " <strong>{names}</strong></p>
                         <div class="buttons">
-                            <button on:click=move |_| confirming.set(None)>"Cancel"</button>
+                            <button on:click=move |_| confirming.set(None) autofocus>"Cancel"</button>
                             <button id="confirm-delete" class="danger" on:click={ let items = items.clone(); move |_| do_delete(items.clone()) }>"Delete"</button>
                         </div>
                     </div>

@@ -15,6 +15,14 @@ pub fn TokenDialog(title: String, created: CreatedKey, on_close: Callback<()>) -
             copied.set(true);
         }
     };
+    // Focus starts on the copy button; Escape does not close: closing
+    // needs the explicit confirmation below.
+    let copy_button = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(button) = copy_button.get() {
+            let _ = button.focus();
+        }
+    });
     view! {
         <div class="backdrop">
             <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="token-title" id="token-dialog">
@@ -23,7 +31,7 @@ pub fn TokenDialog(title: String, created: CreatedKey, on_close: Callback<()>) -
                     " Keygate keeps only its hash."</p>
                 <p><span class="sr-only">"Token for " {created.key.name.clone()} ": "</span>
                     <code id="new-token" class="token">{created.token.clone()}</code></p>
-                <button id="copy-token" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy to clipboard" }}</button>
+                <button id="copy-token" node_ref=copy_button on:click=copy>{move || if copied.get() { "Copied" } else { "Copy to clipboard" }}</button>
                 <label class="check"><input type="checkbox" id="token-saved" on:change=move |ev| saved.set(event_target_checked(&ev)) />
                     "I have stored the token somewhere safe"</label>
                 <div class="buttons">

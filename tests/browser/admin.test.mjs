@@ -163,6 +163,22 @@ test('search, organization filter, status filter and sort', async () => {
   await shot('04-keys');
 });
 
+test('keyboard: dialogs take focus and Escape closes them', async () => {
+  await page.click('#create-key');
+  await page.waitForSelector('#create-dialog');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'c-name');
+  await page.keyboard.type('typed with the keyboard');
+  assert.equal(await page.inputValue('#c-name'), 'typed with the keyboard');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#create-dialog', { state: 'detached' });
+  await row('spa bravo').getByRole('button', { name: 'Edit spa bravo' }).focus();
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#edit-dialog');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'e-name');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#edit-dialog', { state: 'detached' });
+});
+
 test('rename, deactivate and activate', async () => {
   await row('spa bravo').getByRole('button', { name: 'Edit spa bravo' }).click();
   await page.waitForSelector('#edit-dialog');
