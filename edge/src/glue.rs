@@ -70,6 +70,19 @@ impl Kv for WorkersKv {
     }
 }
 
+thread_local! {
+    /// The parsed configuration: vars cannot change within an isolate, so
+    /// it is parsed once, not on every request.
+    static CONFIG: std::cell::OnceCell<std::rc::Rc<Result<Config, ApiError>>> = const { std::cell::OnceCell::new() };
+}
+
+fn config(env: &Env) -> std::rc::Rc<Result<Config, ApiError>> {
+    CONFIG.with(|cell| {
+        cell.get_or_init(|| std::rc::Rc::new(Config::from_vars(|name| env_var(env, name))))
+            .clone()
+    })
+}
+
 fn env_var(env: &Env, name: &str) -> Option<String> {
     env.var(name)
         .ok()
@@ -186,11 +199,12 @@ async fn serve_asset(req: Request, env: &Env) -> worker::Result<Response> {
 
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    let config = match Config::from_vars(|name| env_var(&env, name)) {
+    let config = config(&env);
+    let config = match config.as_ref() {
         Ok(c) => c,
         Err(e) => {
             worker::console_error!("configuration invalid: {}", e.message);
-            return error_response(&e);
+            return error_response(e);
         }
     };
     let kv = match env.kv("KEYS") {
@@ -209,7 +223,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     };
     let app = App {
         kv: &kv,
-        config: &config,
+        config,
         now: now(),
     };
     match app.handle(&http_req).await {

@@ -418,19 +418,29 @@ pub fn decode_body<T: DeserializeOwned>(
             ));
         }
     }
-    // Each field alone first, so a type error names its field.
-    for (key, v) in &map {
-        let mut single = Map::new();
-        single.insert(key.clone(), v.clone());
-        if let Err(e) = serde_json::from_value::<T>(Value::Object(single)) {
-            return Err(ApiError::invalid(
-                key,
-                format!("`{key}` has the wrong type: {}.", expected_part(&e)),
-            ));
+    // Happy path: one typed decode. Only when it fails, each field alone,
+    // so that the error names the field at fault.
+    match serde_json::from_value(Value::Object(map)) {
+        Ok(decoded) => Ok(decoded),
+        Err(whole) => {
+            // The body parsed a moment ago; parse it again rather than
+            // keep a copy of every field on the happy path.
+            let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) else {
+                return Err(ApiError::new(ErrorCode::BadJson, expected_part(&whole)));
+            };
+            for (key, v) in fields {
+                let mut single = Map::new();
+                single.insert(key.clone(), v);
+                if let Err(e) = serde_json::from_value::<T>(Value::Object(single)) {
+                    return Err(ApiError::invalid(
+                        &key,
+                        format!("`{key}` has the wrong type: {}.", expected_part(&e)),
+                    ));
+                }
+            }
+            Err(ApiError::new(ErrorCode::BadJson, expected_part(&whole)))
         }
     }
-    serde_json::from_value(Value::Object(map))
-        .map_err(|e| ApiError::new(ErrorCode::BadJson, expected_part(&e)))
 }
 
 /// Only the "expected …" part of a serde message: the rest may quote the
