@@ -390,12 +390,14 @@ pub fn decode_body<T: DeserializeOwned>(
             "The request body is larger than 64 KiB.",
         ));
     }
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        ApiError::new(
-            ErrorCode::BadJson,
-            format!("The body is not valid JSON ({}).", e.classify_message()),
-        )
-    })?;
+    let value: Value = serde_json::from_slice::<NoDuplicates>(body)
+        .map(|v| v.0)
+        .map_err(|e| {
+            ApiError::new(
+                ErrorCode::BadJson,
+                format!("The body is not valid JSON ({}).", e.classify_message()),
+            )
+        })?;
     let Value::Object(map) = value else {
         return Err(ApiError::new(
             ErrorCode::BadJson,
@@ -440,6 +442,68 @@ pub fn decode_body<T: DeserializeOwned>(
             }
             Err(ApiError::new(ErrorCode::BadJson, expected_part(&whole)))
         }
+    }
+}
+
+/// A JSON value in which no object repeats a key: `{"name": "a", "name":
+/// "b"}` is refused instead of silently keeping the last one.
+struct NoDuplicates(Value);
+
+impl<'de> Deserialize<'de> for NoDuplicates {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NoDuplicatesVisitor).map(NoDuplicates)
+    }
+}
+
+struct NoDuplicatesVisitor;
+
+impl<'de> serde::de::Visitor<'de> for NoDuplicatesVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(NoDuplicates(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(serde::de::Error::custom("an object repeats a key"));
+            }
+            let NoDuplicates(v) = map.next_value()?;
+            out.insert(key, v);
+        }
+        Ok(Value::Object(out))
     }
 }
 
@@ -507,6 +571,22 @@ mod tests {
         assert!(!e.message.contains("secretsecret"), "{}", e.message);
         let big = format!(r#"{{"name":"{}"}}"#, "a".repeat(MAX_BODY_BYTES));
         assert_eq!(code(&big).code, ErrorCode::BodyTooLarge);
+        assert_eq!(
+            code(r#"{"name":"a","name":"b"}"#).code,
+            ErrorCode::BadJson,
+            "duplicate keys"
+        );
+        assert_eq!(
+            code(r#"{"name":"a","roles":[{"x":1,"x":2}]}"#).code,
+            ErrorCode::BadJson,
+            "nested duplicates"
+        );
+        assert_eq!(
+            code(r#"{"name":"a","expires_in_days":1.5}"#)
+                .field
+                .as_deref(),
+            Some("expires_in_days")
+        );
         let deep = "[".repeat(200) + &"]".repeat(200);
         assert_eq!(code(&deep).code, ErrorCode::BadJson);
     }

@@ -105,6 +105,7 @@ fn create_defaults_and_validation() {
     for (body, status, code, field) in [
         ("{", 400, "BAD_JSON", None),
         ("[1]", 400, "BAD_JSON", None),
+        (r#"{"name": "x", "name": "y"}"#, 400, "BAD_JSON", None),
         (
             r#"{"name": "x", "hash": "y"}"#,
             400,
