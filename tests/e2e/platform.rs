@@ -97,3 +97,41 @@ fn invalid_configuration_fails_every_request_closed() {
         assert_eq!(r.json()["error"]["field"], "GATEWAY_RULES");
     }
 }
+
+#[test]
+fn origin_not_configured_and_unreachable_are_502() {
+    use serde_json::json;
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    for (name, origin, code) in [
+        ("noorigin", String::new(), "ORIGIN_NOT_CONFIGURED"),
+        (
+            "deadorigin",
+            format!("http://127.0.0.1:{closed_port}"),
+            "ORIGIN_UNREACHABLE",
+        ),
+    ] {
+        let w = Worker::start(
+            name,
+            |port| {
+                let mut v = default_vars(port);
+                v.retain(|(k, _)| *k != "ORIGIN_URL");
+                v.push(("ORIGIN_URL", origin.clone()));
+                v
+            },
+            true,
+        );
+        let (_, token) = w.create_key(&json!({"name": "502", "organization": "o"}));
+        let r = w.call("GET", "/anything", &[("x-api-key", &token)], None);
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (502, code),
+            "{name}: {}",
+            r.body
+        );
+        assert!(!r.body.contains(&token));
+    }
+}
