@@ -94,7 +94,10 @@ impl Kv for WranglerKv {
 
     async fn put(&self, key: &str, value: &str, options: PutOptions) -> StoreResult<()> {
         // The value goes through a private file, never the command line.
-        let dir = std::env::temp_dir().join(format!("keygate-kv-{}", std::process::id()));
+        // One folder per write: several writes may run at once (tests).
+        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("keygate-kv-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).map_err(|e| StoreError(e.to_string()))?;
         let file = dir.join("value");
         std::fs::File::create(&file)
