@@ -11,7 +11,7 @@ use keygate_shared::{ApiError, ErrorCode, KeyRecord};
 use crate::app::App;
 use crate::credential;
 use crate::http::{encode_component, Forward, HttpRequest, HttpResponse, Outcome};
-use crate::store::Kv;
+use crate::store::{Kv, StoreError};
 
 /// Headers the gateway sets; any a client sends are dropped.
 pub const IDENTITY_HEADERS: [&str; 3] = [
@@ -35,22 +35,20 @@ fn unavailable() -> ApiError {
 }
 
 impl<K: Kv> App<'_, K> {
-    /// The whole pipeline for one presented credential.
-    async fn check(
+    /// The whole pipeline for one presented credential, shared by the
+    /// gateway, the verify endpoint and admin authentication. A storage
+    /// failure is an error for the caller to word, never a verdict.
+    pub(crate) async fn check(
         &self,
         presented: Option<&str>,
         facts: &RequestFacts<'_>,
-    ) -> Result<(VerifyCode, Option<KeyRecord>), ApiError> {
+    ) -> Result<(VerifyCode, Option<KeyRecord>), StoreError> {
         let token = match policy::check_shape(&self.config.prefix, presented) {
             Ok(t) => t,
             Err(code) => return Ok((code, None)),
         };
         let hash = token.lookup_hash();
-        let record = self
-            .repo()
-            .by_hash(&hash.to_hex())
-            .await
-            .map_err(|_| unavailable())?;
+        let record = self.repo().by_hash(&hash.to_hex()).await?;
         // Defence in depth: the stored hash must be the one looked up.
         let record = record.filter(|r| hash.matches_hex(&r.hash));
         Ok((policy::decide(record.as_ref(), facts, self.now), record))
@@ -83,7 +81,10 @@ impl<K: Kv> App<'_, K> {
             check_ip: ip.is_some(),
             requirement: &requirement,
         };
-        let (code, record) = self.check(body.token.as_deref(), &facts).await?;
+        let (code, record) = self
+            .check(body.token.as_deref(), &facts)
+            .await
+            .map_err(|_| unavailable())?;
         Ok(HttpResponse::json(
             200,
             &VerifyResponse {
@@ -109,7 +110,7 @@ impl<K: Kv> App<'_, K> {
         };
         let (code, record) = match self.check(credential::presented(req), &facts).await {
             Ok(r) => r,
-            Err(e) => return HttpResponse::error(&e).into(),
+            Err(_) => return HttpResponse::error(&unavailable()).into(),
         };
         let (Some(record), VerifyCode::Valid) = (record, code) else {
             let error_code = code.error_code().unwrap_or(ErrorCode::UnknownKey);

@@ -7,7 +7,7 @@ mod keys;
 
 use keygate_shared::api::Me;
 use keygate_shared::model::{ROLE_ADMIN, ROLE_READER};
-use keygate_shared::policy::{self, RequestFacts, Requirement, VerifyCode};
+use keygate_shared::policy::{RequestFacts, Requirement, VerifyCode};
 use keygate_shared::{org, ApiError, AuditEvent, ErrorCode, KeyRecord};
 
 use crate::app::App;
@@ -69,15 +69,6 @@ impl<K: Kv> App<'_, K> {
     /// The admin key of `Authorization: Bearer`, valid and holding an admin
     /// or reader role, checked like any key (expiry, enabled, allowlist).
     pub async fn authenticate(&self, req: &HttpRequest) -> Result<Caller, ApiError> {
-        let token = policy::check_shape(&self.config.prefix, credential::bearer(req))
-            .map_err(|_| unauthenticated("send `Authorization: Bearer <admin key>`."))?;
-        let hash = token.lookup_hash();
-        let record = self
-            .repo()
-            .by_hash(&hash.to_hex())
-            .await
-            .map_err(|_| ApiError::new(ErrorCode::Unavailable, "Key storage is unavailable."))?
-            .filter(|r| hash.matches_hex(&r.hash));
         let requirement = Requirement {
             roles: vec![ROLE_ADMIN.into(), ROLE_READER.into()],
             organization: None,
@@ -87,7 +78,11 @@ impl<K: Kv> App<'_, K> {
             check_ip: true,
             requirement: &requirement,
         };
-        match (policy::decide(record.as_ref(), &facts, self.now), record) {
+        let verdict = self
+            .check(credential::bearer(req), &facts)
+            .await
+            .map_err(|_| ApiError::new(ErrorCode::Unavailable, "Key storage is unavailable."))?;
+        match verdict {
             (VerifyCode::Valid, Some(record)) => {
                 let can_write = record.has_role(ROLE_ADMIN);
                 Ok(Caller { record, can_write })
@@ -96,6 +91,9 @@ impl<K: Kv> App<'_, K> {
                 ErrorCode::Forbidden,
                 "This key is valid but holds neither keygate:admin nor keygate:reader.",
             )),
+            (VerifyCode::MissingKey | VerifyCode::MalformedKey, _) => {
+                Err(unauthenticated("send `Authorization: Bearer <admin key>`."))
+            }
             (code, _) => Err(unauthenticated(code.message())),
         }
     }
