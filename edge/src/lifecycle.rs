@@ -77,20 +77,9 @@ fn event(
     now: DateTime<Utc>,
     action: &str,
     record: &KeyRecord,
-    details: serde_json::Value,
+    details: serde_json::Map<String, serde_json::Value>,
 ) -> AuditEvent {
-    let mut details = details;
-    if let Some(map) = details.as_object_mut() {
-        map.insert("organization".into(), record.organization.clone().into());
-        map.insert("name".into(), record.name.clone().into());
-    }
-    AuditEvent {
-        at: now,
-        actor: CRON_ACTOR.into(),
-        action: action.into(),
-        key_id: record.id.clone(),
-        details,
-    }
+    AuditEvent::for_key(record, now, CRON_ACTOR, action, details)
 }
 
 /// One cron run over every key.
@@ -109,7 +98,7 @@ pub async fn run<K: Kv, N: Notifier>(
     for mut record in repo.all().await.map_err(unavailable)? {
         if record.expires_at.is_some_and(|at| at <= now) {
             repo.remove(&record).await.map_err(unavailable)?;
-            repo.audit(&event(now, "key.expired", &record, serde_json::json!({})))
+            repo.audit(&event(now, "key.expired", &record, serde_json::Map::new()))
                 .await
                 .map_err(unavailable)?;
             report.purged.push(record.id);
@@ -133,14 +122,11 @@ pub async fn run<K: Kv, N: Notifier>(
         }
         record.notified_days.extend(settles);
         repo.update(&record, now).await.map_err(unavailable)?;
-        repo.audit(&event(
-            now,
-            "key.expiring",
-            &record,
-            serde_json::json!({"days_left": days}),
-        ))
-        .await
-        .map_err(unavailable)?;
+        let mut details = serde_json::Map::new();
+        details.insert("days_left".into(), days.into());
+        repo.audit(&event(now, "key.expiring", &record, details))
+            .await
+            .map_err(unavailable)?;
         report.notified.push((record.id, days));
     }
     Ok(report)

@@ -162,6 +162,30 @@ pub struct AuditEvent {
     pub details: serde_json::Value,
 }
 
+impl AuditEvent {
+    /// An event about `record`. Its organization and name go into
+    /// `details` beside the given ones, so audit reads can be scoped to an
+    /// organization subtree like keys are, and read after a delete.
+    #[must_use]
+    pub fn for_key(
+        record: &KeyRecord,
+        at: DateTime<Utc>,
+        actor: &str,
+        action: &str,
+        mut details: serde_json::Map<String, serde_json::Value>,
+    ) -> Self {
+        details.insert("organization".into(), record.organization.clone().into());
+        details.insert("name".into(), record.name.clone().into());
+        Self {
+            at,
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            key_id: record.id.clone(),
+            details: serde_json::Value::Object(details),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -75,13 +75,13 @@ pub async fn bootstrap<K: Kv>(kv: &K, options: &BootstrapOptions) -> Result<Boot
         notified_days: vec![],
     };
     repo.insert(&record, now).await.map_err(|e| e.0)?;
-    let event = AuditEvent {
-        at: now,
-        actor: BOOTSTRAP_ACTOR.into(),
-        action: "key.created".into(),
-        key_id: record.id.clone(),
-        details: serde_json::json!({"organization": "", "name": record.name}),
-    };
+    let event = AuditEvent::for_key(
+        &record,
+        now,
+        BOOTSTRAP_ACTOR,
+        "key.created",
+        serde_json::Map::new(),
+    );
     repo.audit(&event).await.map_err(|e| e.0)?;
     Ok(Bootstrapped::Created {
         id: record.id,

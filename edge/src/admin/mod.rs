@@ -131,17 +131,9 @@ impl<K: Kv> App<'_, K> {
         actor: &str,
         action: &str,
         record: &KeyRecord,
-        mut details: serde_json::Map<String, serde_json::Value>,
+        details: serde_json::Map<String, serde_json::Value>,
     ) -> Result<(), ApiError> {
-        details.insert("organization".into(), record.organization.clone().into());
-        details.insert("name".into(), record.name.clone().into());
-        let event = AuditEvent {
-            at: self.now,
-            actor: actor.to_owned(),
-            action: action.to_owned(),
-            key_id: record.id.clone(),
-            details: serde_json::Value::Object(details),
-        };
+        let event = AuditEvent::for_key(record, self.now, actor, action, details);
         self.repo().audit(&event).await.map_err(|_| {
             ApiError::new(
                 ErrorCode::Unavailable,
