@@ -175,11 +175,9 @@ impl<K: Kv> App<'_, K> {
             }
         }
         self.check_org_limit(&organization).await?;
-        let token = Token::generate(&self.config.prefix)
-            .map_err(|_| ApiError::new(ErrorCode::Internal, "No randomness available."))?;
+        let (token, id) = self.new_token_and_id()?;
         let record = KeyRecord {
-            id: token::new_key_id()
-                .map_err(|_| ApiError::new(ErrorCode::Internal, "No randomness available."))?,
+            id,
             name,
             description,
             organization,
@@ -207,6 +205,24 @@ impl<K: Kv> App<'_, K> {
                 token: token.expose_secret().to_owned(),
             },
         ))
+    }
+
+    /// A fresh token and key id (create and roll).
+    fn new_token_and_id(&self) -> Result<(Token, String), ApiError> {
+        let no_randomness = |_| ApiError::new(ErrorCode::Internal, "No randomness available.");
+        let token = Token::generate(&self.config.prefix).map_err(no_randomness)?;
+        let id = token::new_key_id().map_err(no_randomness)?;
+        Ok((token, id))
+    }
+
+    /// Deletes every entry of `record` and records `key.deleted`.
+    async fn remove_key(&self, caller: &Caller, record: &KeyRecord) -> Result<(), ApiError> {
+        self.repo()
+            .remove(record)
+            .await
+            .map_err(|_| unavailable())?;
+        self.record_event(&caller.record.id, "key.deleted", record, Map::new())
+            .await
     }
 
     /// `KEY_LIMIT_REACHED` when `organization` already holds the maximum
@@ -297,12 +313,7 @@ impl<K: Kv> App<'_, K> {
     pub async fn delete_key(&self, caller: &Caller, id: &str) -> Result<HttpResponse, ApiError> {
         caller.require_write()?;
         let record = self.visible_key(caller, id).await?;
-        self.repo()
-            .remove(&record)
-            .await
-            .map_err(|_| unavailable())?;
-        self.record_event(&caller.record.id, "key.deleted", &record, Map::new())
-            .await?;
+        self.remove_key(caller, &record).await?;
         Ok(HttpResponse::no_content())
     }
 
@@ -330,12 +341,7 @@ impl<K: Kv> App<'_, K> {
             }
             match self.visible_key(caller, id).await {
                 Ok(record) => {
-                    self.repo()
-                        .remove(&record)
-                        .await
-                        .map_err(|_| unavailable())?;
-                    self.record_event(&caller.record.id, "key.deleted", &record, Map::new())
-                        .await?;
+                    self.remove_key(caller, &record).await?;
                     result.deleted.push(id.clone());
                 }
                 Err(e) if e.code == ErrorCode::KeyNotFound => result.not_found.push(id.clone()),
@@ -374,11 +380,9 @@ impl<K: Kv> App<'_, K> {
                 "An expired key cannot be rolled.",
             ));
         }
-        let token = Token::generate(&self.config.prefix)
-            .map_err(|_| ApiError::new(ErrorCode::Internal, "No randomness available."))?;
+        let (token, id) = self.new_token_and_id()?;
         let new = KeyRecord {
-            id: token::new_key_id()
-                .map_err(|_| ApiError::new(ErrorCode::Internal, "No randomness available."))?,
+            id,
             created_at: self.now,
             created_by: caller.record.id.clone(),
             hint: token.hint(),
