@@ -80,13 +80,9 @@ pub fn CreateDialog(on_close: Callback<()>, on_created: Callback<CreatedKey>) ->
     };
 
     let first = NodeRef::<leptos::html::Input>::new();
-    Effect::new(move |_| {
-        if let Some(input) = first.get() {
-            let _ = input.focus();
-        }
-    });
+    crate::dialog::focus_when_mounted(first);
     view! {
-        <div class="backdrop" on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { on_close.run(()) }>
+        <div class="backdrop" on:keydown=crate::dialog::close_on_escape(move || on_close.run(()))>
             <form class="dialog" role="dialog" aria-modal="true" aria-labelledby="create-title" on:submit=submit id="create-dialog">
                 <h2 id="create-title">"Create key"</h2>
                 <label for="c-name">"Name"</label>

@@ -16,13 +16,9 @@ pub fn Details(
     let session = crate::session::Session::get();
     let target = (key.id.clone(), key.name.clone());
     let close = NodeRef::<leptos::html::Button>::new();
-    Effect::new(move |_| {
-        if let Some(button) = close.get() {
-            let _ = button.focus();
-        }
-    });
+    crate::dialog::focus_when_mounted(close);
     view! {
-        <div class="backdrop" on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { on_close.run(()) }>
+        <div class="backdrop" on:keydown=crate::dialog::close_on_escape(move || on_close.run(()))>
             <div class="dialog wide" role="dialog" aria-modal="true" aria-labelledby="details-title" id="details-dialog">
                 <h2 id="details-title">{key.name.clone()}</h2>
                 <dl class="readonly">

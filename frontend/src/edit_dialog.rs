@@ -47,13 +47,9 @@ pub fn EditDialog(
         });
     };
     let first = NodeRef::<leptos::html::Input>::new();
-    Effect::new(move |_| {
-        if let Some(input) = first.get() {
-            let _ = input.focus();
-        }
-    });
+    crate::dialog::focus_when_mounted(first);
     view! {
-        <div class="backdrop" on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { on_close.run(()) }>
+        <div class="backdrop" on:keydown=crate::dialog::close_on_escape(move || on_close.run(()))>
             <form class="dialog" role="dialog" aria-modal="true" aria-labelledby="edit-title" on:submit=submit id="edit-dialog">
                 <h2 id="edit-title">"Edit key"</h2>
                 <label for="e-name">"Name"</label>

@@ -298,7 +298,7 @@ pub fn KeysPage() -> impl IntoView {
             let names = items.iter().map(|(_, n)| n.clone()).collect::<Vec<_>>().join(", ");
             let count = items.len();
             view! {
-                <div class="backdrop" on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { confirming.set(None) }>
+                <div class="backdrop" on:keydown=crate::dialog::close_on_escape(move || confirming.set(None))>
                     <div class="dialog" role="alertdialog" aria-modal="true" aria-labelledby="confirm-title" aria-describedby="confirm-text">
                         <h2 id="confirm-title">{format!("Delete {count} key{}?", if count == 1 { "" } else { "s" })}</h2>
                         <p id="confirm-text">"This cannot be undone. Deleting: " <strong>{names}</strong></p>

@@ -5,6 +5,7 @@ mod app;
 mod audit_page;
 mod create_dialog;
 mod details;
+mod dialog;
 mod edit_dialog;
 mod format;
 mod keys_page;

@@ -18,11 +18,7 @@ pub fn TokenDialog(title: String, created: CreatedKey, on_close: Callback<()>) -
     // Focus starts on the copy button; Escape does not close: closing
     // needs the explicit confirmation below.
     let copy_button = NodeRef::<leptos::html::Button>::new();
-    Effect::new(move |_| {
-        if let Some(button) = copy_button.get() {
-            let _ = button.focus();
-        }
-    });
+    crate::dialog::focus_when_mounted(copy_button);
     view! {
         <div class="backdrop">
             <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="token-title" id="token-dialog">
