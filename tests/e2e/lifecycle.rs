@@ -108,15 +108,7 @@ fn cron_sends_expiry_notices_once_and_purges_expired_keys() {
         "expired"
     );
     trigger();
-    let hooks: Vec<serde_json::Value> = w
-        .origin
-        .received
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|r| r["target"] == "/hook")
-        .cloned()
-        .collect();
+    let hooks = w.origin.received_at("/hook");
     assert_eq!(hooks.len(), 1, "{hooks:?}");
     assert_eq!(hooks[0]["method"], "POST");
     let notice: serde_json::Value =
@@ -148,14 +140,7 @@ fn cron_sends_expiry_notices_once_and_purges_expired_keys() {
     assert_eq!(gone["events"][0]["action"], "key.expired");
 
     trigger();
-    let count = w
-        .origin
-        .received
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|r| r["target"] == "/hook")
-        .count();
+    let count = w.origin.received_at("/hook").len();
     assert_eq!(count, 1, "never sent twice");
 }
 

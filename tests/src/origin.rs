@@ -36,6 +36,22 @@ impl Origin {
     }
 }
 
+impl Origin {
+    /// The requests received so far for `target` (path with query).
+    #[must_use]
+    pub fn received_at(&self, target: &str) -> Vec<Value> {
+        self.received
+            .lock()
+            .map(|r| {
+                r.iter()
+                    .filter(|e| e["target"] == target)
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
 fn serve(stream: std::net::TcpStream, log: &Mutex<Vec<Value>>) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut line = String::new();
