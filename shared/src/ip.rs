@@ -21,12 +21,28 @@ pub const MAX_ENTRIES: usize = 64;
 pub fn parse_entry(entry: &str) -> Result<IpNet, InvalidEntry> {
     let entry = entry.trim();
     if let Ok(net) = entry.parse::<IpNet>() {
-        return Ok(net.trunc());
+        return Ok(canonical_net(net).trunc());
     }
     entry
         .parse::<IpAddr>()
         .map(|a| IpNet::from(canonical(a)))
         .map_err(|_| InvalidEntry)
+}
+
+/// A network inside the IPv4-mapped range (`::ffff:10.0.0.0/104`) becomes
+/// the IPv4 network it stands for (`10.0.0.0/8`): clients are matched by
+/// their canonical address, so in mapped form it would match no one (found
+/// by fuzzing). Wider IPv6 networks (`::/0`) stay IPv6 and do not match
+/// IPv4 clients.
+fn canonical_net(net: IpNet) -> IpNet {
+    match net {
+        IpNet::V6(v6) if v6.prefix_len() >= 96 => v6
+            .addr()
+            .to_ipv4_mapped()
+            .and_then(|a| ipnet::Ipv4Net::new(a, v6.prefix_len() - 96).ok())
+            .map_or(net, IpNet::V4),
+        other => other,
+    }
 }
 
 /// IPv4-mapped IPv6 (`::ffff:1.2.3.4`) becomes IPv4, so a v4 allowlist
@@ -77,13 +93,19 @@ mod tests {
                 "10.0.0.7/24",
                 "192.0.2.1",
                 "2001:db8::1/32",
-                "::ffff:192.0.2.9"
+                "::ffff:192.0.2.9",
+                "::ffff:10.9.0.0/104",
+                "::ffff:0:0/96",
+                "::/0"
             ]),
             [
                 "10.0.0.0/24",
                 "192.0.2.1/32",
                 "2001:db8::/32",
-                "192.0.2.9/32"
+                "192.0.2.9/32",
+                "10.0.0.0/8",
+                "0.0.0.0/0",
+                "::/0"
             ]
         );
         for bad in [

@@ -1,0 +1,198 @@
+//! Whole requests through the worker's logic (`App::handle`) over the
+//! in-memory KV: the input picks a caller and a route and supplies body,
+//! query, id and header values.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use keygate_edge::app::App;
+use keygate_edge::config::Config;
+use keygate_edge::http::{HttpRequest, Outcome};
+use keygate_edge::repo::Repo;
+use keygate_edge::store::MemoryKv;
+use keygate_shared::model::{ROLE_ADMIN, ROLE_READER};
+use keygate_shared::{KeyRecord, Prefix, Token};
+use serde_json::Value;
+
+use crate::fields;
+
+const MAX_KEYS_PER_ORG: usize = 3;
+
+/// A public key nobody holds the private half of: signatures never verify.
+const KEYS_DOCUMENT: &str = r#"{"public_keys":[{"key_identifier":"k1","is_current":true,"key":"-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEDpzj6JTbO/oMog6o6/Y3Qhx8Un5/\nnf+WmYGvSqDRP3w2jKTNh2ZlVgvpeEPAY11/BIE4cNX+/PIl55JkUvQ0Qw==\n-----END PUBLIC KEY-----\n"}]}"#;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0)
+        .single()
+        .expect("valid date")
+}
+
+/// A fixture key: its token and record.
+struct Fixture {
+    token: String,
+    record: KeyRecord,
+}
+
+fn fixture(n: usize, org: &str, roles: &[&str]) -> Fixture {
+    let random = format!("{n:0>32}");
+    let token = Token::from_random_part(&Prefix::default(), &random);
+    let record = KeyRecord {
+        id: format!("key_fixture{n:0>9}"),
+        name: format!("fixture {n}"),
+        description: String::new(),
+        organization: org.into(),
+        group: None,
+        roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        ip_allowlist: vec![],
+        enabled: true,
+        created_at: now() - Duration::days(1),
+        created_by: "bootstrap".into(),
+        expires_at: Some(now() + Duration::days(30)),
+        hint: token.hint(),
+        hash: token.lookup_hash().to_hex(),
+        notified_days: vec![],
+    };
+    Fixture {
+        token: token.expose_secret().to_owned(),
+        record,
+    }
+}
+
+fn fixtures() -> Vec<Fixture> {
+    vec![
+        fixture(1, "", &[ROLE_ADMIN]),
+        fixture(2, "acme", &[ROLE_ADMIN]),
+        fixture(3, "acme", &[ROLE_READER]),
+        fixture(4, "acme/emea", &["calls:read"]),
+        fixture(5, "globex", &["calls:write"]),
+    ]
+}
+
+/// Every stored entry with its value and expiration.
+fn snapshot(kv: &MemoryKv) -> Vec<(String, String, Option<i64>)> {
+    kv.keys()
+        .into_iter()
+        .filter_map(|k| kv.raw(&k).map(|(v, o)| (k, v, o.expiration)))
+        .collect()
+}
+
+/// `k/` and `h/` name the same records; no organization over its limit.
+fn check_indexes(kv: &MemoryKv) {
+    let decode = |k: &str| -> KeyRecord {
+        let (raw, _) = kv.raw(k).expect("listed key exists");
+        serde_json::from_str(&raw).expect("stored record decodes")
+    };
+    let mut per_org = std::collections::HashMap::<String, usize>::new();
+    for key in kv.keys() {
+        if let Some(id) = key.strip_prefix("k/") {
+            let record = decode(&key);
+            assert_eq!(record.id, id);
+            let by_hash = decode(&format!("h/{}", record.hash));
+            assert_eq!(by_hash, record, "h/ and k/ differ");
+            *per_org.entry(record.organization).or_default() += 1;
+        } else if key.starts_with("h/") {
+            let record = decode(&key);
+            assert!(
+                kv.raw(&format!("k/{}", record.id)).is_some(),
+                "h/ without k/"
+            );
+        }
+    }
+    for (org, n) in per_org {
+        assert!(n <= MAX_KEYS_PER_ORG, "{org} holds {n} keys");
+    }
+}
+
+const STATUSES: [u16; 11] = [200, 201, 204, 400, 401, 403, 404, 405, 409, 413, 422];
+
+/// Sends one request built from `data` and checks the answer and storage.
+pub fn api_bodies(data: &[u8]) {
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let f = fields(rest, 4);
+    let (body, extra, header, raw_id) = (&f[0], &f[1], &f[2], &f[3]);
+    let kv = MemoryKv::default();
+    let keys = fixtures();
+    for k in &keys {
+        pollster::block_on(Repo::new(&kv).insert(&k.record, now())).expect("seed");
+    }
+    let config = Config {
+        max_keys_per_org: MAX_KEYS_PER_ORG as u32,
+        origin_url: Some("http://127.0.0.1:9".into()),
+        github_secret_scanning_keys: Some(KEYS_DOCUMENT.into()),
+        ..Config::default()
+    };
+    // Caller: one of the fixtures (all roles and subtrees), none, or the input.
+    let caller = match pick % 7 {
+        n @ 0..=4 => Some(keys[usize::from(n)].token.clone()),
+        5 => None,
+        _ => Some(header.clone()),
+    };
+    let id = match (pick / 7) % 3 {
+        0 => keys[usize::from(pick / 21) % keys.len()].record.id.clone(),
+        _ => raw_id.clone(),
+    };
+    let (method, path) = match (pick >> 4) % 11 {
+        0 => ("POST", "/api/v1/keys".to_owned()),
+        1 => ("PATCH", format!("/api/v1/keys/{id}")),
+        2 => ("DELETE", format!("/api/v1/keys/{id}")),
+        3 => ("POST", "/api/v1/keys/bulk-delete".to_owned()),
+        4 => ("POST", format!("/api/v1/keys/{id}/roll")),
+        5 => ("POST", "/api/v1/verify".to_owned()),
+        6 => ("GET", "/api/v1/keys".to_owned()),
+        7 => ("GET", "/api/v1/audit".to_owned()),
+        8 => ("GET", "/api/v1/keys/export.csv".to_owned()),
+        9 => ("POST", "/api/v1/secret-scanning/github".to_owned()),
+        _ => ("PUT", format!("/api/v1/{extra}")),
+    };
+    let mut headers: Vec<(String, String)> = Vec::new();
+    if let Some(token) = &caller {
+        headers.push(("authorization".into(), format!("Bearer {token}")));
+    }
+    headers.push(("github-public-key-identifier".into(), "k1".into()));
+    headers.push(("github-public-key-signature".into(), header.clone()));
+    headers.push(("cf-connecting-ip".into(), extra.clone()));
+    let req = HttpRequest {
+        method: method.into(),
+        host: "keygate.test".into(),
+        path,
+        query: extra
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (k.to_owned(), v.to_owned())
+            })
+            .collect(),
+        headers,
+        body: body.as_bytes().to_vec(),
+    };
+    let before = snapshot(&kv);
+    let app = App {
+        kv: &kv,
+        config: &config,
+        now: now(),
+    };
+    let Outcome::Respond(resp) = pollster::block_on(app.handle(&req)) else {
+        panic!("an /api/ request is answered by the API");
+    };
+    assert!(STATUSES.contains(&resp.status), "status {}", resp.status);
+    let text = String::from_utf8(resp.body.clone()).expect("UTF-8 answer");
+    for k in &keys {
+        assert!(!text.contains(&k.token), "a token in an answer");
+        assert!(!text.contains(&k.record.hash), "a hash in an answer");
+    }
+    if resp.status >= 400 {
+        let v: Value = serde_json::from_str(&text).expect("error bodies are JSON");
+        assert!(v["error"]["code"].as_str().is_some_and(|c| !c.is_empty()));
+        assert!(v["error"]["message"].is_string());
+        assert_eq!(snapshot(&kv), before, "a refused request changed storage");
+    }
+    if method == "GET" || path_is_read_only(&req.path) {
+        assert_eq!(snapshot(&kv), before, "a read changed storage");
+    }
+    check_indexes(&kv);
+}
+
+fn path_is_read_only(path: &str) -> bool {
+    path == "/api/v1/verify"
+}
