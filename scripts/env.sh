@@ -10,3 +10,5 @@ export WASM_OPT_BIN="$ROOT/node_modules/.bin/wasm-opt"
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/[^0-9.]/, ""); print; exit}' "$ROOT/Cargo.lock")
 TRUNK_VERSION=0.21.14
 WORKER_BUILD_VERSION=0.8.7
+SCHEMATHESIS_VERSION=4.32.5
+export SCHEMATHESIS_BIN="$ROOT/.tools/venv/bin/schemathesis"

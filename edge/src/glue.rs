@@ -5,8 +5,7 @@
 use keygate_shared::api::MAX_BODY_BYTES;
 use keygate_shared::{ApiError, ErrorCode};
 use worker::{
-    event, Context, Env, Fetch, Headers, KvStore, Method, Request, RequestInit, RequestRedirect,
-    Response,
+    event, Context, Env, Fetch, Headers, KvStore, Method, Request, RequestInit, Response,
 };
 
 use crate::app::App;
@@ -117,18 +116,26 @@ fn reads_body(path: &str) -> bool {
     path.starts_with("/api/")
 }
 
+/// The request's method as sent. `worker::Request::method()` maps every
+/// method it does not know (`QUERY`, `PURGE`, …) to `GET`, which would let
+/// such a request be routed and checked as a GET (found by schemathesis).
+fn method_of(req: &Request) -> String {
+    req.inner().method().to_ascii_uppercase()
+}
+
 async fn to_http_request(
     req: &mut Request,
-    read_body: bool,
+    method: String,
 ) -> worker::Result<Result<HttpRequest, ApiError>> {
-    let url = req.url()?;
+    let url = req.inner().url();
+    let (host, path, query) = crate::http::split_url(&url);
     let headers: Vec<(String, String)> = req
         .headers()
         .entries()
         .map(|(k, v)| (k.to_ascii_lowercase(), v))
         .collect();
     let mut body = Vec::new();
-    if read_body && !matches!(req.method(), Method::Get | Method::Head) {
+    if reads_body(path) && method != "GET" && method != "HEAD" {
         let declared = headers
             .iter()
             .find(|(k, _)| k == "content-length")
@@ -142,32 +149,31 @@ async fn to_http_request(
         body = req.bytes().await.unwrap_or_default();
     }
     Ok(Ok(HttpRequest {
-        method: req.method().to_string().to_ascii_uppercase(),
-        host: url.host_str().unwrap_or_default().to_owned(),
-        path: url.path().to_owned(),
-        query: url
-            .query_pairs()
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect(),
+        method,
+        host: host.to_ascii_lowercase(),
+        path: path.to_owned(),
+        query: crate::http::decode_query(query),
         headers,
         body,
     }))
 }
 
-async fn forward(req: &Request, fwd: Forward) -> worker::Result<Response> {
-    let headers = Headers::new();
+async fn forward(req: &Request, method: &str, fwd: Forward) -> worker::Result<Response> {
+    let headers = web_sys::Headers::new()?;
     for (n, v) in &fwd.headers {
         headers.append(n, v)?;
     }
-    let mut init = RequestInit::new();
-    init.with_method(req.method())
-        .with_headers(headers)
-        .with_redirect(RequestRedirect::Manual);
-    if !matches!(req.method(), Method::Get | Method::Head) {
-        init.with_body(req.inner().body().map(Into::into));
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    init.set_headers(&headers);
+    init.set_redirect(web_sys::RequestRedirect::Manual);
+    if method != "GET" && method != "HEAD" {
+        if let Some(body) = req.inner().body() {
+            init.set_body(&body);
+        }
     }
-    let outgoing = Request::new_with_init(&fwd.url, &init)?;
-    match Fetch::Request(outgoing).send().await {
+    let outgoing = web_sys::Request::new_with_str_and_init(&fwd.url, &init)?;
+    match Fetch::Request(Request::from(outgoing)).send().await {
         Ok(resp) => Ok(resp),
         Err(_) => error_response(&ApiError::new(
             ErrorCode::OriginUnreachable,
@@ -178,21 +184,18 @@ async fn forward(req: &Request, fwd: Forward) -> worker::Result<Response> {
 
 async fn serve_asset(req: Request, env: &Env) -> worker::Result<Response> {
     let assets = env.assets("ASSETS")?;
-    let url = req.url()?;
-    let resp = assets.fetch_request(req).await?;
+    let url = req.inner().url();
+    let (_, path, _) = crate::http::split_url(&url);
     // SPA fallback: client-side routes under /admin/ get the index page.
-    if resp.status_code() == 404
-        && !url
-            .path()
-            .rsplit('/')
-            .next()
-            .unwrap_or_default()
-            .contains('.')
-    {
-        let mut index = url.clone();
-        index.set_path("/admin/index.html");
-        index.set_query(None);
-        return assets.fetch(index.to_string(), None).await;
+    let is_file = path.rsplit('/').next().unwrap_or_default().contains('.');
+    let origin_end = url.find("://").map_or(0, |i| i + 3);
+    let origin = &url[..url[origin_end..]
+        .find('/')
+        .map_or(url.len(), |i| origin_end + i)];
+    let index = format!("{origin}/admin/index.html");
+    let resp = assets.fetch_request(req).await?;
+    if resp.status_code() == 404 && !is_file {
+        return assets.fetch(index, None).await;
     }
     Ok(resp)
 }
@@ -216,8 +219,8 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
             ))
         }
     };
-    let path = req.path();
-    let http_req = match to_http_request(&mut req, reads_body(&path)).await? {
+    let method = method_of(&req);
+    let http_req = match to_http_request(&mut req, method.clone()).await? {
         Ok(r) => r,
         Err(e) => return error_response(&e),
     };
@@ -228,7 +231,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     };
     match app.handle(&http_req).await {
         Outcome::Respond(r) => to_response(r),
-        Outcome::Forward(f) => forward(&req, f).await,
+        Outcome::Forward(f) => forward(&req, &method, f).await,
         Outcome::ServeAdminAsset => serve_asset(req, &env).await,
     }
 }

@@ -156,3 +156,114 @@ pub fn encode_component(s: &str) -> String {
     }
     out
 }
+
+/// Host (without port), path and raw query of an absolute URL as the
+/// runtime hands it over (already normalised by the WHATWG URL parser, so
+/// the path holds no `..` and keeps its percent-encoding). Parsing by hand
+/// keeps a general URL parser off the hot path.
+#[must_use]
+pub fn split_url(url: &str) -> (&str, &str, &str) {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let rest = rest.split_once('#').map_or(rest, |(r, _)| r);
+    let (authority, path_query) = rest
+        .find('/')
+        .map_or((rest, ""), |i| (&rest[..i], &rest[i..]));
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if host_port.starts_with('[') {
+        host_port.split_inclusive(']').next().unwrap_or(host_port)
+    } else {
+        host_port.split(':').next().unwrap_or(host_port)
+    };
+    let (path, query) = path_query.split_once('?').unwrap_or((path_query, ""));
+    (host, if path.is_empty() { "/" } else { path }, query)
+}
+
+/// Decodes `application/x-www-form-urlencoded` pairs (`+` is a space;
+/// invalid UTF-8 is replaced, never an error), as `URLSearchParams` does.
+#[must_use]
+pub fn decode_query(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode_component(k), decode_component(v))
+        })
+        .collect()
+}
+
+fn decode_component(s: &str) -> String {
+    fn hex(b: u8) -> Option<u8> {
+        char::from(b)
+            .to_digit(16)
+            .and_then(|d| u8::try_from(d).ok())
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let decoded = match bytes[i] {
+            b'%' => bytes
+                .get(i + 1)
+                .and_then(|h| hex(*h))
+                .zip(bytes.get(i + 2).and_then(|l| hex(*l)))
+                .map(|(h, l)| h * 16 + l),
+            _ => None,
+        };
+        match (decoded, bytes[i]) {
+            (Some(b), _) => {
+                out.push(b);
+                i += 3;
+            }
+            (None, b'+') => {
+                out.push(b' ');
+                i += 1;
+            }
+            (None, b) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_urls_like_the_runtime() {
+        assert_eq!(
+            split_url("http://127.0.0.1:8787/api/v1/keys?limit=2#frag"),
+            ("127.0.0.1", "/api/v1/keys", "limit=2")
+        );
+        assert_eq!(
+            split_url("https://keygate.example"),
+            ("keygate.example", "/", "")
+        );
+        assert_eq!(
+            split_url("http://[::1]:8787/a%2Fb?"),
+            ("[::1]", "/a%2Fb", "")
+        );
+        assert_eq!(
+            split_url("https://u:p@h.example/x"),
+            ("h.example", "/x", "")
+        );
+    }
+
+    #[test]
+    fn decodes_queries_like_url_search_params() {
+        assert_eq!(
+            decode_query("q=a+b%20c&&empty&k=%E2%82%AC&bad=%zz%4&x=%2"),
+            [
+                ("q".into(), "a b c".into()),
+                ("empty".into(), String::new()),
+                ("k".into(), "€".into()),
+                ("bad".into(), "%zz%4".into()),
+                ("x".into(), "%2".into()),
+            ]
+        );
+        assert_eq!(decode_query("t=%FF")[0].1, "\u{fffd}");
+    }
+}

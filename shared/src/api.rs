@@ -373,6 +373,11 @@ pub fn parse_limit(raw: &str) -> Result<usize, ApiError> {
         .ok_or_else(|| ApiError::invalid("limit", "limit is a whole number from 1 to 1000."))
 }
 
+/// Fields where `null` means something (`expires_at`: never; `group`:
+/// none). Anywhere else a `null` is refused rather than read as "absent",
+/// so that the OpenAPI document can say exactly what is accepted.
+pub const NULLABLE: &[&str] = &["expires_at", "group"];
+
 /// Decodes a JSON object body strictly: syntax → `BAD_JSON`; a field in
 /// `immutable` → `IMMUTABLE_FIELD`; one not in `allowed` → `UNKNOWN_FIELD`;
 /// a value of the wrong type → `INVALID_FIELD` naming that field.
@@ -404,7 +409,7 @@ pub fn decode_body<T: DeserializeOwned>(
             "The body must be a JSON object.",
         ));
     };
-    for key in map.keys() {
+    for (key, v) in &map {
         if immutable.contains(&key.as_str()) {
             return Err(ApiError::field(
                 ErrorCode::ImmutableField,
@@ -417,6 +422,12 @@ pub fn decode_body<T: DeserializeOwned>(
                 ErrorCode::UnknownField,
                 key,
                 "This field is not known here.",
+            ));
+        }
+        if v.is_null() && !NULLABLE.contains(&key.as_str()) {
+            return Err(ApiError::invalid(
+                key,
+                format!("`{key}` may be left out but not null."),
             ));
         }
     }
@@ -546,6 +557,16 @@ mod tests {
         );
         let r = create(r#"{"expires_at":"2030-01-01T00:00:00Z"}"#).unwrap();
         assert!(matches!(r.expires_at, Some(Some(_))));
+    }
+
+    #[test]
+    fn null_is_refused_where_it_means_nothing() {
+        assert!(create(r#"{"name":"a","group":null}"#).is_ok());
+        for field in ["name", "description", "roles", "ip_allowlist", "enabled"] {
+            let e = create(&format!(r#"{{"{field}":null}}"#)).unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidField);
+            assert_eq!(e.field.as_deref(), Some(field));
+        }
     }
 
     #[test]

@@ -9,4 +9,5 @@ mod browser;
 mod gateway;
 mod lifecycle;
 mod platform;
+mod schema;
 mod verify;
