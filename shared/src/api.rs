@@ -318,6 +318,8 @@ impl ListQuery {
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Self, ApiError> {
         let mut q = Self::default();
+        let pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
+        refuse_repeated(pairs.iter().map(|(k, _)| *k))?;
         for (k, v) in pairs {
             match k {
                 "q" => q.q = Some(v.to_owned()).filter(|s| !s.trim().is_empty()),
@@ -360,6 +362,36 @@ impl ListQuery {
         }
         Ok(q)
     }
+}
+
+/// A query parameter given twice is refused (`INVALID_FIELD` naming it)
+/// rather than one of the values silently winning.
+///
+/// # Errors
+/// As above.
+pub fn refuse_repeated<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<(), ApiError> {
+    let mut seen: Vec<&str> = Vec::new();
+    for name in names {
+        if seen.contains(&name) {
+            return Err(ApiError::invalid(
+                name,
+                format!("`{name}` is given more than once."),
+            ));
+        }
+        seen.push(name);
+    }
+    Ok(())
+}
+
+/// Whether `cursor` could be a Workers KV list cursor (base64 text, at
+/// most 1024 characters). KV checks the rest; this keeps made-up values
+/// from reaching it as anything but a 422.
+#[must_use]
+pub fn is_kv_cursor(cursor: &str) -> bool {
+    (1..=1024).contains(&cursor.len())
+        && cursor
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_'))
 }
 
 /// A page size of the list and audit endpoints: 1 to 1000.

@@ -4,8 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
+mod abuse;
 mod admin;
 mod browser;
+mod concurrency;
 mod gateway;
 mod lifecycle;
 mod platform;

@@ -325,4 +325,82 @@ impl Worker {
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("wrangler.log")).unwrap_or_default()
     }
+
+    /// Sends `head` (request line and headers, no blank line) and `body`
+    /// as written, over a plain socket: no client-side path normalisation.
+    /// Returns the status and the body (status 0 if the connection failed).
+    #[must_use]
+    pub fn raw(&self, head: &str, body: &[u8]) -> (u16, String) {
+        use std::io::{Read, Write};
+        let addr = self.base.trim_start_matches("http://");
+        let Ok(mut stream) = std::net::TcpStream::connect(addr) else {
+            return (0, String::new());
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+        let request = format!(
+            "{head}\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        let mut bytes = request.into_bytes();
+        bytes.extend_from_slice(body);
+        if stream.write_all(&bytes).is_err() {
+            return (0, String::new());
+        }
+        // Read the head, then exactly the body it announces (the dev
+        // server may keep the connection open despite `Connection: close`).
+        let mut reader = std::io::BufReader::new(stream);
+        let mut head_lines = Vec::new();
+        loop {
+            let mut line = String::new();
+            match std::io::BufRead::read_line(&mut reader, &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) if line.trim().is_empty() => break,
+                Ok(_) => head_lines.push(line.trim_end().to_owned()),
+            }
+        }
+        let status = head_lines
+            .first()
+            .and_then(|l| l.split(' ').nth(1))
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let header = |name: &str| {
+            head_lines.iter().skip(1).find_map(|l| {
+                l.split_once(':')
+                    .filter(|(k, _)| k.trim().eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.trim().to_ascii_lowercase())
+            })
+        };
+        let mut body = Vec::new();
+        if let Some(n) = header("content-length").and_then(|v| v.parse::<usize>().ok()) {
+            body.resize(n, 0);
+            let _ = reader.read_exact(&mut body);
+        } else if header("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
+            loop {
+                let mut size = String::new();
+                if std::io::BufRead::read_line(&mut reader, &mut size).unwrap_or(0) == 0 {
+                    break;
+                }
+                let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+                let mut chunk = vec![0; n + 2];
+                if n == 0 || reader.read_exact(&mut chunk).is_err() {
+                    break;
+                }
+                body.extend_from_slice(&chunk[..n]);
+            }
+        }
+        let body = String::from_utf8_lossy(&body).into_owned();
+        (status, body)
+    }
+
+    /// Everything the root admin can see: every key and every audit event.
+    /// Two equal snapshots mean storage did not change (records, tokens'
+    /// lookups are checked by verifying).
+    #[must_use]
+    pub fn snapshot(&self) -> (Value, Value) {
+        let keys = self.admin("GET", "/api/v1/keys?limit=1000", None);
+        assert_eq!(keys.status, 200, "{}", keys.body);
+        let audit = self.admin("GET", "/api/v1/audit?limit=1000", None);
+        assert_eq!(audit.status, 200, "{}", audit.body);
+        (keys.json()["keys"].clone(), audit.json()["events"].clone())
+    }
 }

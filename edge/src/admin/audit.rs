@@ -19,10 +19,19 @@ impl<K: Kv> App<'_, K> {
         let mut limit = 100;
         let mut cursor = None;
         let mut key_id = None;
+        keygate_shared::api::refuse_repeated(req.query.iter().map(|(k, _)| k.as_str()))?;
         for (k, v) in &req.query {
             match k.as_str() {
                 "limit" => limit = keygate_shared::api::parse_limit(v)?,
-                "cursor" => cursor = Some(v.as_str()).filter(|c| !c.is_empty()),
+                "cursor" => {
+                    if !keygate_shared::api::is_kv_cursor(v) {
+                        return Err(ApiError::invalid(
+                            "cursor",
+                            "cursor is not one this API handed out.",
+                        ));
+                    }
+                    cursor = Some(v.as_str());
+                }
                 "key_id" => {
                     if !keygate_shared::token::is_key_id(v) {
                         return Err(ApiError::invalid("key_id", "key_id is not a key id."));

@@ -196,6 +196,7 @@ impl<K: Kv> App<'_, K> {
             .insert(&record, self.now)
             .await
             .map_err(|_| unavailable())?;
+        self.undo_if_over_limit(&record).await?;
         self.record_event(&caller.record.id, "key.created", &record, Map::new())
             .await?;
         Ok(HttpResponse::json(
@@ -225,25 +226,50 @@ impl<K: Kv> App<'_, K> {
             .await
     }
 
-    /// `KEY_LIMIT_REACHED` when `organization` already holds the maximum
-    /// of unexpired keys (that exact organization).
-    async fn check_org_limit(&self, organization: &str) -> Result<(), ApiError> {
-        let max = self.config.max_keys_per_org;
-        if max == 0 {
-            return Ok(());
-        }
+    /// Unexpired keys stored in exactly `organization`.
+    async fn live_keys_in(&self, organization: &str) -> Result<usize, ApiError> {
         let all = self.repo().all().await.map_err(|_| unavailable())?;
-        let live = all
+        Ok(all
             .iter()
             .filter(|r| {
                 r.organization == organization && r.expires_at.is_none_or(|at| at > self.now)
             })
-            .count();
-        if live >= max as usize {
-            return Err(ApiError::new(
-                ErrorCode::KeyLimitReached,
-                format!("This organization already has {live} unexpired keys; the limit is {max}."),
-            ));
+            .count())
+    }
+
+    /// `KEY_LIMIT_REACHED` when `organization` already holds the maximum
+    /// of unexpired keys (that exact organization).
+    async fn check_org_limit(&self, organization: &str) -> Result<(), ApiError> {
+        let max = self.config.max_keys_per_org as usize;
+        if max == 0 {
+            return Ok(());
+        }
+        let live = self.live_keys_in(organization).await?;
+        if live >= max {
+            return Err(limit_reached(live, max));
+        }
+        Ok(())
+    }
+
+    /// KV has no transactions, so two creates can both pass
+    /// [`Self::check_org_limit`]. Counting again after the write closes that
+    /// race wherever KV lists its own writes (one location; local dev):
+    /// a create that finds the organization over the limit takes its own
+    /// key back and answers 409, so concurrent creates may both lose but
+    /// never both win. Across Cloudflare locations KV propagates in up to
+    /// ~60 s, which bounds what this can see (README: "Limits").
+    async fn undo_if_over_limit(&self, record: &KeyRecord) -> Result<(), ApiError> {
+        let max = self.config.max_keys_per_org as usize;
+        if max == 0 {
+            return Ok(());
+        }
+        let live = self.live_keys_in(&record.organization).await?;
+        if live > max {
+            self.repo()
+                .remove(record)
+                .await
+                .map_err(|_| unavailable())?;
+            return Err(limit_reached(live - 1, max));
         }
         Ok(())
     }
@@ -413,4 +439,11 @@ impl<K: Kv> App<'_, K> {
             },
         ))
     }
+}
+
+fn limit_reached(live: usize, max: usize) -> ApiError {
+    ApiError::new(
+        ErrorCode::KeyLimitReached,
+        format!("This organization already has {live} unexpired keys; the limit is {max}."),
+    )
 }
