@@ -42,6 +42,9 @@ fn actions_of(w: &Worker, id: &str) -> Vec<String> {
     actions
 }
 
+/// (organization, kept keys, deleted keys), keys as (id, token).
+type ClientRun = (String, Vec<(String, String)>, Vec<(String, String)>);
+
 #[test]
 fn many_clients_create_edit_and_delete_at_once() {
     let w = worker();
@@ -49,41 +52,40 @@ fn many_clients_create_edit_and_delete_at_once() {
     let start = Barrier::new(CLIENTS);
     // Each client: 4 keys in its own organization; renames two, deletes
     // one alone and one through bulk delete.
-    let results: Vec<(String, Vec<(String, String)>, Vec<(String, String)>)> =
-        std::thread::scope(|s| {
-            let handles: Vec<_> = (0..CLIENTS)
-                .map(|i| {
-                    let start = &start;
-                    s.spawn(move || {
-                        let org = format!("load-{i}");
-                        start.wait();
-                        let keys: Vec<(String, String)> = (0..4)
-                            .map(|n| {
-                                w.create_key(&json!({"name": format!("k{n}"), "organization": org}))
-                            })
-                            .collect();
-                        for (id, _) in &keys[..2] {
-                            let r = w.admin(
-                                "PATCH",
-                                &format!("/api/v1/keys/{id}"),
-                                Some(&json!({"name": format!("renamed {id}")}).to_string()),
-                            );
-                            assert_eq!(r.status, 200, "{}", r.body);
-                        }
-                        let r = w.admin("DELETE", &format!("/api/v1/keys/{}", keys[2].0), None);
-                        assert_eq!(r.status, 204, "{}", r.body);
+    let results: Vec<ClientRun> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..CLIENTS)
+            .map(|i| {
+                let start = &start;
+                s.spawn(move || {
+                    let org = format!("load-{i}");
+                    start.wait();
+                    let keys: Vec<(String, String)> = (0..4)
+                        .map(|n| {
+                            w.create_key(&json!({"name": format!("k{n}"), "organization": org}))
+                        })
+                        .collect();
+                    for (id, _) in &keys[..2] {
                         let r = w.admin(
-                            "POST",
-                            "/api/v1/keys/bulk-delete",
-                            Some(&json!({"ids": [keys[3].0]}).to_string()),
+                            "PATCH",
+                            &format!("/api/v1/keys/{id}"),
+                            Some(&json!({"name": format!("renamed {id}")}).to_string()),
                         );
                         assert_eq!(r.status, 200, "{}", r.body);
-                        (org, keys[..2].to_vec(), keys[2..].to_vec())
-                    })
+                    }
+                    let r = w.admin("DELETE", &format!("/api/v1/keys/{}", keys[2].0), None);
+                    assert_eq!(r.status, 204, "{}", r.body);
+                    let r = w.admin(
+                        "POST",
+                        "/api/v1/keys/bulk-delete",
+                        Some(&json!({"ids": [keys[3].0]}).to_string()),
+                    );
+                    assert_eq!(r.status, 200, "{}", r.body);
+                    (org, keys[..2].to_vec(), keys[2..].to_vec())
                 })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
     for (org, kept, deleted) in results {
         let listed: BTreeMap<String, String> = keys_in(w, &org)
             .into_iter()
