@@ -373,10 +373,11 @@ pub fn refuse_repeated<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<(
     let mut seen: Vec<&str> = Vec::new();
     for name in names {
         if seen.contains(&name) {
-            return Err(ApiError::invalid(
-                name,
-                format!("`{name}` is given more than once."),
-            ));
+            let message = crate::error::echoable_name(name).map_or_else(
+                || "A query parameter is given more than once.".to_owned(),
+                |n| format!("`{n}` is given more than once."),
+            );
+            return Err(ApiError::invalid(name, message));
         }
         seen.push(name);
     }

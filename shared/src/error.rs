@@ -130,6 +130,19 @@ pub struct ApiError {
     pub field: Option<String>,
 }
 
+/// `name` if it may be repeated back in an error: at most 32 characters of
+/// `a-z A-Z 0-9 _ . -`. Every field, parameter and variable name of the
+/// API fits; no token does (the shortest is 40 characters). Found by
+/// fuzzing: an unknown query parameter named like a token was echoed.
+#[must_use]
+pub fn echoable_name(name: &str) -> Option<&str> {
+    ((1..=32).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')))
+    .then_some(name)
+}
+
 impl ApiError {
     /// An error not tied to one field.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
@@ -140,12 +153,14 @@ impl ApiError {
         }
     }
 
-    /// An error about one field.
+    /// An error about one field. A name that could not be one of ours
+    /// (see [`echoable_name`]) is left out: clients put tokens where names
+    /// go (`?kg_…`, `{"kg_…": 1}`), and errors must never repeat a secret.
     pub fn field(code: ErrorCode, field: &str, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),
-            field: Some(field.to_owned()),
+            field: echoable_name(field).map(str::to_owned),
         }
     }
 
@@ -180,6 +195,22 @@ pub struct ErrorBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_that_could_be_tokens_are_never_echoed() {
+        assert_eq!(echoable_name("ip_allowlist"), Some("ip_allowlist"));
+        assert_eq!(
+            echoable_name("kg_0000000000000000000000000000000434JrRZ"),
+            None
+        );
+        assert_eq!(echoable_name("a b"), None);
+        let e = ApiError::field(
+            ErrorCode::UnknownField,
+            "kg_0000000000000000000000000000000434JrRZ",
+            "x",
+        );
+        assert_eq!(e.field, None);
+    }
 
     #[test]
     fn wire_form_matches_the_contract() {
