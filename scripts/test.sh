@@ -9,5 +9,9 @@ KEYGATE_SETUP_BROWSER=1 bash scripts/setup.sh
 bash scripts/build.sh
 # The deployable bundle must validate (no account needed).
 KEYGATE_SKIP_BUILD=1 wrangler deploy --dry-run --outdir target/deploy-dry-run 2>&1 | grep -E "Total Upload|--dry-run" || true
+# Fresh transcripts and worker logs for the secrets scan below.
+rm -rf target/e2e test-output/secrets
 cargo test --workspace --all-targets
 cargo test --workspace --doc
+# No token in any reply the end-to-end suite received or any worker log.
+cargo run --quiet -p keygate-e2e --bin scan_secrets

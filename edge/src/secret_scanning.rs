@@ -53,8 +53,10 @@ pub struct Reported {
 /// One answer entry.
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Verdict {
-    /// The reported string, as GitHub sent it.
-    pub token_raw: String,
+    /// SHA-256 (hex) of the reported string: GitHub accepts `token_hash`
+    /// in place of `token_raw`, and answering with the hash keeps raw
+    /// tokens out of every response Keygate sends.
+    pub token_hash: String,
     /// The reported type, echoed.
     pub token_type: String,
     /// `true_positive` when it is one of our keys.
@@ -148,7 +150,7 @@ impl<K: Kv> App<'_, K> {
                 }
             }
             verdicts.push(Verdict {
-                token_raw: r.token,
+                token_hash: keygate_shared::LookupHash::of(&r.token).to_hex(),
                 token_type: r.token_type,
                 label: label.into(),
             });

@@ -200,8 +200,8 @@ fn leaked_keys_are_disabled_through_github_secret_scanning() {
     assert_eq!(
         r.json(),
         json!([
-            {"token_raw": token, "token_type": "keygate_api_key", "label": "true_positive"},
-            {"token_raw": "kg_not_ours", "token_type": "keygate_api_key", "label": "false_positive"}
+            {"token_hash": keygate_shared::LookupHash::of(&token).to_hex(), "token_type": "keygate_api_key", "label": "true_positive"},
+            {"token_hash": keygate_shared::LookupHash::of("kg_not_ours").to_hex(), "token_type": "keygate_api_key", "label": "false_positive"}
         ])
     );
     let v = w.verify(&token);

@@ -7,6 +7,7 @@
 
 pub mod origin;
 pub mod scanning;
+pub mod secrets;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -173,7 +174,8 @@ impl Worker {
             match pollster::block_on(bootstrap(&kv, &options)).expect("bootstrap through wrangler")
             {
                 Bootstrapped::Created { token, .. } => {
-                    admin_token = token.expose_secret().to_owned()
+                    admin_token = token.expose_secret().to_owned();
+                    secrets::issued(&admin_token);
                 }
                 Bootstrapped::Exists(_) => panic!("fresh state already had an admin key"),
             }
@@ -183,7 +185,7 @@ impl Worker {
         let wrangler = root.join("node_modules/.bin/wrangler");
         // A watchdog shell ends wrangler when this test process goes away.
         let script = format!(
-            "\"{}\" dev --config \"{}\" --ip 127.0.0.1 --port {port} --persist-to \"{}\" --inspector-port 0 --test-scheduled --log-level warn & w=$!; \
+            "\"{}\" dev --config \"{}\" --ip 127.0.0.1 --port {port} --persist-to \"{}\" --inspector-port 0 --test-scheduled --log-level log & w=$!; \
              while kill -0 {} 2>/dev/null && kill -0 $w 2>/dev/null; do sleep 1; done; kill $w 2>/dev/null; wait $w",
             wrangler.display(),
             config.display(),
@@ -273,6 +275,7 @@ impl Worker {
             })
             .collect();
         let body = resp.into_string().unwrap_or_default();
+        secrets::record_reply(status, &format!("{headers:?}"), &body);
         Reply {
             status,
             headers,
@@ -389,6 +392,7 @@ impl Worker {
             }
         }
         let body = String::from_utf8_lossy(&body).into_owned();
+        secrets::record_reply(status, &head_lines.join("; "), &body);
         (status, body)
     }
 
