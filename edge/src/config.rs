@@ -21,7 +21,12 @@ pub struct Config {
     pub notify_webhook_url: Option<String>,
     /// `GITHUB_SECRET_SCANNING_KEYS` (raw JSON document).
     pub github_secret_scanning_keys: Option<String>,
+    /// `VERIFY_CACHE_SECONDS` (default 10; 0 = no in-isolate cache).
+    pub verify_cache_seconds: u32,
 }
+
+/// Default of `VERIFY_CACHE_SECONDS`.
+pub const DEFAULT_VERIFY_CACHE_SECONDS: u32 = 10;
 
 fn invalid(var: &str, why: &str) -> ApiError {
     ApiError::field(
@@ -67,6 +72,21 @@ impl Config {
                 .parse()
                 .map_err(|_| invalid("MAX_KEYS_PER_ORG", "it must be a whole number."))?,
         };
+        let verify_cache_seconds =
+            match var("VERIFY_CACHE_SECONDS").filter(|v| !v.trim().is_empty()) {
+                None => DEFAULT_VERIFY_CACHE_SECONDS,
+                Some(v) => v
+                    .trim()
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|s| *s <= 300)
+                    .ok_or_else(|| {
+                        invalid(
+                            "VERIFY_CACHE_SECONDS",
+                            "it must be a whole number from 0 to 300.",
+                        )
+                    })?,
+            };
         let admin_hostname = var("ADMIN_HOSTNAME")
             .filter(|v| !v.trim().is_empty())
             .map(|v| v.trim().to_ascii_lowercase());
@@ -83,6 +103,7 @@ impl Config {
             max_keys_per_org,
             notify_webhook_url: url("NOTIFY_WEBHOOK_URL", var("NOTIFY_WEBHOOK_URL"))?,
             github_secret_scanning_keys: keys,
+            verify_cache_seconds,
         })
     }
 }
@@ -104,8 +125,19 @@ mod tests {
     fn defaults() {
         let c = parse(&[]).unwrap();
         assert_eq!(
-            (c.prefix.as_str(), c.max_keys_per_org, c.origin_url),
-            ("kg", 10, None)
+            (
+                c.prefix.as_str(),
+                c.max_keys_per_org,
+                c.origin_url,
+                c.verify_cache_seconds
+            ),
+            ("kg", 10, None, 10)
+        );
+        assert_eq!(
+            parse(&[("VERIFY_CACHE_SECONDS", " 0 ")])
+                .unwrap()
+                .verify_cache_seconds,
+            0
         );
     }
 
@@ -119,6 +151,9 @@ mod tests {
             ("ORIGIN_URL", "ftp://x"),
             ("NOTIFY_WEBHOOK_URL", "not a url"),
             ("GITHUB_SECRET_SCANNING_KEYS", "{"),
+            ("VERIFY_CACHE_SECONDS", "301"),
+            ("VERIFY_CACHE_SECONDS", "-1"),
+            ("VERIFY_CACHE_SECONDS", "1.5"),
         ] {
             let e = parse(&[(var, bad)]).unwrap_err();
             assert_eq!(

@@ -9,6 +9,7 @@ use worker::{
 };
 
 use crate::app::App;
+use crate::cache::{CachedKv, ReadCache};
 use crate::config::Config;
 use crate::http::{Forward, HttpRequest, HttpResponse, Outcome};
 use crate::store::{Kv, ListPage, Listed, PutOptions, StoreError, StoreResult};
@@ -73,6 +74,15 @@ thread_local! {
     /// The parsed configuration: vars cannot change within an isolate, so
     /// it is parsed once, not on every request.
     static CONFIG: std::cell::OnceCell<std::rc::Rc<Result<Config, ApiError>>> = const { std::cell::OnceCell::new() };
+}
+
+thread_local! {
+    /// This isolate's cache of verification lookups (see `cache.rs`).
+    static READ_CACHE: std::rc::Rc<ReadCache> = std::rc::Rc::new(ReadCache::default());
+}
+
+fn read_cache() -> std::rc::Rc<ReadCache> {
+    READ_CACHE.with(std::rc::Rc::clone)
 }
 
 fn config(env: &Env) -> std::rc::Rc<Result<Config, ApiError>> {
@@ -210,8 +220,15 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
             return error_response(e);
         }
     };
+    let now = now();
+    let cache = read_cache();
     let kv = match env.kv("KEYS") {
-        Ok(kv) => WorkersKv(kv),
+        Ok(kv) => CachedKv::new(
+            WorkersKv(kv),
+            &cache,
+            now.timestamp_millis(),
+            config.verify_cache_seconds,
+        ),
         Err(_) => {
             return error_response(&ApiError::new(
                 ErrorCode::ConfigInvalid,
@@ -227,7 +244,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     let app = App {
         kv: &kv,
         config,
-        now: now(),
+        now,
     };
     match app.handle(&http_req).await {
         Outcome::Respond(r) => to_response(r),
@@ -270,14 +287,23 @@ async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::Sched
             return worker::console_error!("cron skipped, configuration invalid: {}", e.message)
         }
     };
-    let Ok(kv) = env.kv("KEYS").map(WorkersKv) else {
+    let now = now();
+    let cache = read_cache();
+    let Ok(kv) = env.kv("KEYS").map(|kv| {
+        CachedKv::new(
+            WorkersKv(kv),
+            &cache,
+            now.timestamp_millis(),
+            config.verify_cache_seconds,
+        )
+    }) else {
         return worker::console_error!("cron skipped: KV binding KEYS missing");
     };
     match crate::lifecycle::run(
         &kv,
         &FetchNotifier,
         config.notify_webhook_url.as_deref(),
-        now(),
+        now,
     )
     .await
     {

@@ -12,6 +12,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod cache;
 pub mod config;
 pub mod credential;
 pub mod http;

@@ -52,6 +52,26 @@ pub trait Kv {
         -> StoreResult<ListPage>;
 }
 
+impl<K: Kv> Kv for &K {
+    async fn get(&self, key: &str) -> StoreResult<Option<String>> {
+        (**self).get(key).await
+    }
+    async fn put(&self, key: &str, value: &str, options: PutOptions) -> StoreResult<()> {
+        (**self).put(key, value, options).await
+    }
+    async fn delete(&self, key: &str) -> StoreResult<()> {
+        (**self).delete(key).await
+    }
+    async fn list(
+        &self,
+        prefix: &str,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<ListPage> {
+        (**self).list(prefix, cursor, limit).await
+    }
+}
+
 /// In-memory KV with the same ordering and paging as Workers KV, for
 /// native tests. It can be told to fail, to test that failures close.
 #[derive(Debug, Default)]

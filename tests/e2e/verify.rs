@@ -123,3 +123,62 @@ fn bad_verify_requests_are_clear_errors() {
     let r = w.call("POST", "/api/v1/verify", &[], Some(&big));
     assert_eq!((r.status, r.code().as_str()), (413, "BODY_TOO_LARGE"));
 }
+
+/// The in-isolate cache (`VERIFY_CACHE_SECONDS`, 10 s here) never hides a
+/// change made through this worker: each token is verified first, so its
+/// record is cached, then every change must show on the very next call,
+/// on the verify endpoint and the gateway alike.
+#[test]
+fn changes_show_at_once_despite_the_verify_cache() {
+    let w = Worker::shared();
+    let (id, old) = w.create_key(&json!({"name": "cached", "organization": "verify-cache"}));
+    let code = |token: &str| {
+        w.verify(token)["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let gateway = |token: &str| {
+        let r = w.call("GET", "/free", &[("x-api-key", token)], None);
+        (
+            r.status,
+            if r.status == 200 {
+                String::new()
+            } else {
+                r.code()
+            },
+        )
+    };
+    assert_eq!((code(&old), gateway(&old).0), ("VALID".into(), 200));
+
+    let patch = |body: &str| {
+        let r = w.admin("PATCH", &format!("/api/v1/keys/{id}"), Some(body));
+        assert_eq!(r.status, 200, "{}", r.body);
+    };
+    patch(r#"{"enabled": false}"#);
+    assert_eq!(code(&old), "DISABLED");
+    assert_eq!(gateway(&old), (401, "DISABLED".into()));
+    patch(r#"{"enabled": true}"#);
+    assert_eq!((code(&old), gateway(&old).0), ("VALID".into(), 200));
+
+    let r = w.admin(
+        "POST",
+        &format!("/api/v1/keys/{id}/roll"),
+        Some(r#"{"grace_seconds": 0}"#),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let rolled = r.json();
+    let (new_id, new) = (
+        rolled["key"]["id"].as_str().unwrap().to_owned(),
+        rolled["token"].as_str().unwrap().to_owned(),
+    );
+    assert_ne!(new_id, id, "a roll makes a new key");
+    assert_eq!(code(&old), "EXPIRED");
+    assert_eq!(gateway(&old), (401, "EXPIRED".into()));
+    assert_eq!((code(&new), gateway(&new).0), ("VALID".into(), 200));
+
+    let r = w.admin("DELETE", &format!("/api/v1/keys/{new_id}"), None);
+    assert!(r.status == 200 || r.status == 204, "{}", r.body);
+    assert_eq!(code(&new), "UNKNOWN_KEY");
+    assert_eq!(gateway(&new), (401, "UNKNOWN_KEY".into()));
+}

@@ -1,0 +1,183 @@
+//! An in-isolate cache of verification lookups (`h/<sha256>` reads), so a
+//! hot key is verified without a KV round trip. Entries live
+//! `VERIFY_CACHE_SECONDS` (default 10, 0 = off). Every write or delete this
+//! isolate makes through [`CachedKv`] evicts the entry at once, so a
+//! delete, disable or roll is seen immediately by the isolate that made it;
+//! other isolates see it when their entry expires, on top of KV's own
+//! propagation delay (README: "Storage layout").
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use crate::store::{Kv, ListPage, PutOptions, StoreResult};
+
+/// Most entries kept; a full cache starts over (cheap, and bounded).
+pub const MAX_ENTRIES: usize = 10_000;
+
+/// Only verification lookups are cached.
+const CACHED_PREFIX: &str = "h/";
+
+/// The cached values of one isolate: KV key → (value or absence, expiry
+/// in Unix milliseconds).
+#[derive(Debug, Default)]
+pub struct ReadCache {
+    entries: RefCell<HashMap<String, (Option<String>, i64)>>,
+}
+
+impl ReadCache {
+    fn get(&self, key: &str, now_ms: i64) -> Option<Option<String>> {
+        let entries = self.entries.borrow();
+        let (value, until) = entries.get(key)?;
+        (now_ms < *until).then(|| value.clone())
+    }
+
+    fn put(&self, key: &str, value: Option<String>, until_ms: i64) {
+        let mut entries = self.entries.borrow_mut();
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(key.to_owned(), (value, until_ms));
+    }
+
+    fn evict(&self, key: &str) {
+        self.entries.borrow_mut().remove(key);
+    }
+
+    /// Entries held (for tests).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.entries.borrow().len()
+    }
+
+    /// Whether nothing is held.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A [`Kv`] that answers `h/` reads from a [`ReadCache`] while fresh.
+pub struct CachedKv<'a, K: Kv> {
+    inner: K,
+    cache: &'a ReadCache,
+    now_ms: i64,
+    ttl_ms: i64,
+}
+
+impl<'a, K: Kv> CachedKv<'a, K> {
+    /// Wraps `inner`; `ttl_seconds == 0` turns the cache off.
+    pub fn new(inner: K, cache: &'a ReadCache, now_ms: i64, ttl_seconds: u32) -> Self {
+        Self {
+            inner,
+            cache,
+            now_ms,
+            ttl_ms: i64::from(ttl_seconds) * 1000,
+        }
+    }
+
+    fn caches(&self, key: &str) -> bool {
+        self.ttl_ms > 0 && key.starts_with(CACHED_PREFIX)
+    }
+}
+
+impl<K: Kv> Kv for CachedKv<'_, K> {
+    async fn get(&self, key: &str) -> StoreResult<Option<String>> {
+        if !self.caches(key) {
+            return self.inner.get(key).await;
+        }
+        if let Some(hit) = self.cache.get(key, self.now_ms) {
+            return Ok(hit);
+        }
+        // Failures are not cached: the next request asks KV again.
+        let value = self.inner.get(key).await?;
+        self.cache
+            .put(key, value.clone(), self.now_ms + self.ttl_ms);
+        Ok(value)
+    }
+
+    async fn put(&self, key: &str, value: &str, options: PutOptions) -> StoreResult<()> {
+        self.cache.evict(key);
+        let result = self.inner.put(key, value, options).await;
+        self.cache.evict(key);
+        result
+    }
+
+    async fn delete(&self, key: &str) -> StoreResult<()> {
+        self.cache.evict(key);
+        let result = self.inner.delete(key).await;
+        self.cache.evict(key);
+        result
+    }
+
+    async fn list(
+        &self,
+        prefix: &str,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<ListPage> {
+        self.inner.list(prefix, cursor, limit).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::MemoryKv;
+
+    fn gets(kv: &MemoryKv) -> u32 {
+        kv.counts.get().0
+    }
+
+    #[test]
+    fn hits_while_fresh_then_asks_again() {
+        let cache = ReadCache::default();
+        let kv = MemoryKv::default();
+        pollster::block_on(async {
+            kv.put("h/a", "1", PutOptions::default()).await.unwrap();
+            let at = |ms| CachedKv::new(&kv, &cache, ms, 10);
+            assert_eq!(at(0).get("h/a").await.unwrap().as_deref(), Some("1"));
+            assert_eq!(at(9_999).get("h/a").await.unwrap().as_deref(), Some("1"));
+            assert_eq!(gets(&kv), 1, "second read from the cache");
+            assert_eq!(at(10_000).get("h/a").await.unwrap().as_deref(), Some("1"));
+            assert_eq!(gets(&kv), 2, "expired entry read again");
+            // Absence is cached too (a flood of unknown tokens).
+            assert_eq!(at(0).get("h/none").await.unwrap(), None);
+            assert_eq!(at(1).get("h/none").await.unwrap(), None);
+            assert_eq!(gets(&kv), 3);
+            // Other keys are never cached.
+            at(0).get("k/x").await.unwrap();
+            at(0).get("k/x").await.unwrap();
+            assert_eq!(gets(&kv), 5);
+        });
+    }
+
+    #[test]
+    fn writes_and_deletes_evict_at_once() {
+        let cache = ReadCache::default();
+        let kv = MemoryKv::default();
+        pollster::block_on(async {
+            let c = CachedKv::new(&kv, &cache, 0, 10);
+            c.put("h/a", "old", PutOptions::default()).await.unwrap();
+            assert_eq!(c.get("h/a").await.unwrap().as_deref(), Some("old"));
+            c.put("h/a", "new", PutOptions::default()).await.unwrap();
+            assert_eq!(c.get("h/a").await.unwrap().as_deref(), Some("new"));
+            c.delete("h/a").await.unwrap();
+            assert_eq!(c.get("h/a").await.unwrap(), None);
+        });
+    }
+
+    #[test]
+    fn failures_are_not_cached_and_zero_ttl_is_off() {
+        let cache = ReadCache::default();
+        let kv = MemoryKv::default();
+        pollster::block_on(async {
+            kv.failing.set(true);
+            assert!(CachedKv::new(&kv, &cache, 0, 10).get("h/a").await.is_err());
+            assert!(cache.is_empty());
+            kv.failing.set(false);
+            let off = CachedKv::new(&kv, &cache, 0, 0);
+            off.get("h/a").await.unwrap();
+            assert!(cache.is_empty());
+        });
+    }
+}
