@@ -1,4 +1,6 @@
-"""Reads wrk outputs (bench dir/<case>.<n>.txt), prints medians and ratios."""
+"""Reads wrk outputs (<dir>/<layer>~<case>.<n>.txt, or <case>.<n>.txt for
+cases without a layer), prints per-layer medians and the ratios of
+issue 6 (keygate/floor, keygate/peer) with their targets."""
 import glob
 import os
 import re
@@ -6,6 +8,23 @@ import statistics
 import sys
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+# (label, case, baseline case, target or None)
+RATIOS = [
+    ("keygate verify valid / floor", "keygate-verify-valid", "floor", 0.9),
+    ("keygate verify valid / JS peer", "keygate-verify-valid", "peer-valid", 1.1),
+    ("  same, cache off / floor", "keygate-nocache-verify-valid", "floor", None),
+    ("  same, cache off / JS peer", "keygate-nocache-verify-valid", "peer-valid", None),
+    ("keygate verify unknown / JS peer", "keygate-verify-unknown", "peer-unknown", None),
+    ("keygate verify malformed / floor", "keygate-verify-malformed", "floor", 2.0),
+    ("keygate verify malformed / JS peer", "keygate-verify-malformed", "peer-malformed", None),
+    ("  as deployed (SPA assets in front) / floor", "keygate-deployed-verify-valid", "floor", None),
+    ("floor / ceiling (null worker)", "floor", "null", None),
+    ("keygate verify malformed / ceiling", "keygate-verify-malformed", "null", None),
+    ("keygate gateway valid / floor", "keygate-gateway-valid", "floor", None),
+    ("  as deployed / floor", "keygate-deployed-gateway-valid", "floor", None),
+    ("keygate gateway valid / bare JS relay", "keygate-gateway-valid", "relay", None),
+]
 
 
 def parse(path):
@@ -15,36 +34,53 @@ def parse(path):
     for pct, val, unit in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", text, re.M):
         lat[pct] = float(val) * UNITS[unit]
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
-    return rps, lat.get("50", float("nan")), lat.get("99", float("nan")), int(non2xx.group(1)) if non2xx else 0
+    timeouts = re.search(r"Socket errors:.*timeout (\d+)", text)
+    return (
+        rps,
+        lat.get("50", float("nan")),
+        lat.get("99", float("nan")),
+        int(non2xx.group(1)) if non2xx else 0,
+        int(timeouts.group(1)) if timeouts else 0,
+    )
+
+
+def medians(runs):
+    return (
+        statistics.median(r[0] for r in runs),
+        statistics.median(r[1] for r in runs),
+        statistics.median(r[2] for r in runs),
+        max(r[3] for r in runs),
+        max(r[4] for r in runs),
+    )
 
 
 def main(folder):
-    cases = {}
+    layers = {}
+    shared = {}
     for path in sorted(glob.glob(os.path.join(folder, "*.txt"))):
-        case = os.path.basename(path).rsplit(".", 2)[0]
-        cases.setdefault(case, []).append(parse(path))
-    med = {}
-    print(f"{'case':<28} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}  (median of {max(len(v) for v in cases.values())} runs)")
-    for case, runs in cases.items():
-        rps = statistics.median(r[0] for r in runs)
-        p50 = statistics.median(r[1] for r in runs)
-        p99 = statistics.median(r[2] for r in runs)
-        bad = max(r[3] for r in runs)
-        med[case] = rps
-        print(f"{case:<28} {rps:>10.0f} {p50:>8.2f} {p99:>8.2f} {bad:>8}")
-    print()
-    ratios = [
-        ("keygate verify valid / floor", "keygate-verify-valid", "floor", 0.9),
-        ("keygate verify valid / JS peer", "keygate-verify-valid", "peer-valid", 1.1),
-        ("keygate verify unknown / JS peer", "keygate-verify-unknown", "peer-unknown", None),
-        ("keygate verify malformed / floor", "keygate-verify-malformed", "floor", 2.0),
-        ("keygate verify malformed / JS peer", "keygate-verify-malformed", "peer-malformed", None),
-        ("keygate gateway valid / origin alone", "keygate-gateway-valid", "origin-alone", None),
-    ]
-    for label, a, b, target in ratios:
-        if a in med and b in med and med[b]:
-            goal = f"  (target >= {target})" if target else ""
-            print(f"{label:<40} {med[a] / med[b]:>6.2f}x{goal}")
+        name = os.path.basename(path).rsplit(".", 2)[0]
+        layer, _, case = name.rpartition("~")
+        target = layers.setdefault(layer, {}) if layer else shared
+        target.setdefault(case, []).append(parse(path))
+    for layer, cases in layers.items():
+        cases = {**cases, **shared}
+        runs = max(len(v) for v in cases.values())
+        print(f"== {layer} (median of {runs} runs)")
+        print(f"{'case':<32} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'timeouts':>8}")
+        med = {}
+        for case in sorted(cases):
+            rps, p50, p99, bad, timeouts = medians(cases[case])
+            med[case] = rps
+            print(f"{case:<32} {rps:>8.0f} {p50:>8.2f} {p99:>8.2f} {bad:>8} {timeouts:>8}")
+        print()
+        for label, a, b, target in RATIOS:
+            if a in med and b in med and med[b]:
+                ratio = med[a] / med[b]
+                goal = ""
+                if target:
+                    goal = f"  target >= {target}: {'met' if ratio >= target else 'NOT met'}"
+                print(f"{label:<40} {ratio:>6.2f}x{goal}")
+        print()
 
 
 if __name__ == "__main__":

@@ -1,26 +1,49 @@
 #!/usr/bin/env bash
-# Load benchmark, loopback only: the floor (one KV read), a plain-JS peer
-# verifier, and Keygate (verify endpoint and gateway, plus the origin
-# alone), one after another under the same wrangler dev/workerd setup and
-# the same wrk load. Prints medians and the ratios keygate/floor and
-# keygate/peer. DURATION (5s), CONNS (32), REPEATS (3) tune it.
+# Load benchmark, loopback only (method and figures: BENCHMARKS.md).
+#
+# Six workers run side by side under wrangler dev (workerd + local KV), all
+# pinned to CPU 0, and wrk (one thread, pinned to CPU 1) drives them one
+# case at a time, the cases interleaved round by round so that drift of
+# the machine falls on all of them alike; a first round warms the JITs up
+# and is thrown away:
+#   null     a worker that does nothing: the most this setup serves at all;
+#            on /relay it only forwards to the origin (the gateway's ceiling)
+#   floor    one KV read, then 200: what any KV-backed verifier must pay
+#   peer     a verify endpoint in plain JavaScript (bench/peer/worker.js)
+#   keygate  the real worker (verify endpoint and gateway), and the same
+#            with VERIFY_CACHE_SECONDS=0, and as deployed with the SPA's
+#            assets in front (run_worker_first)
+# plus the loopback origin alone. Each worker case is measured `direct`, on
+# the socket of the workerd that runs the worker, and, if asked, `proxied`,
+# through wrangler dev's own proxy on its public port (that proxy, not the
+# worker, is then the bottleneck).
+# DURATION (5s), CONNS (16), REPEATS (3), LAYERS ("direct"; "direct proxied"
+# adds the proxy) tune it.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
-DURATION=${DURATION:-5s}; CONNS=${CONNS:-32}; REPEATS=${REPEATS:-3}
+DURATION=${DURATION:-5s}; CONNS=${CONNS:-16}; REPEATS=${REPEATS:-3}; LAYERS=${LAYERS:-direct}
 bash scripts/setup.sh
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+command -v taskset >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq util-linux >/dev/null; }
 bash scripts/build.sh >/dev/null
-cargo build --quiet --release -p keygate-cli
+cargo build --quiet --release -p keygate-cli -p keygate-e2e --bin keygate --bin bench_origin
 
 work="$ROOT/target/bench"; rm -rf "$work"; mkdir -p "$work/results"
-state="$work/state"; port=18787; origin_port=18788
-config() { # name main extra-toml
+origin_port=18788
+workers=(keygate keygate-nocache keygate-deployed null floor peer)
+declare -A main=(
+  [keygate]="$ROOT/edge/build/index.js" [keygate-nocache]="$ROOT/edge/build/index.js"
+  [keygate-deployed]="$ROOT/edge/build/index.js" [null]="$ROOT/bench/null/worker.js"
+  [floor]="$ROOT/bench/floor/worker.js" [peer]="$ROOT/bench/peer/worker.js"
+)
+declare -A public=() direct=() pids=()
+config() { # worker extra-toml
   cat > "$work/$1.toml" <<TOML
 name = "bench-$1"
-main = "$2"
+main = "${main[$1]}"
 compatibility_date = "2026-04-01"
-$3
+$2
 [[kv_namespaces]]
 binding = "KEYS"
 id = "00000000000000000000000000000000"
@@ -29,56 +52,95 @@ ORIGIN_URL = "http://127.0.0.1:$origin_port"
 MAX_KEYS_PER_ORG = "0"
 TOML
 }
-config keygate "$ROOT/edge/build/index.js" "[assets]
+for w in "${workers[@]}"; do config "$w" ""; done
+echo 'VERIFY_CACHE_SECONDS = "0"' >> "$work/keygate-nocache.toml"
+config keygate-deployed "[assets]
 directory = \"$ROOT/frontend/dist\"
 binding = \"ASSETS\"
 run_worker_first = true"
-config floor "$ROOT/bench/floor/worker.js" ""
-config peer "$ROOT/bench/peer/worker.js" ""
 
-pid=""
-start() {
-  setsid wrangler dev --config "$work/$1.toml" --ip 127.0.0.1 --port $port --persist-to "$state" \
-    --inspector-port 0 --log-level error >"$work/$1.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 240); do curl -s -o /dev/null "http://127.0.0.1:$port/" && return 0; sleep 0.25; done
-  echo "bench: $1 did not start"; cat "$work/$1.log"; exit 1
+start() { # worker port
+  public[$1]=$2
+  setsid taskset -c 0 wrangler dev --config "$work/$1.toml" --ip 127.0.0.1 --port "$2" \
+    --persist-to "$work/state-$1" --inspector-port 0 --log-level debug >"$work/$1.log" 2>&1 &
+  pids[$1]=$!
 }
-stop() { kill -- -"$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; sleep 1; }
-post_lua() { printf 'wrk.method = "POST"\nwrk.headers["content-type"] = "application/json"\nwrk.body = %s\n' "'$1'" > "$work/$2.lua"; }
-run() { # case url [wrk args...]
-  local case=$1 url=$2; shift 2
-  for n in $(seq 1 "$REPEATS"); do wrk -t2 -c"$CONNS" -d"$DURATION" --latency "$@" "$url" > "$work/results/$case.$n.txt"; done
-  echo "bench: $case done"
+ready() { # worker: waits, then sets direct[worker] from wrangler's debug log
+  local port=""
+  for _ in $(seq 1 480); do
+    # wrangler dev's proxy forwards to the workerd running the worker; its
+    # debug log names that socket ("userWorkerUrl").
+    port=$(grep -o '"userWorkerUrl":{[^}]*"port":"[0-9]*"' "$work/$1.log" | tail -1 | grep -o '[0-9]*"$' | tr -d '"' || true)
+    if [ -n "$port" ] && curl -s -o /dev/null "http://127.0.0.1:${public[$1]}/"; then direct[$1]=$port; return 0; fi
+    sleep 0.25
+  done
+  echo "bench: $1 did not start"; tail -50 "$work/$1.log"; exit 1
+}
+stop_all() {
+  for p in "${pids[@]}"; do kill -- -"$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  pids=()
 }
 
-python3 bench/origin.py $origin_port & origin=$!
-trap 'stop; kill $origin 2>/dev/null || true' EXIT
-./target/release/keygate bootstrap --config "$work/keygate.toml" --persist-to "$state" --save "$work/admin" >/dev/null 2>&1
-wrangler kv key put floor ok --binding KEYS --config "$work/floor.toml" --local --persist-to "$state" >/dev/null 2>&1
+taskset -c 1 ./target/release/bench_origin $origin_port & origin=$!
+trap 'stop_all; kill $origin 2>/dev/null || true' EXIT
 
-start keygate
-token=$(curl -s -H "Authorization: Bearer $(cat "$work/admin")" -d '{"name":"bench"}' "http://127.0.0.1:$port/api/v1/keys" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+# Keygate's state first (an admin, then a key made through the API); every
+# other worker starts from a copy of it, so all read the same records.
+./target/release/keygate bootstrap --config "$work/keygate.toml" --persist-to "$work/state-keygate" --save "$work/admin" >/dev/null 2>&1
+start keygate 18800; ready keygate
+token=$(curl -s -H "Authorization: Bearer $(cat "$work/admin")" -d '{"name":"bench"}' "http://127.0.0.1:18800/api/v1/keys" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+stop_all
+for w in "${workers[@]}"; do [ "$w" = keygate ] || cp -r "$work/state-keygate" "$work/state-$w"; done
+wrangler kv key put floor ok --binding KEYS --config "$work/floor.toml" --local --persist-to "$work/state-floor" >/dev/null 2>&1
+n=0; for w in "${workers[@]}"; do start "$w" $((18800 + n)); n=$((n + 1)); done
+for w in "${workers[@]}"; do ready "$w"; done
+
 unknown="kg_$(python3 -c 'import zlib,secrets,string
 a=string.digits+string.ascii_uppercase+string.ascii_lowercase
 r="".join(secrets.choice(a) for _ in range(32)); n=zlib.crc32(r.encode()); s=""
 for _ in range(6): s=a[n%62]+s; n//=62
 print(r+s)')"
-post_lua "{\"token\":\"$token\"}" valid; post_lua "{\"token\":\"$unknown\"}" unknown; post_lua '{"token":"kg_malformed"}' malformed
-run keygate-verify-valid "http://127.0.0.1:$port/api/v1/verify" -s "$work/valid.lua"
-run keygate-verify-unknown "http://127.0.0.1:$port/api/v1/verify" -s "$work/unknown.lua"
-run keygate-verify-malformed "http://127.0.0.1:$port/api/v1/verify" -s "$work/malformed.lua"
-run keygate-gateway-valid "http://127.0.0.1:$port/calls/x" -H "x-api-key: $token"
-stop
-run origin-alone "http://127.0.0.1:$origin_port/calls/x"
-start floor; run floor "http://127.0.0.1:$port/"; stop
-start peer
-run peer-valid "http://127.0.0.1:$port/" -s "$work/valid.lua"
-run peer-unknown "http://127.0.0.1:$port/" -s "$work/unknown.lua"
-run peer-malformed "http://127.0.0.1:$port/" -s "$work/malformed.lua"
-stop
+post_lua() { printf 'wrk.method = "POST"\nwrk.headers["content-type"] = "application/json"\nwrk.body = %s\n' "'{\"token\":\"$1\"}'" > "$work/$2.lua"; }
+post_lua "$token" valid; post_lua "$unknown" unknown; post_lua kg_malformed malformed
+printf 'wrk.headers["x-api-key"] = "%s"\n' "$token" > "$work/gateway.lua"
+
+# case worker path lua-script
+cases=(
+  "null null / -"
+  "relay null /relay -"
+  "floor floor / -"
+  "peer-valid peer / valid"
+  "peer-unknown peer / unknown"
+  "peer-malformed peer / malformed"
+  "keygate-verify-valid keygate /api/v1/verify valid"
+  "keygate-verify-unknown keygate /api/v1/verify unknown"
+  "keygate-verify-malformed keygate /api/v1/verify malformed"
+  "keygate-gateway-valid keygate /calls/x gateway"
+  "keygate-nocache-verify-valid keygate-nocache /api/v1/verify valid"
+  "keygate-nocache-verify-unknown keygate-nocache /api/v1/verify unknown"
+  "keygate-deployed-verify-valid keygate-deployed /api/v1/verify valid"
+  "keygate-deployed-gateway-valid keygate-deployed /calls/x gateway"
+)
+load() { # out url script duration
+  local script=(); [ "$3" = - ] || script=(-s "$work/$3.lua")
+  taskset -c 1 wrk -t1 -c"$CONNS" -d"$4" --latency "${script[@]}" "$2" > "$1"
+}
+for round in $(seq 0 "$REPEATS"); do
+  d=$DURATION; [ "$round" = 0 ] && d=2s
+  for c in "${cases[@]}"; do
+    read -r name worker path script <<<"$c"
+    for layer in $LAYERS; do
+      port=${direct[$worker]}; [ "$layer" = proxied ] && port=${public[$worker]}
+      load "$work/results/$layer~$name.$round.txt" "http://127.0.0.1:$port$path" "$script" "$d"
+    done
+  done
+  load "$work/results/origin-alone.$round.txt" "http://127.0.0.1:$origin_port/calls/x" - "$d"
+  [ "$round" = 0 ] && rm -f "$work"/results/*.0.txt
+  echo "bench: round $round of $REPEATS done$([ "$round" = 0 ] && echo ' (warm-up, not counted)')"
+done
 echo
-echo "wrk -t2 -c$CONNS -d$DURATION, $REPEATS runs each, loopback, $(nproc) cores"
+echo "wrk -t1 -c$CONNS -d$DURATION on CPU 1, workers on CPU 0, $REPEATS rounds, loopback, $(nproc) cores"
 python3 bench/report.py "$work/results"
 echo
 bash scripts/sizes.sh
