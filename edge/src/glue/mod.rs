@@ -1,0 +1,141 @@
+//! The only code that touches the runtime: the `fetch` and `scheduled`
+//! entry points, Workers KV ([`kv`]) and requests and responses ([`web`]).
+
+mod kv;
+mod web;
+
+use keygate_shared::{ApiError, ErrorCode};
+use worker::{event, Context, Env};
+
+use crate::app::App;
+use crate::cache::{CachedKv, ReadCache};
+use crate::config::Config;
+use crate::http::Outcome;
+use kv::WorkersKv;
+
+thread_local! {
+    /// The parsed configuration: vars cannot change within an isolate, so
+    /// it is parsed once, not on every request.
+    static CONFIG: std::cell::OnceCell<std::rc::Rc<Result<Config, ApiError>>> = const { std::cell::OnceCell::new() };
+}
+
+thread_local! {
+    /// This isolate's cache of verification lookups (see `cache.rs`).
+    static READ_CACHE: std::rc::Rc<ReadCache> = std::rc::Rc::new(ReadCache::default());
+}
+
+fn read_cache() -> std::rc::Rc<ReadCache> {
+    READ_CACHE.with(std::rc::Rc::clone)
+}
+
+fn config(env: &Env) -> std::rc::Rc<Result<Config, ApiError>> {
+    CONFIG.with(|cell| {
+        cell.get_or_init(|| std::rc::Rc::new(Config::from_vars(|name| env_var(env, name))))
+            .clone()
+    })
+}
+
+fn env_var(env: &Env, name: &str) -> Option<String> {
+    env.var(name)
+        .ok()
+        .map(|v| v.to_string())
+        .or_else(|| env.secret(name).ok().map(|v| v.to_string()))
+}
+
+fn now() -> chrono::DateTime<chrono::Utc> {
+    // Milliseconds since the epoch, an integer well inside i64.
+    let ms = js_sys::Date::now() as i64;
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+fn kv_missing() -> ApiError {
+    ApiError::new(ErrorCode::ConfigInvalid, "The KV binding KEYS is missing.")
+}
+
+#[event(fetch)]
+async fn fetch(
+    req: web_sys::Request,
+    env: Env,
+    _ctx: Context,
+) -> worker::Result<web_sys::Response> {
+    let config = config(&env);
+    let config = match config.as_ref() {
+        Ok(c) => c,
+        Err(e) => {
+            worker::console_error!("configuration invalid: {}", e.message);
+            return Ok(web::error_response(e)?);
+        }
+    };
+    let now = now();
+    let cache = read_cache();
+    let Some(store) = WorkersKv::from_env(&env, "KEYS") else {
+        return Ok(web::error_response(&kv_missing())?);
+    };
+    let kv = CachedKv::new(
+        store,
+        &cache,
+        now.timestamp_millis(),
+        config.verify_cache_seconds,
+    );
+    let method = web::method_of(&req);
+    let http_req = match web::to_http_request(&req, method.clone()).await {
+        Ok(r) => r,
+        Err(e) => return Ok(web::error_response(&e)?),
+    };
+    let app = App {
+        kv: &kv,
+        config,
+        now,
+    };
+    match app.handle(&http_req).await {
+        Outcome::Respond(r) => Ok(web::to_response(&r)?),
+        Outcome::Forward(f) => Ok(web::forward(&req, &method, f).await?),
+        Outcome::ServeAdminAsset => web::serve_asset(req, &env).await,
+    }
+}
+
+/// Webhook delivery with the runtime's fetch.
+struct FetchNotifier;
+
+impl crate::lifecycle::Notifier for FetchNotifier {
+    async fn post_json(&self, url: &str, body: &str) -> Result<(), String> {
+        web::post_json(url, body).await
+    }
+}
+
+#[event(scheduled)]
+async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
+    let config = match Config::from_vars(|name| env_var(&env, name)) {
+        Ok(c) => c,
+        Err(e) => {
+            return worker::console_error!("cron skipped, configuration invalid: {}", e.message)
+        }
+    };
+    let now = now();
+    let cache = read_cache();
+    let Some(store) = WorkersKv::from_env(&env, "KEYS") else {
+        return worker::console_error!("cron skipped: KV binding KEYS missing");
+    };
+    let kv = CachedKv::new(
+        store,
+        &cache,
+        now.timestamp_millis(),
+        config.verify_cache_seconds,
+    );
+    match crate::lifecycle::run(
+        &kv,
+        &FetchNotifier,
+        config.notify_webhook_url.as_deref(),
+        now,
+    )
+    .await
+    {
+        Ok(r) => worker::console_log!(
+            "cron: {} notices sent, {} failed (retried next run), {} expired keys purged",
+            r.notified.len(),
+            r.failed.len(),
+            r.purged.len()
+        ),
+        Err(e) => worker::console_error!("cron stopped: {}", e.message),
+    }
+}

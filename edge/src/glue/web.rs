@@ -1,0 +1,188 @@
+//! The runtime's `Request`/`Response` to and from Keygate's own
+//! [`HttpRequest`]/[`HttpResponse`], on `web_sys` types directly: the
+//! `worker::Request`/`worker::Response` wrappers added a copy and a crossing
+//! of the JS boundary per header on every request, which was most of the
+//! cost of a rejected token.
+
+use js_sys::{Promise, Uint8Array};
+use keygate_shared::api::MAX_BODY_BYTES;
+use keygate_shared::{ApiError, ErrorCode};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, Request, RequestInit, RequestRedirect, Response, ResponseInit};
+
+use crate::http::{Forward, HttpRequest, HttpResponse};
+
+#[wasm_bindgen]
+extern "C" {
+    /// The runtime's global `fetch`.
+    #[wasm_bindgen(js_name = fetch, catch)]
+    fn global_fetch(request: &Request) -> Result<Promise, JsValue>;
+}
+
+/// The request's method as sent, upper-case. (`worker::Request::method()`
+/// mapped every method it does not know, `QUERY`, `PURGE`, …, to `GET`,
+/// which let such a request be routed as a GET: found by schemathesis.)
+pub fn method_of(req: &Request) -> String {
+    req.method().to_ascii_uppercase()
+}
+
+/// Whether the path is one where the worker reads the body (admin API).
+fn reads_body(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+/// Every header as (lower-case name, value).
+fn header_pairs(headers: &Headers) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
+    // `Headers` iterates as [name, value] arrays; names come lower-case.
+    for entry in headers.entries() {
+        let Ok(entry) = entry else { break };
+        let entry: js_sys::Array = entry.unchecked_into();
+        if let (Some(name), Some(value)) = (entry.get(0).as_string(), entry.get(1).as_string()) {
+            pairs.push((name.to_ascii_lowercase(), value));
+        }
+    }
+    pairs
+}
+
+/// Reads the request into an [`HttpRequest`]; the body only on admin API
+/// paths and within the size limit, refused from `Content-Length` before
+/// reading.
+pub async fn to_http_request(req: &Request, method: String) -> Result<HttpRequest, ApiError> {
+    let url = req.url();
+    let (host, path, query) = crate::http::split_url(&url);
+    let headers = header_pairs(&req.headers());
+    let mut body = Vec::new();
+    if reads_body(path) && method != "GET" && method != "HEAD" {
+        let declared = headers
+            .iter()
+            .find(|(k, _)| k == "content-length")
+            .and_then(|(_, v)| v.parse::<usize>().ok());
+        if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+            return Err(ApiError::new(
+                ErrorCode::BodyTooLarge,
+                "The request body is larger than 64 KiB.",
+            ));
+        }
+        body = read_body(req).await;
+    }
+    Ok(HttpRequest {
+        method,
+        host: host.to_ascii_lowercase(),
+        path: path.to_owned(),
+        query: crate::http::decode_query(query),
+        headers,
+        body,
+    })
+}
+
+/// The body's bytes; an unreadable body reads as empty, which the admin
+/// API then refuses as bad JSON.
+async fn read_body(req: &Request) -> Vec<u8> {
+    let Ok(promise) = req.array_buffer() else {
+        return Vec::new();
+    };
+    match JsFuture::from(promise).await {
+        Ok(buffer) => Uint8Array::new(&buffer).to_vec(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Keygate's answer as the runtime's `Response`.
+pub fn to_response(r: &HttpResponse) -> Result<Response, JsValue> {
+    let headers = Headers::new()?;
+    for (n, v) in &r.headers {
+        headers.append(n, v)?;
+    }
+    let init = ResponseInit::new();
+    init.set_status(r.status);
+    init.set_headers(&headers);
+    if r.body.is_empty() {
+        Response::new_with_opt_str_and_init(None, &init)
+    } else {
+        let body = Uint8Array::from(r.body.as_slice());
+        Response::new_with_opt_buffer_source_and_init(Some(&body), &init)
+    }
+}
+
+/// An error in the contract's shape as the runtime's `Response`.
+pub fn error_response(e: &ApiError) -> Result<Response, JsValue> {
+    to_response(&HttpResponse::error(e))
+}
+
+/// Sends the request on to the origin (body streamed, redirects passed
+/// through to the client); an unreachable origin is 502.
+pub async fn forward(req: &Request, method: &str, fwd: Forward) -> Result<Response, JsValue> {
+    let headers = Headers::new()?;
+    for (n, v) in &fwd.headers {
+        headers.append(n, v)?;
+    }
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_headers(&headers);
+    init.set_redirect(RequestRedirect::Manual);
+    if method != "GET" && method != "HEAD" {
+        if let Some(body) = req.body() {
+            init.set_body(&body);
+        }
+    }
+    let outgoing = Request::new_with_str_and_init(&fwd.url, &init)?;
+    let sent = match global_fetch(&outgoing) {
+        Ok(promise) => JsFuture::from(promise).await,
+        Err(e) => Err(e),
+    };
+    match sent {
+        Ok(resp) => Ok(resp.unchecked_into()),
+        Err(_) => error_response(&ApiError::new(
+            ErrorCode::OriginUnreachable,
+            "The origin could not be reached.",
+        )),
+    }
+}
+
+/// POSTs a JSON body; Ok only for a 2xx answer.
+pub async fn post_json(url: &str, body: &str) -> Result<(), String> {
+    let js_err = |e: JsValue| {
+        e.dyn_ref::<js_sys::Error>()
+            .map(|e| String::from(e.message()))
+            .unwrap_or_else(|| "fetch failed".to_owned())
+    };
+    let headers = Headers::new().map_err(js_err)?;
+    headers
+        .set("content-type", "application/json")
+        .map_err(js_err)?;
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_headers(&headers);
+    init.set_body(&JsValue::from_str(body));
+    let req = Request::new_with_str_and_init(url, &init).map_err(js_err)?;
+    let resp: Response = JsFuture::from(global_fetch(&req).map_err(js_err)?)
+        .await
+        .map_err(js_err)?
+        .unchecked_into();
+    if (200..300).contains(&resp.status()) {
+        Ok(())
+    } else {
+        Err(format!("webhook answered {}", resp.status()))
+    }
+}
+
+/// Serves the SPA from the `ASSETS` binding; client-side routes under
+/// `/admin/` (no file extension) get the index page.
+pub async fn serve_asset(req: Request, env: &worker::Env) -> worker::Result<Response> {
+    let assets = env.assets("ASSETS")?;
+    let url = req.url();
+    let (_, path, _) = crate::http::split_url(&url);
+    let is_file = path.rsplit('/').next().unwrap_or_default().contains('.');
+    let origin_end = url.find("://").map_or(0, |i| i + 3);
+    let origin = &url[..url[origin_end..]
+        .find('/')
+        .map_or(url.len(), |i| origin_end + i)];
+    let index = format!("{origin}/admin/index.html");
+    let resp = assets.fetch_request(worker::Request::from(req)).await?;
+    if resp.status_code() == 404 && !is_file {
+        return Ok(assets.fetch(index, None).await?.into());
+    }
+    Ok(resp.into())
+}
