@@ -15,6 +15,7 @@ pub mod app;
 pub mod cache;
 pub mod config;
 pub mod credential;
+pub mod ecdsa;
 pub mod http;
 pub mod lifecycle;
 pub mod openapi;

@@ -8,9 +8,6 @@
 
 use base64::Engine;
 use keygate_shared::{ApiError, ErrorCode};
-use p256::ecdsa::signature::Verifier;
-use p256::ecdsa::{Signature, VerifyingKey};
-use p256::pkcs8::DecodePublicKey;
 use serde::{Deserialize, Serialize};
 use serde_json::Map;
 
@@ -75,7 +72,10 @@ fn bad_signature(why: &str) -> ApiError {
 /// # Errors
 /// `BAD_SIGNATURE` (401) when anything is missing, unknown or wrong;
 /// `CONFIG_INVALID` when the keys document does not parse.
-pub fn check_signature(keys_document: Option<&str>, req: &HttpRequest) -> Result<(), ApiError> {
+pub async fn check_signature(
+    keys_document: Option<&str>,
+    req: &HttpRequest,
+) -> Result<(), ApiError> {
     let document = keys_document
         .ok_or_else(|| bad_signature("no keys are configured (GITHUB_SECRET_SCANNING_KEYS)."))?;
     let doc: KeysDocument = serde_json::from_str(document).map_err(|_| {
@@ -96,21 +96,24 @@ pub fn check_signature(keys_document: Option<&str>, req: &HttpRequest) -> Result
         .iter()
         .find(|k| k.key_identifier == id)
         .ok_or_else(|| bad_signature("unknown key identifier."))?;
-    let key = VerifyingKey::from_public_key_pem(entry.key.trim())
-        .map_err(|_| bad_signature("the configured key does not parse."))?;
+    let key = crate::ecdsa::spki_from_pem(&entry.key)
+        .ok_or_else(|| bad_signature("the configured key does not parse."))?;
     let der = base64::engine::general_purpose::STANDARD
         .decode(sig.trim())
         .map_err(|_| bad_signature("the signature is not base64."))?;
-    let signature =
-        Signature::from_der(&der).map_err(|_| bad_signature("the signature is not DER."))?;
-    key.verify(&req.body, &signature)
-        .map_err(|_| bad_signature("the signature does not match the body."))
+    let signature = crate::ecdsa::signature_from_der(&der)
+        .ok_or_else(|| bad_signature("the signature is not DER."))?;
+    match crate::ecdsa::verify(&key, &req.body, &signature).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(bad_signature("the signature does not match the body.")),
+        Err(_) => Err(bad_signature("the configured key does not parse.")),
+    }
 }
 
 impl<K: Kv> App<'_, K> {
     /// `POST /api/v1/secret-scanning/github`.
     pub async fn secret_scanning(&self, req: &HttpRequest) -> Result<HttpResponse, ApiError> {
-        check_signature(self.config.github_secret_scanning_keys.as_deref(), req)?;
+        check_signature(self.config.github_secret_scanning_keys.as_deref(), req).await?;
         let reported: Vec<Reported> = serde_json::from_slice(&req.body).map_err(|_| {
             ApiError::new(
                 ErrorCode::BadJson,

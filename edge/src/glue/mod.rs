@@ -1,6 +1,8 @@
 //! The only code that touches the runtime: the `fetch` and `scheduled`
-//! entry points, Workers KV ([`kv`]) and requests and responses ([`web`]).
+//! entry points, Workers KV ([`kv`]), requests and responses ([`web`]) and
+//! WebCrypto ([`ecdsa`]).
 
+pub mod ecdsa;
 mod kv;
 mod web;
 

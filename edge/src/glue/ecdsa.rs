@@ -1,0 +1,66 @@
+//! ECDSA P-256 / SHA-256 verification on the runtime's WebCrypto
+//! (`crypto.subtle`), so the worker carries no software P-256.
+
+use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::ecdsa::BadKey;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = ["crypto", "subtle"], js_name = importKey, catch)]
+    fn import_key(
+        format: &str,
+        key_data: &Uint8Array,
+        algorithm: &Object,
+        extractable: bool,
+        usages: &Array,
+    ) -> Result<Promise, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["crypto", "subtle"], js_name = verify, catch)]
+    fn subtle_verify(
+        algorithm: &Object,
+        key: &JsValue,
+        signature: &Uint8Array,
+        data: &Uint8Array,
+    ) -> Result<Promise, JsValue>;
+}
+
+fn algorithm(fields: &[(&str, &str)]) -> Object {
+    let object = Object::new();
+    for (name, value) in fields {
+        // Setting a string on a fresh plain object cannot fail.
+        let _ = Reflect::set(&object, &(*name).into(), &(*value).into());
+    }
+    object
+}
+
+/// Whether `signature` (`r‖s`) signs `message` under the P-256 key `spki`.
+pub async fn verify(spki: &[u8], message: &[u8], signature: &[u8; 64]) -> Result<bool, BadKey> {
+    let import = import_key(
+        "spki",
+        &Uint8Array::from(spki),
+        &algorithm(&[("name", "ECDSA"), ("namedCurve", "P-256")]),
+        false,
+        &Array::of1(&"verify".into()),
+    );
+    let key = match import {
+        Ok(promise) => JsFuture::from(promise).await.map_err(|_| BadKey)?,
+        Err(_) => return Err(BadKey),
+    };
+    let checked = subtle_verify(
+        &algorithm(&[("name", "ECDSA"), ("hash", "SHA-256")]),
+        &key,
+        &Uint8Array::from(signature.as_slice()),
+        &Uint8Array::from(message),
+    );
+    match checked {
+        Ok(promise) => Ok(JsFuture::from(promise)
+            .await
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)),
+        Err(_) => Ok(false),
+    }
+}
