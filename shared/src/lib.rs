@@ -31,6 +31,7 @@
 
 pub mod api;
 pub mod base62;
+pub mod crc32;
 pub mod error;
 pub mod ip;
 pub mod model;
