@@ -15,6 +15,8 @@
 //! - The KV expiration is a backstop a week after expiry: verification
 //!   refuses an expired key at once from `expires_at`, and the daily cron
 //!   purges it with a `key.expired` audit event before KV would drop it.
+//!   KV takes expirations only up to 2038-01-19 (32-bit seconds): a key
+//!   expiring later has no backstop, only the refusal and the purge.
 //! - Write order keeps a failure on the safe side: create writes `k/` then
 //!   `h/` (a key is never verifiable without being listed) and removes
 //!   `k/` again if `h/` fails; delete and disable touch `h/` first, so
@@ -29,7 +31,7 @@ use chrono::{DateTime, Duration, Utc};
 use keygate_shared::{AuditEvent, KeyRecord};
 use serde::de::DeserializeOwned;
 
-use crate::store::{Kv, PutOptions, StoreError, StoreResult};
+use crate::store::{Kv, PutOptions, StoreError, StoreResult, MAX_EXPIRATION};
 
 const BY_HASH: &str = "h/";
 const BY_ID: &str = "k/";
@@ -90,9 +92,12 @@ impl<'a, K: Kv> Repo<'a, K> {
         with_metadata: bool,
         now: DateTime<Utc>,
     ) -> PutOptions {
-        let expiration = record.expires_at.map(|at| {
+        // Past KV's range (2038) there is no backstop: verification and the
+        // cron still refuse and purge the key at `expires_at`.
+        let expiration = record.expires_at.and_then(|at| {
             let backstop = (at + Duration::days(EXPIRATION_BACKSTOP_DAYS)).timestamp();
-            backstop.max(now.timestamp() + MIN_EXPIRATION_AHEAD_SECS)
+            let at = backstop.max(now.timestamp() + MIN_EXPIRATION_AHEAD_SECS);
+            (at <= MAX_EXPIRATION).then_some(at)
         });
         PutOptions {
             expiration,

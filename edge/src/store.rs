@@ -14,11 +14,16 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Options of a write.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PutOptions {
-    /// Unix seconds after which KV drops the entry by itself.
+    /// Unix seconds after which KV drops the entry by itself, at most
+    /// [`MAX_EXPIRATION`].
     pub expiration: Option<i64>,
     /// Up to 1024 bytes of JSON returned by `list`.
     pub metadata: Option<serde_json::Value>,
 }
+
+/// Latest expiration KV takes: workerd reads it as a 32-bit integer
+/// (2038-01-19); a later one fails the write ("Value out of range").
+pub const MAX_EXPIRATION: i64 = i32::MAX as i64;
 
 /// One entry of a listing.
 #[derive(Debug, Clone, PartialEq)]
@@ -121,6 +126,9 @@ impl Kv for MemoryKv {
     async fn put(&self, key: &str, value: &str, options: PutOptions) -> StoreResult<()> {
         self.count(|c| c.1 += 1);
         self.check()?;
+        if options.expiration.is_some_and(|at| at > MAX_EXPIRATION) {
+            return Err(StoreError("Value out of range (expiration)".to_owned()));
+        }
         self.entries
             .borrow_mut()
             .insert(key.to_owned(), (value.to_owned(), options));

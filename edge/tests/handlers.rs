@@ -224,6 +224,30 @@ fn record_layout_and_kv_expiration() {
     assert!(w.kv.raw(&format!("k/{id}")).is_none() && w.kv.raw(&format!("h/{hash}")).is_none());
 }
 
+/// workerd takes a KV expiration only up to 2038-01-19 (32-bit): a key that
+/// expires later is stored without the backstop instead of failing with
+/// 503 (found by schemathesis with `expires_at` in the year 3320).
+#[test]
+fn expiry_past_kv_range_is_stored_without_backstop() {
+    let w = World::new();
+    let (status, created) = w.admin(
+        "POST",
+        "/api/v1/keys",
+        r#"{"name": "far", "expires_at": "3320-04-20T11:23:03+06:47"}"#,
+    );
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["key"]["expires_at"], "3320-04-20T04:36:03Z");
+    let id = created["key"]["id"].as_str().unwrap();
+    let (_, options) = w.kv.raw(&format!("k/{id}")).unwrap();
+    assert_eq!(options.expiration, None);
+    let (status, _) = w.admin(
+        "POST",
+        "/api/v1/keys",
+        r#"{"name": "edge", "expires_at": "2038-01-12T03:14:07Z"}"#,
+    );
+    assert_eq!(status, 201, "the last expiry with a backstop");
+}
+
 #[test]
 fn admin_hostname_splits_admin_and_gateway() {
     let mut w = World::new();

@@ -18,10 +18,10 @@ pub const MAX_GRACE_SECONDS: u32 = 604_800;
 
 /// Tells `null` apart from a missing field: missing = `None`, `null` =
 /// `Some(None)`.
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+fn present_time<'de, D: Deserializer<'de>>(
     d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
+) -> Result<Option<Option<DateTime<Utc>>>, D::Error> {
+    crate::time::deserialize_option(d).map(Some)
 }
 
 /// `GET /api/v1/health`.
@@ -67,7 +67,7 @@ pub struct CreateKeyRequest {
     /// Absolute expiry; explicit `null` = never expires.
     #[serde(
         default,
-        deserialize_with = "present",
+        deserialize_with = "present_time",
         skip_serializing_if = "Option::is_none"
     )]
     pub expires_at: Option<Option<DateTime<Utc>>>,

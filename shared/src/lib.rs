@@ -37,6 +37,7 @@ pub mod ip;
 pub mod model;
 pub mod org;
 pub mod policy;
+pub mod time;
 pub mod token;
 pub mod validation;
 

@@ -61,10 +61,12 @@ pub struct KeyRecord {
     /// Activated or deactivated.
     pub enabled: bool,
     /// Creation time.
+    #[serde(deserialize_with = "crate::time::deserialize")]
     pub created_at: DateTime<Utc>,
     /// Admin key id that created it, or `bootstrap`.
     pub created_by: String,
     /// Fixed at creation; `None` = never.
+    #[serde(default, deserialize_with = "crate::time::deserialize_option")]
     pub expires_at: Option<DateTime<Utc>>,
     /// Truncated token for display.
     pub hint: String,
@@ -137,10 +139,12 @@ pub struct KeyView {
     /// Derived state.
     pub status: Status,
     /// Creation time.
+    #[serde(deserialize_with = "crate::time::deserialize")]
     pub created_at: DateTime<Utc>,
     /// Admin key id that created it, or `bootstrap`.
     pub created_by: String,
     /// Fixed at creation; `None` = never.
+    #[serde(default, deserialize_with = "crate::time::deserialize_option")]
     pub expires_at: Option<DateTime<Utc>>,
     /// Truncated token for display.
     pub hint: String,
@@ -150,6 +154,7 @@ pub struct KeyView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEvent {
     /// When it happened.
+    #[serde(deserialize_with = "crate::time::deserialize")]
     pub at: DateTime<Utc>,
     /// Admin key id, `bootstrap`, `cron` or `github-secret-scanning`.
     pub actor: String,
