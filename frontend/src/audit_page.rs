@@ -46,7 +46,7 @@ pub fn AuditPage(key_id: Option<String>) -> impl IntoView {
                 <tbody>
                     {move || events.get().into_iter().map(|e| view! {
                         <tr>
-                            <td>{e.at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+                            <td>{crate::format::date_time(&e.at)}</td>
                             <td>{e.action.clone()}</td>
                             <td>{e.details.get("name").and_then(|n| n.as_str()).unwrap_or_default().to_owned()} " " <span class="mono">{e.key_id.clone()}</span></td>
                             <td class="mono">{e.actor.clone()}</td>

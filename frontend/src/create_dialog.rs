@@ -54,9 +54,9 @@ pub fn CreateDialog(on_close: Callback<()>, on_created: Callback<CreatedKey>) ->
         };
         match expiry.get_untracked().as_str() {
             "never" => body.expires_at = Some(None),
-            "date" => match chrono::NaiveDate::parse_from_str(&date.get_untracked(), "%Y-%m-%d") {
-                Ok(d) => body.expires_at = Some(d.and_hms_opt(23, 59, 59).map(|t| t.and_utc())),
-                Err(_) => {
+            "date" => match crate::format::end_of_day(&date.get_untracked()) {
+                Some(end) => body.expires_at = Some(Some(end)),
+                None => {
                     error.set(Some((
                         Some("expires_at".into()),
                         "Pick an expiry date.".into(),

@@ -1,6 +1,9 @@
 //! Dates and small display helpers.
+//!
+//! Formatting is written out rather than going through chrono's `format`
+//! (strftime machinery: a few KB of wasm for two fixed patterns).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 
 /// Now, from the browser's clock.
 pub fn now() -> DateTime<Utc> {
@@ -9,7 +12,23 @@ pub fn now() -> DateTime<Utc> {
 
 /// `2026-11-22`.
 pub fn date(at: &DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d").to_string()
+    format!("{:04}-{:02}-{:02}", at.year(), at.month(), at.day())
+}
+
+/// `2026-11-22 08:51:11` (UTC).
+pub fn date_time(at: &DateTime<Utc>) -> String {
+    format!(
+        "{} {:02}:{:02}:{:02}",
+        date(at),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
+/// The end (23:59:59 UTC) of the day picked in a date input (`2026-11-22`).
+pub fn end_of_day(picked: &str) -> Option<DateTime<Utc>> {
+    keygate_shared::time::parse_rfc3339(&format!("{}T23:59:59Z", picked.trim()))
 }
 
 /// Whole days from now until `at` (negative once past).

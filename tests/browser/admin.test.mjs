@@ -59,6 +59,7 @@ async function createViaDialog(fields) {
   if (fields.roles) await page.fill('#c-roles', fields.roles);
   if (fields.ips) await page.fill('#c-ips', fields.ips);
   if (fields.expiry) await page.selectOption('#c-expiry', fields.expiry);
+  if (fields.date) await page.fill('#c-date', fields.date);
   await page.click('#c-save');
 }
 
@@ -253,11 +254,23 @@ test('bulk delete the selection', async () => {
   assert.equal(left.json.total, 0);
 });
 
+test('an expiry picked as a date lasts to the end of that day (UTC)', async () => {
+  await createViaDialog({ name: 'spa dated', org: 'spa', expiry: 'date', date: '2031-05-17' });
+  await page.waitForSelector('#token-dialog');
+  await closeTokenDialog();
+  const listed = await api('GET', '/api/v1/keys?organization=spa');
+  assert.equal(listed.json.total, 1);
+  const key = listed.json.keys[0];
+  assert.equal(key.expires_at, '2031-05-17T23:59:59Z');
+  assert.equal((await api('DELETE', `/api/v1/keys/${key.id}`)).status, 204);
+});
+
 test('audit log page', async () => {
   await page.click('nav button:has-text("Audit log")');
   await page.waitForSelector('table.audit tbody tr');
   const text = await page.innerText('table.audit');
   assert.ok(text.includes('key.deleted') && text.includes('key.created'));
+  assert.match(text, /\b20\d\d-\d\d-\d\d \d\d:\d\d:\d\d\b/, 'times as YYYY-MM-DD hh:mm:ss');
   await shot('07-audit');
   await page.click('nav button:has-text("Keys")');
 });
