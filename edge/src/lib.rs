@@ -4,8 +4,9 @@
 //! All logic is platform-neutral ([`app::App`] over the [`store::Kv`]
 //! trait, [`http`] types in and out) and runs natively in tests over
 //! [`store::MemoryKv`]; `glue` (wasm32 only) is the only code that touches
-//! the `worker` crate and `KvStore`. The KV layout and its consistency
-//! limits are documented in [`repo`].
+//! the runtime: the `worker` crate's entry points, `web_sys` requests and
+//! responses, its own `KVNamespace` binding and WebCrypto. The KV layout
+//! and its consistency limits are documented in [`repo`].
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
