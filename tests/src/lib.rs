@@ -170,6 +170,7 @@ impl Worker {
                 name: "e2e root admin".into(),
                 expires_in_days: 30,
                 force: false,
+                saved_token: None,
             };
             match pollster::block_on(bootstrap(&kv, &options)).expect("bootstrap through wrangler")
             {

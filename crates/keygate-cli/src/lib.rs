@@ -38,6 +38,11 @@ pub struct BootstrapOptions {
     pub expires_in_days: u32,
     /// Make one even when an admin key exists.
     pub force: bool,
+    /// A token the caller kept from an earlier run (`--save FILE`). If it
+    /// still opens an active root admin key, nothing is made; if it does
+    /// not (expired, disabled, rolled, deleted), a new key is made even
+    /// when other admin keys exist: the caller would otherwise hold none.
+    pub saved_token: Option<String>,
 }
 
 /// Creates a root `keygate:admin` key unless a usable one exists.
@@ -48,6 +53,12 @@ pub async fn bootstrap<K: Kv>(kv: &K, options: &BootstrapOptions) -> Result<Boot
     let repo = Repo::new(kv);
     let now = Utc::now();
     if !options.force {
+        if let Some(saved) = &options.saved_token {
+            if let Some(id) = usable_root_admin(&repo, &options.prefix, saved, now).await? {
+                return Ok(Bootstrapped::Exists(id));
+            }
+            return create(&repo, options, now).await;
+        }
         let existing = repo.all().await.map_err(|e| e.0)?;
         if let Some(admin) = existing.iter().find(|r| {
             r.organization.is_empty()
@@ -57,6 +68,36 @@ pub async fn bootstrap<K: Kv>(kv: &K, options: &BootstrapOptions) -> Result<Boot
             return Ok(Bootstrapped::Exists(admin.id.clone()));
         }
     }
+    create(&repo, options, now).await
+}
+
+/// The id of the active root admin key `token` opens, if any.
+async fn usable_root_admin<K: Kv>(
+    repo: &Repo<'_, K>,
+    prefix: &Prefix,
+    token: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<Option<String>, String> {
+    let Ok(token) = Token::parse(prefix, token.trim()) else {
+        return Ok(None);
+    };
+    let hash = token.lookup_hash();
+    let record = repo.by_hash(&hash.to_hex()).await.map_err(|e| e.0)?;
+    Ok(record
+        .filter(|r| {
+            hash.matches_hex(&r.hash)
+                && r.organization.is_empty()
+                && r.has_role(ROLE_ADMIN)
+                && r.status(now) == keygate_shared::Status::Active
+        })
+        .map(|r| r.id))
+}
+
+async fn create<K: Kv>(
+    repo: &Repo<'_, K>,
+    options: &BootstrapOptions,
+    now: chrono::DateTime<Utc>,
+) -> Result<Bootstrapped, String> {
     let token = Token::generate(&options.prefix).map_err(|e| e.to_string())?;
     let record = KeyRecord {
         id: token::new_key_id().map_err(|e| e.to_string())?,
@@ -111,6 +152,7 @@ mod tests {
             name: "first admin".into(),
             expires_in_days: 365,
             force: false,
+            saved_token: None,
         }
     }
 
@@ -131,6 +173,35 @@ mod tests {
         match pollster::block_on(bootstrap(&kv, &options())).unwrap() {
             Bootstrapped::Exists(existing) => assert_eq!(existing, id),
             Bootstrapped::Created { .. } => panic!("made a second admin key"),
+        }
+    }
+
+    #[test]
+    fn a_saved_token_that_no_longer_opens_an_admin_key_gets_a_new_one() {
+        let kv = MemoryKv::default();
+        let Bootstrapped::Created { id, token } =
+            pollster::block_on(bootstrap(&kv, &options())).unwrap()
+        else {
+            panic!("expected a new key")
+        };
+        let with_saved = |saved: &str| BootstrapOptions {
+            saved_token: Some(format!("{saved}\n")),
+            ..options()
+        };
+        match pollster::block_on(bootstrap(&kv, &with_saved(token.expose_secret()))).unwrap() {
+            Bootstrapped::Exists(existing) => {
+                assert_eq!(existing, id, "the saved token still works")
+            }
+            Bootstrapped::Created { .. } => panic!("replaced a working key"),
+        }
+        // A token that opens nothing (here: never stored; in life expired,
+        // disabled, rolled or deleted) while another admin key exists.
+        let stale = Token::generate(&Prefix::default()).unwrap();
+        for saved in [stale.expose_secret(), "not a token"] {
+            match pollster::block_on(bootstrap(&kv, &with_saved(saved))).unwrap() {
+                Bootstrapped::Created { id: new_id, .. } => assert_ne!(new_id, id),
+                Bootstrapped::Exists(_) => panic!("kept a token that opens nothing"),
+            }
         }
     }
 

@@ -1,7 +1,10 @@
 //! `keygate bootstrap [--remote] [--config wrangler.toml] [--persist-to DIR]
 //! [--name NAME] [--expires-in-days N] [--force] [--save FILE]`
 //!
-//! Prints the new admin token once (or says which admin key exists).
+//! Prints the new admin token once (or says which admin key exists). With
+//! `--save FILE`, a token already in FILE is checked first: if it still
+//! opens an active root admin key nothing is made, otherwise a new key is
+//! made and FILE is overwritten.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -64,13 +67,26 @@ fn run(args: Vec<String>) -> Result<(), String> {
         .parse()
         .map_err(|_| "KEY_PREFIX in the config is invalid".to_owned())?;
     let kv = WranglerKv::new(target);
+    // A token saved by an earlier run is checked, not trusted: if it no
+    // longer opens an active root admin key, a new one is made and saved.
+    let saved_token = save
+        .as_ref()
+        .and_then(|path| std::fs::read_to_string(path).ok())
+        .filter(|t| !t.trim().is_empty());
+    let checked_saved = saved_token.is_some();
     let options = BootstrapOptions {
         prefix,
         name,
         expires_in_days: days,
         force,
+        saved_token,
     };
     match pollster::block_on(bootstrap(&kv, &options))? {
+        Bootstrapped::Exists(id) if checked_saved => {
+            eprintln!(
+                "The saved token still opens active root admin key {id}; nothing was created."
+            );
+        }
         Bootstrapped::Exists(id) => {
             eprintln!("An active root admin key exists already ({id}); nothing was created. Use --force for another.");
         }
