@@ -60,11 +60,7 @@ pub async fn bootstrap<K: Kv>(kv: &K, options: &BootstrapOptions) -> Result<Boot
             return create(&repo, options, now).await;
         }
         let existing = repo.all().await.map_err(|e| e.0)?;
-        if let Some(admin) = existing.iter().find(|r| {
-            r.organization.is_empty()
-                && r.has_role(ROLE_ADMIN)
-                && r.status(now) == keygate_shared::Status::Active
-        }) {
+        if let Some(admin) = existing.iter().find(|r| is_usable_root_admin(r, now)) {
             return Ok(Bootstrapped::Exists(admin.id.clone()));
         }
     }
@@ -84,13 +80,15 @@ async fn usable_root_admin<K: Kv>(
     let hash = token.lookup_hash();
     let record = repo.by_hash(&hash.to_hex()).await.map_err(|e| e.0)?;
     Ok(record
-        .filter(|r| {
-            hash.matches_hex(&r.hash)
-                && r.organization.is_empty()
-                && r.has_role(ROLE_ADMIN)
-                && r.status(now) == keygate_shared::Status::Active
-        })
+        .filter(|r| hash.matches_hex(&r.hash) && is_usable_root_admin(r, now))
         .map(|r| r.id))
+}
+
+/// An active `keygate:admin` key of the root organization.
+fn is_usable_root_admin(record: &KeyRecord, now: chrono::DateTime<Utc>) -> bool {
+    record.organization.is_empty()
+        && record.has_role(ROLE_ADMIN)
+        && record.status(now) == keygate_shared::Status::Active
 }
 
 async fn create<K: Kv>(

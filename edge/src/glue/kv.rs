@@ -46,9 +46,7 @@ impl WorkersKv {
 
 /// Storage errors carry the runtime's message, never a value we stored.
 fn store_err(e: JsValue) -> StoreError {
-    let message = e
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
+    let message = super::js_error_message(&e)
         .or_else(|| e.as_string())
         .unwrap_or_else(|| "KV operation failed".to_owned());
     StoreError(message)

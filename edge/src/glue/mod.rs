@@ -54,6 +54,30 @@ fn kv_missing() -> ApiError {
     ApiError::new(ErrorCode::ConfigInvalid, "The KV binding KEYS is missing.")
 }
 
+/// The `KEYS` binding behind this isolate's read cache, if it is bound.
+fn keys_store<'a>(
+    env: &Env,
+    cache: &'a ReadCache,
+    config: &Config,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<CachedKv<'a, WorkersKv>> {
+    let store = WorkersKv::from_env(env, "KEYS")?;
+    Some(CachedKv::new(
+        store,
+        cache,
+        now.timestamp_millis(),
+        config.verify_cache_seconds,
+    ))
+}
+
+/// The message of a JS `Error`, if the value is one. Runtime errors carry
+/// their own text, never a value Keygate passed in.
+fn js_error_message(e: &wasm_bindgen::JsValue) -> Option<String> {
+    use wasm_bindgen::JsCast;
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+}
+
 #[event(fetch)]
 async fn fetch(
     req: web_sys::Request,
@@ -70,15 +94,9 @@ async fn fetch(
     };
     let now = now();
     let cache = read_cache();
-    let Some(store) = WorkersKv::from_env(&env, "KEYS") else {
+    let Some(kv) = keys_store(&env, &cache, config, now) else {
         return Ok(web::error_response(&kv_missing())?);
     };
-    let kv = CachedKv::new(
-        store,
-        &cache,
-        now.timestamp_millis(),
-        config.verify_cache_seconds,
-    );
     let method = web::method_of(&req);
     let http_req = match web::to_http_request(&req, method.clone()).await {
         Ok(r) => r,
@@ -115,15 +133,9 @@ async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::Sched
     };
     let now = now();
     let cache = read_cache();
-    let Some(store) = WorkersKv::from_env(&env, "KEYS") else {
+    let Some(kv) = keys_store(&env, &cache, &config, now) else {
         return worker::console_error!("cron skipped: KV binding KEYS missing");
     };
-    let kv = CachedKv::new(
-        store,
-        &cache,
-        now.timestamp_millis(),
-        config.verify_cache_seconds,
-    );
     match crate::lifecycle::run(
         &kv,
         &FetchNotifier,
