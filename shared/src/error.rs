@@ -19,6 +19,8 @@ pub enum ErrorCode {
     BodyTooLarge,
     /// No such route (404).
     NotFound,
+    /// The request path cannot be canonicalized safely (400, §5).
+    BadPath,
     /// The route exists, the method does not (405).
     MethodNotAllowed,
     /// Storage failed; nothing was decided (503).
@@ -65,7 +67,7 @@ impl ErrorCode {
     pub fn status(self) -> u16 {
         use ErrorCode as E;
         match self {
-            E::BadJson => 400,
+            E::BadJson | E::BadPath => 400,
             E::InvalidField | E::ImmutableField => 422,
             E::UnknownField => 400,
             E::BodyTooLarge => 413,
@@ -92,6 +94,7 @@ impl ErrorCode {
             E::ImmutableField => "IMMUTABLE_FIELD",
             E::BodyTooLarge => "BODY_TOO_LARGE",
             E::NotFound => "NOT_FOUND",
+            E::BadPath => "BAD_PATH",
             E::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             E::Unavailable => "UNAVAILABLE",
             E::Unauthenticated => "UNAUTHENTICATED",
@@ -235,6 +238,7 @@ mod tests {
             E::ImmutableField,
             E::BodyTooLarge,
             E::NotFound,
+            E::BadPath,
             E::MethodNotAllowed,
             E::Unavailable,
             E::Unauthenticated,

@@ -184,6 +184,9 @@ impl GatewayRules {
             if !rule.path.starts_with('/') {
                 return Err(format!("rule {i}: path must start with `/`"));
             }
+            // Rules match canonical request paths, so they are canonical too.
+            rule.path = crate::path::canonical(&rule.path)
+                .map_err(|_| format!("rule {i}: path cannot be canonicalized"))?;
             if let Some(methods) = &mut rule.methods {
                 for m in methods.iter_mut() {
                     if m.is_empty() || !m.bytes().all(|b| b.is_ascii_alphabetic()) {
@@ -211,23 +214,43 @@ impl GatewayRules {
         Ok(Self { rules: checked })
     }
 
-    /// The requirement of the longest matching path prefix whose methods
-    /// include `method` (at equal length, a rule naming methods beats one
-    /// that does not); no match = only a valid key is needed.
+    /// The requirement of the longest rule path that prefixes the
+    /// canonical `path` (see [`crate::path::canonical`]), compared
+    /// case-insensitively, whose methods include `method` (a rule naming
+    /// `GET` also covers `HEAD`); a rule `/calls/` also covers `/calls`.
+    /// At equal length a rule naming methods beats one that does not;
+    /// no match = only a valid key is needed.
     #[must_use]
     pub fn requirement_for(&self, method: &str, path: &str) -> Option<&Requirement> {
         self.rules
             .iter()
-            .filter(|(r, _)| path.starts_with(r.path.as_str()))
+            .filter(|(r, _)| path_covers(&r.path, path))
             .filter(|(r, _)| {
-                r.methods
-                    .as_ref()
-                    .is_none_or(|ms| ms.iter().any(|m| m.eq_ignore_ascii_case(method)))
+                r.methods.as_ref().is_none_or(|ms| {
+                    ms.iter().any(|m| {
+                        m.eq_ignore_ascii_case(method)
+                            || (m == "GET" && method.eq_ignore_ascii_case("HEAD"))
+                    })
+                })
             })
             // Longest prefix; at equal length a rule naming the method wins.
             .max_by_key(|(r, _)| (r.path.len(), r.methods.is_some()))
             .map(|(_, req)| req)
     }
+}
+
+/// Whether the rule path `rule` covers the canonical request `path`:
+/// a case-insensitive prefix, and `/calls/` also covers `/calls`.
+#[must_use]
+pub fn path_covers(rule: &str, path: &str) -> bool {
+    let prefix = |p: &str| {
+        path.len() >= p.len() && path.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes())
+    };
+    prefix(rule)
+        || (rule.len() > 1
+            && rule.ends_with('/')
+            && path.len() == rule.len() - 1
+            && prefix(&rule[..rule.len() - 1]))
 }
 
 #[cfg(test)]
@@ -433,6 +456,43 @@ mod tests {
             ["patcher"],
             "method-specific wins a tie"
         );
+    }
+
+    #[test]
+    fn gateway_rules_hold_for_every_spelling() {
+        let rules = GatewayRules::parse(
+            r#"[{"path": "/calls/", "roles": ["calls:read"]},
+                {"path": "/%63alls/admin/", "methods": ["GET"], "roles": ["calls:admin"]}]"#,
+        )
+        .unwrap();
+        for path in ["/calls/x", "/CALLS/x", "/Calls/", "/calls"] {
+            assert_eq!(
+                rules.requirement_for("GET", path).unwrap().roles,
+                ["calls:read"],
+                "{path}"
+            );
+        }
+        assert!(rules.requirement_for("GET", "/callsx").is_none());
+        assert!(rules.requirement_for("GET", "/call").is_none());
+        // The rule path was canonicalized; GET covers HEAD.
+        for method in ["GET", "HEAD", "head"] {
+            assert_eq!(
+                rules
+                    .requirement_for(method, "/calls/ADMIN/1")
+                    .unwrap()
+                    .roles,
+                ["calls:admin"],
+                "{method}"
+            );
+        }
+        assert_eq!(
+            rules
+                .requirement_for("POST", "/calls/admin/1")
+                .unwrap()
+                .roles,
+            ["calls:read"]
+        );
+        assert!(GatewayRules::parse(r#"[{"path": "/a%2fb/"}]"#).is_err());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! store (trimmed, canonical) or an `INVALID_FIELD` error naming the field.
 //! Error messages never echo the offending value.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 
 use crate::error::ApiError;
 use crate::{ip, org};
@@ -170,7 +170,10 @@ pub fn ip_allowlist(entries: &[String]) -> Result<Vec<String>, ApiError> {
 }
 
 /// The expiry of a new key from `expires_at` (explicit `null` = never) or
-/// `expires_in_days`; neither = 365 days.
+/// `expires_in_days`; neither = 365 days. At most [`MAX_EXPIRY_DAYS`]
+/// after `now`, compared in UTC, and never past the year 9999 in UTC
+/// (an offset can push `9999-12-31T23:59:59-23:59` into 10000, which no
+/// RFC 3339 reader takes back: a record nobody could read).
 ///
 /// # Errors
 /// `INVALID_FIELD` on the field at fault.
@@ -179,22 +182,45 @@ pub fn expiry(
     expires_in_days: Option<u32>,
     now: DateTime<Utc>,
 ) -> Result<Option<DateTime<Utc>>, ApiError> {
-    match (expires_at, expires_in_days) {
-        (Some(_), Some(_)) => Err(ApiError::invalid(
+    let (field, at) = match (expires_at, expires_in_days) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid(
+                "expires_in_days",
+                "Give either expires_at or expires_in_days, not both.",
+            ))
+        }
+        (Some(None), None) => return Ok(None),
+        (Some(Some(at)), None) if at <= now => {
+            return Err(ApiError::invalid(
+                "expires_at",
+                "expires_at is in the past.",
+            ))
+        }
+        (Some(Some(at)), None) => ("expires_at", Some(at)),
+        (None, Some(days)) if days == 0 || days > MAX_EXPIRY_DAYS => {
+            return Err(ApiError::invalid(
+                "expires_in_days",
+                format!("expires_in_days is 1 to {MAX_EXPIRY_DAYS}."),
+            ))
+        }
+        (None, days) => (
             "expires_in_days",
-            "Give either expires_at or expires_in_days, not both.",
-        )),
-        (Some(Some(at)), None) if at <= now => Err(ApiError::invalid(
-            "expires_at",
-            "expires_at is in the past.",
-        )),
-        (Some(at), None) => Ok(at),
-        (None, Some(days)) if days == 0 || days > MAX_EXPIRY_DAYS => Err(ApiError::invalid(
-            "expires_in_days",
-            format!("expires_in_days is 1 to {MAX_EXPIRY_DAYS}."),
-        )),
-        (None, days) => Ok(Some(
-            now + Duration::days(i64::from(days.unwrap_or(DEFAULT_EXPIRY_DAYS))),
+            now.checked_add_signed(Duration::days(i64::from(
+                days.unwrap_or(DEFAULT_EXPIRY_DAYS),
+            ))),
+        ),
+    };
+    match at {
+        Some(at)
+            if at <= now + Duration::days(i64::from(MAX_EXPIRY_DAYS)) && at.year() <= 9999 =>
+        {
+            Ok(Some(at))
+        }
+        _ => Err(ApiError::invalid(
+            field,
+            format!(
+                "An expiry is at most {MAX_EXPIRY_DAYS} days after now and before the year 10000 (in UTC)."
+            ),
         )),
     }
 }
@@ -282,6 +308,20 @@ mod tests {
             Some("expires_at")
         );
         assert!(expiry(None, Some(0), now).is_err());
+        let max = now + Duration::days(3650);
+        assert_eq!(expiry(Some(Some(max)), None, now).unwrap(), Some(max));
+        for late in [
+            max + Duration::seconds(1),
+            crate::time::parse_rfc3339("9999-12-31T23:59:59-23:59").unwrap(),
+        ] {
+            assert_eq!(
+                expiry(Some(Some(late)), None, now)
+                    .unwrap_err()
+                    .field
+                    .as_deref(),
+                Some("expires_at")
+            );
+        }
         assert!(expiry(None, Some(3651), now).is_err());
         assert!(expiry(Some(None), Some(1), now).is_err());
     }
