@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use keygate_shared::api::{Health, MAX_BODY_BYTES};
+use keygate_shared::path::canonical;
 use keygate_shared::{ApiError, ErrorCode};
 
 use crate::config::Config;
@@ -22,6 +23,46 @@ pub struct App<'a, K: Kv> {
 
 /// The worker's version, as `/api/v1/health` reports it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Which part of the worker answers a request.
+enum Surface {
+    /// The gateway in front of the origin.
+    Gateway,
+    /// The admin app's static files.
+    AdminAsset,
+    /// The admin API (`/api/v1/…`).
+    Api,
+}
+
+/// The secret-scanning endpoint takes reports as large as GitHub sends
+/// (up to 1,000 matches with their URLs); every other body is 64 KiB.
+pub const SECRET_SCANNING_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+fn body_limit_of(path: &str) -> usize {
+    if path.trim_end_matches('/') == "/api/v1/secret-scanning/github" {
+        SECRET_SCANNING_BODY_BYTES
+    } else {
+        MAX_BODY_BYTES
+    }
+}
+
+/// 413 `BODY_TOO_LARGE` for a body over the limit of `path`.
+#[must_use]
+pub fn body_too_large(path: &str) -> ApiError {
+    let message = if body_limit_of(path) == MAX_BODY_BYTES {
+        "The request body is larger than 64 KiB."
+    } else {
+        "The report is larger than 2 MiB."
+    };
+    ApiError::new(ErrorCode::BodyTooLarge, message)
+}
+
+fn bad_path() -> ApiError {
+    ApiError::new(
+        ErrorCode::BadPath,
+        keygate_shared::path::BadPath.to_string(),
+    )
+}
 
 /// Every API route: method and path template (`{id}` = a key id).
 pub const ROUTES: &[(&str, &str)] = &[
@@ -73,34 +114,55 @@ impl<'a, K: Kv> App<'a, K> {
         Repo::new(self.kv)
     }
 
-    /// Whether `req` is for the admin surface rather than the gateway.
-    fn is_admin_surface(&self, req: &HttpRequest) -> bool {
-        let admin_path = req.path == "/api"
-            || req.path.starts_with("/api/")
-            || req.path == "/admin"
-            || req.path.starts_with("/admin/");
-        match &self.config.admin_hostname {
+    /// Which part of the worker answers `req`, from its host and its
+    /// canonical `path` (§5): decided before any body is read.
+    fn surface(&self, req: &HttpRequest, path: &str) -> Surface {
+        let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
+        let admin_host = match &self.config.admin_hostname {
             Some(host) => req.host.eq_ignore_ascii_case(host),
-            None => admin_path,
+            None => under("/api") || under("/admin"),
+        };
+        if !admin_host {
+            Surface::Gateway
+        } else if under("/admin") {
+            Surface::AdminAsset
+        } else {
+            Surface::Api
         }
+    }
+
+    /// How many body bytes the worker reads for `req` (the glue reads no
+    /// more, refusing the request past it): `None` for everything but the
+    /// admin API, whose body the worker never touches (a gateway body is
+    /// streamed to the origin untouched).
+    #[must_use]
+    pub fn body_limit(&self, req: &HttpRequest) -> Option<usize> {
+        let path = canonical(&req.path).ok()?;
+        if matches!(req.method.as_str(), "GET" | "HEAD")
+            || !matches!(self.surface(req, &path), Surface::Api)
+        {
+            return None;
+        }
+        Some(body_limit_of(&path))
     }
 
     /// Handles one request.
     pub async fn handle(&self, req: &HttpRequest) -> Outcome {
-        if !self.is_admin_surface(req) {
-            return self.gateway(req).await;
-        }
-        if req.path == "/admin" || req.path.starts_with("/admin/") {
-            return Outcome::ServeAdminAsset;
-        }
-        match self.api(req).await {
-            Ok(r) => r.into(),
-            Err(e) => HttpResponse::error(&e).into(),
+        let Ok(path) = canonical(&req.path) else {
+            return HttpResponse::error(&bad_path()).into();
+        };
+        match self.surface(req, &path) {
+            Surface::Gateway => self.gateway(req, &path).await,
+            Surface::AdminAsset => Outcome::ServeAdminAsset,
+            Surface::Api => match self.api(req, &path).await {
+                Ok(r) => r.into(),
+                Err(e) => HttpResponse::error(&e).into(),
+            },
         }
     }
 
-    async fn api(&self, req: &HttpRequest) -> Result<HttpResponse, ApiError> {
-        let Some((template, id)) = match_route(&req.path) else {
+    async fn api(&self, req: &HttpRequest, path: &str) -> Result<HttpResponse, ApiError> {
+        let Some((template, id)) = match_route(path) else {
             return Err(ApiError::new(
                 ErrorCode::NotFound,
                 "There is no such API route.",
@@ -119,11 +181,8 @@ impl<'a, K: Kv> App<'a, K> {
             ))
             .with_header("allow", &allowed.join(", ")));
         }
-        if req.body.len() > MAX_BODY_BYTES {
-            return Err(ApiError::new(
-                ErrorCode::BodyTooLarge,
-                "The request body is larger than 64 KiB.",
-            ));
+        if req.body.len() > body_limit_of(path) {
+            return Err(body_too_large(path));
         }
         let id = id.unwrap_or_default();
         match (method, template) {

@@ -22,6 +22,10 @@ const CACHED_PREFIX: &str = "h/";
 #[derive(Debug, Default)]
 pub struct ReadCache {
     entries: RefCell<HashMap<String, (Option<String>, i64)>>,
+    /// Bumped by every eviction: a read that started before a write to
+    /// any key may not put what it read into the cache (it may be the
+    /// value the write replaced).
+    generation: std::cell::Cell<u64>,
 }
 
 impl ReadCache {
@@ -40,6 +44,7 @@ impl ReadCache {
     }
 
     fn evict(&self, key: &str) {
+        self.generation.set(self.generation.get().wrapping_add(1));
         self.entries.borrow_mut().remove(key);
     }
 
@@ -89,10 +94,19 @@ impl<K: Kv> Kv for CachedKv<'_, K> {
             return Ok(hit);
         }
         // Failures are not cached: the next request asks KV again.
+        let started = self.cache.generation.get();
         let value = self.inner.get(key).await?;
-        self.cache
-            .put(key, value.clone(), self.now_ms + self.ttl_ms);
+        // A write or delete while this read was in flight may have
+        // replaced what it read: answer it, but do not keep it.
+        if self.cache.generation.get() == started {
+            self.cache
+                .put(key, value.clone(), self.now_ms + self.ttl_ms);
+        }
         Ok(value)
+    }
+
+    async fn get_fresh(&self, key: &str) -> StoreResult<Option<String>> {
+        self.inner.get_fresh(key).await
     }
 
     async fn put(&self, key: &str, value: &str, options: PutOptions) -> StoreResult<()> {

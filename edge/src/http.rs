@@ -12,10 +12,13 @@ pub struct HttpRequest {
     pub method: String,
     /// `Host` of the URL.
     pub host: String,
-    /// Path of the URL (as the runtime normalised it).
+    /// Path of the URL as the runtime hands it over (not yet canonical:
+    /// see [`keygate_shared::path::canonical`]).
     pub path: String,
     /// Decoded query pairs, in order.
     pub query: Vec<(String, String)>,
+    /// The query string as sent (without `?`): what the gateway forwards.
+    pub raw_query: String,
     /// Header pairs, names lower-case.
     pub headers: Vec<(String, String)>,
     /// The body (already limited in size by the glue).
@@ -97,7 +100,7 @@ impl HttpResponse {
     pub fn no_content() -> Self {
         Self {
             status: 204,
-            headers: vec![],
+            headers: vec![("cache-control".into(), "no-store".into())],
             body: vec![],
         }
     }
@@ -109,6 +112,21 @@ impl HttpResponse {
         self
     }
 }
+
+/// §8: headers of the admin app and its assets. Scripts and wasm only
+/// from the app's own origin (the build moves trunk's inline loader into
+/// a file, see `scripts/build.sh`), no framing, no sniffing, no referrer.
+pub const ADMIN_APP_HEADERS: [(&str, &str); 4] = [
+    (
+        "content-security-policy",
+        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+         connect-src 'self'; img-src 'self' data:; font-src 'self'; manifest-src 'self'; \
+         form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),
+    ("x-frame-options", "DENY"),
+];
 
 /// A request the gateway lets through, as it should reach the origin.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,20 +159,6 @@ impl From<ApiError> for HttpResponse {
     fn from(e: ApiError) -> Self {
         Self::error(&e)
     }
-}
-
-/// Percent-encodes a query component (RFC 3986 unreserved kept).
-#[must_use]
-pub fn encode_component(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// Host (without port), path and raw query of an absolute URL as the

@@ -19,6 +19,7 @@ pub mod credential;
 pub mod ecdsa;
 pub mod http;
 pub mod lifecycle;
+pub mod log;
 pub mod openapi;
 pub mod repo;
 pub mod secret_scanning;

@@ -93,9 +93,12 @@ pub async fn run<K: Kv, N: Notifier>(
     now: DateTime<Utc>,
 ) -> Result<CronReport, ApiError> {
     let repo = Repo::new(kv);
-    let unavailable = |_| ApiError::new(ErrorCode::Unavailable, "Key storage is unavailable.");
+    let unavailable = |e: crate::store::StoreError| {
+        crate::log::error(&format!("cron: storage failed: {}", e.0));
+        ApiError::new(ErrorCode::Unavailable, "Key storage is unavailable.")
+    };
     let mut report = CronReport::default();
-    for mut record in repo.all().await.map_err(unavailable)? {
+    for record in repo.all().await.map_err(unavailable)? {
         if record.expires_at.is_some_and(|at| at <= now) {
             repo.remove(&record).await.map_err(unavailable)?;
             repo.audit(&event(now, "key.expired", &record, serde_json::Map::new()))
@@ -120,8 +123,22 @@ pub async fn run<K: Kv, N: Notifier>(
                 continue;
             }
         }
-        record.notified_days.extend(settles);
-        repo.update(&record, now).await.map_err(unavailable)?;
+        // The list above is a snapshot from before the webhook call: write
+        // only the notice bookkeeping, over a fresh copy, so a disable,
+        // roll or delete made meanwhile is never undone.
+        let Some(record) = repo
+            .modify(&record.id, &record.hash, now, |r| {
+                for t in &settles {
+                    if !r.notified_days.contains(t) {
+                        r.notified_days.push(*t);
+                    }
+                }
+            })
+            .await
+            .map_err(unavailable)?
+        else {
+            continue;
+        };
         let mut details = serde_json::Map::new();
         details.insert("days_left".into(), days.into());
         repo.audit(&event(now, "key.expiring", &record, details))

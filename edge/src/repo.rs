@@ -44,6 +44,47 @@ const EXPIRATION_BACKSTOP_DAYS: i64 = 7;
 /// KV refuses expirations less than 60 s ahead.
 const MIN_EXPIRATION_AHEAD_SECS: i64 = 60;
 
+/// A `k/` entry as stored: the record, or what could be read of one that
+/// does not decode (written by an older or broken version), enough to
+/// scope and delete it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEntry {
+    /// The key id.
+    pub id: String,
+    /// The record, when it decodes.
+    pub record: Option<KeyRecord>,
+    /// Its organization, if readable (`None`: only a root admin sees it).
+    pub organization: Option<String>,
+    /// Its token hash, if readable as 64 hex digits.
+    pub hash: Option<String>,
+    /// Its name, if readable.
+    pub name: Option<String>,
+}
+
+impl StoredEntry {
+    fn read(id: &str, raw: &str) -> Self {
+        if let Ok(record) = serde_json::from_str::<KeyRecord>(raw) {
+            return Self {
+                id: id.to_owned(),
+                organization: Some(record.organization.clone()),
+                hash: Some(record.hash.clone()),
+                name: Some(record.name.clone()),
+                record: Some(record),
+            };
+        }
+        let value: serde_json::Value = serde_json::from_str(raw).unwrap_or_default();
+        let text = |field: &str| value.get(field).and_then(|v| v.as_str()).map(str::to_owned);
+        Self {
+            id: id.to_owned(),
+            record: None,
+            organization: text("organization").filter(|o| keygate_shared::org::is_valid(o)),
+            hash: text("hash")
+                .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit())),
+            name: text("name"),
+        }
+    }
+}
+
 /// Key records and audit events on a [`Kv`].
 pub struct Repo<'a, K: Kv> {
     kv: &'a K,
@@ -73,6 +114,14 @@ impl<'a, K: Kv> Repo<'a, K> {
     /// The record whose token has SHA-256 `hash_hex`: one KV read.
     pub async fn by_hash(&self, hash_hex: &str) -> StoreResult<Option<KeyRecord>> {
         match self.kv.get(&format!("{BY_HASH}{hash_hex}")).await? {
+            Some(raw) => decode(&raw, "key record").map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Like [`Self::by_hash`], from storage itself (never a cache).
+    pub async fn by_hash_fresh(&self, hash_hex: &str) -> StoreResult<Option<KeyRecord>> {
+        match self.kv.get_fresh(&format!("{BY_HASH}{hash_hex}")).await? {
             Some(raw) => decode(&raw, "key record").map(Some),
             None => Ok(None),
         }
@@ -132,32 +181,74 @@ impl<'a, K: Kv> Repo<'a, K> {
         Ok(())
     }
 
-    /// Rewrites a record: `h/` first (revocation takes effect first).
-    pub async fn update(&self, record: &KeyRecord, now: DateTime<Utc>) -> StoreResult<()> {
-        let json = encode(record)?;
-        self.kv
-            .put(
-                &format!("{BY_HASH}{}", record.hash),
-                &json,
-                Self::options(record, &json, false, now),
-            )
-            .await?;
-        self.kv
-            .put(
-                &format!("{BY_ID}{}", record.id),
-                &json,
-                Self::options(record, &json, true, now),
-            )
-            .await
-    }
-
     /// Deletes every entry of a record: `h/` first.
     pub async fn remove(&self, record: &KeyRecord) -> StoreResult<()> {
         self.kv.delete(&format!("{BY_HASH}{}", record.hash)).await?;
         self.kv.delete(&format!("{BY_ID}{}", record.id)).await
     }
 
-    /// Every record, from list metadata where it fits.
+    /// The entry stored under id `id`, even when it does not decode as a
+    /// record (so that it can still be deleted): one KV read.
+    pub async fn entry_by_id(&self, id: &str) -> StoreResult<Option<StoredEntry>> {
+        Ok(self
+            .kv
+            .get_fresh(&format!("{BY_ID}{id}"))
+            .await?
+            .map(|raw| StoredEntry::read(id, &raw)))
+    }
+
+    /// Re-reads the record from storage (never a cache) right before
+    /// writing it, and changes only what `change` sets: `h/` first, then
+    /// `k/`, each read and written back with no wait in between, so a
+    /// revocation, roll or edit made meanwhile is kept, not overwritten
+    /// with an older copy. `None` when the key is gone (deleted
+    /// meanwhile): nothing is written, and an `h/` entry this call may
+    /// have put back is deleted again.
+    pub async fn modify(
+        &self,
+        id: &str,
+        hash: &str,
+        now: DateTime<Utc>,
+        change: impl Fn(&mut KeyRecord),
+    ) -> StoreResult<Option<KeyRecord>> {
+        let hash_key = format!("{BY_HASH}{hash}");
+        let Some(raw) = self.kv.get_fresh(&hash_key).await? else {
+            return Ok(None);
+        };
+        let mut by_hash: KeyRecord = decode(&raw, "key record")?;
+        change(&mut by_hash);
+        let json = encode(&by_hash)?;
+        self.kv
+            .put(&hash_key, &json, Self::options(&by_hash, &json, false, now))
+            .await?;
+        let id_key = format!("{BY_ID}{id}");
+        let Some(raw) = self.kv.get_fresh(&id_key).await? else {
+            // Deleted after `h/` was read: the put above may have brought
+            // `h/` back; a delete removes `h/` before `k/`, so remove it.
+            self.kv.delete(&hash_key).await?;
+            return Ok(None);
+        };
+        let mut by_id: KeyRecord = decode(&raw, "key record")?;
+        change(&mut by_id);
+        let json = encode(&by_id)?;
+        self.kv
+            .put(&id_key, &json, Self::options(&by_id, &json, true, now))
+            .await?;
+        Ok(Some(by_id))
+    }
+
+    /// Deletes a stored entry that may not decode: `h/` (when its hash
+    /// could be read) first, then `k/`.
+    pub async fn remove_entry(&self, entry: &StoredEntry) -> StoreResult<()> {
+        if let Some(hash) = &entry.hash {
+            self.kv.delete(&format!("{BY_HASH}{hash}")).await?;
+        }
+        self.kv.delete(&format!("{BY_ID}{}", entry.id)).await
+    }
+
+    /// Every record, from list metadata where it fits. A stored record
+    /// that does not decode is logged (its id only) and skipped: one bad
+    /// record never stops a list, an export, a create or the cron.
     pub async fn all(&self) -> StoreResult<Vec<KeyRecord>> {
         let mut out = Vec::new();
         let mut cursor: Option<String> = None;
@@ -171,7 +262,13 @@ impl<'a, K: Kv> Repo<'a, K> {
                     Some(r) => out.push(r),
                     None => {
                         if let Some(raw) = self.kv.get(&listed.name).await? {
-                            out.push(decode(&raw, "key record")?);
+                            match serde_json::from_str::<KeyRecord>(&raw) {
+                                Ok(r) => out.push(r),
+                                Err(e) => crate::log::error(&format!(
+                                    "skipped stored record {} (does not decode: {e}); it can be deleted by id",
+                                    listed.name.trim_start_matches(BY_ID)
+                                )),
+                            }
                         }
                     }
                 }
@@ -229,7 +326,13 @@ impl<'a, K: Kv> Repo<'a, K> {
                 Some(e) => events.push(e),
                 None => {
                     if let Some(raw) = self.kv.get(&listed.name).await? {
-                        events.push(decode(&raw, "audit event")?);
+                        match serde_json::from_str::<AuditEvent>(&raw) {
+                            Ok(e) => events.push(e),
+                            Err(e) => crate::log::error(&format!(
+                                "skipped stored audit event {} (does not decode: {e})",
+                                listed.name
+                            )),
+                        }
                     }
                 }
             }

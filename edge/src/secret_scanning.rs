@@ -111,6 +111,40 @@ pub async fn check_signature(
 }
 
 impl<K: Kv> App<'_, K> {
+    /// Disables the key of a reported token, if it is ours, and records
+    /// `key.leaked`. Read from storage itself (never the isolate's cache,
+    /// which may hold a copy from before a roll or edit), and only
+    /// `enabled` is written, over a fresh copy: the response always ends
+    /// with the key disabled and changes nothing else.
+    async fn disable_leaked(
+        &self,
+        token: &keygate_shared::Token,
+        report: &Reported,
+    ) -> Result<bool, ApiError> {
+        let hash = token.lookup_hash();
+        let found = self
+            .repo()
+            .by_hash_fresh(&hash.to_hex())
+            .await
+            .map_err(super::admin::unavailable)?;
+        let Some(record) = found.filter(|rec| hash.matches_hex(&rec.hash)) else {
+            return Ok(false);
+        };
+        let disabled = self
+            .repo()
+            .modify(&record.id, &record.hash, self.now, |r| r.enabled = false)
+            .await
+            .map_err(super::admin::unavailable_after_write)?;
+        // Deleted meanwhile: nothing left to disable, still ours.
+        let record = disabled.unwrap_or(record);
+        let mut details = Map::new();
+        details.insert("url".into(), report.url.clone().into());
+        details.insert("source".into(), report.source.clone().into());
+        self.record_event(ACTOR, "key.leaked", &record, details)
+            .await?;
+        Ok(true)
+    }
+
     /// `POST /api/v1/secret-scanning/github`.
     pub async fn secret_scanning(&self, req: &HttpRequest) -> Result<HttpResponse, ApiError> {
         check_signature(self.config.github_secret_scanning_keys.as_deref(), req).await?;
@@ -130,26 +164,8 @@ impl<K: Kv> App<'_, K> {
         for r in reported {
             let mut label = "false_positive";
             if let Ok(token) = keygate_shared::Token::parse(&self.config.prefix, r.token.trim()) {
-                let hash = token.lookup_hash();
-                let found = self
-                    .repo()
-                    .by_hash(&hash.to_hex())
-                    .await
-                    .map_err(|_| super::admin::unavailable())?;
-                if let Some(mut record) = found.filter(|rec| hash.matches_hex(&rec.hash)) {
+                if self.disable_leaked(&token, &r).await? {
                     label = "true_positive";
-                    if record.enabled {
-                        record.enabled = false;
-                        self.repo()
-                            .update(&record, self.now)
-                            .await
-                            .map_err(|_| super::admin::unavailable())?;
-                    }
-                    let mut details = Map::new();
-                    details.insert("url".into(), r.url.clone().into());
-                    details.insert("source".into(), r.source.clone().into());
-                    self.record_event(ACTOR, "key.leaked", &record, details)
-                        .await?;
                 }
             }
             verdicts.push(Verdict {

@@ -48,6 +48,11 @@ pub struct ListPage {
 pub trait Kv {
     /// Reads a value.
     async fn get(&self, key: &str) -> StoreResult<Option<String>>;
+    /// Reads a value from storage itself, past any cache: what a write
+    /// path reads right before it writes.
+    async fn get_fresh(&self, key: &str) -> StoreResult<Option<String>> {
+        self.get(key).await
+    }
     /// Writes a value.
     async fn put(&self, key: &str, value: &str, options: PutOptions) -> StoreResult<()>;
     /// Deletes a key (no error if absent).
@@ -60,6 +65,9 @@ pub trait Kv {
 impl<K: Kv> Kv for &K {
     async fn get(&self, key: &str) -> StoreResult<Option<String>> {
         (**self).get(key).await
+    }
+    async fn get_fresh(&self, key: &str) -> StoreResult<Option<String>> {
+        (**self).get_fresh(key).await
     }
     async fn put(&self, key: &str, value: &str, options: PutOptions) -> StoreResult<()> {
         (**self).put(key, value, options).await

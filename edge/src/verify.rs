@@ -10,15 +10,8 @@ use keygate_shared::{ApiError, ErrorCode, KeyRecord};
 
 use crate::app::App;
 use crate::credential;
-use crate::http::{encode_component, Forward, HttpRequest, HttpResponse, Outcome};
+use crate::http::{Forward, HttpRequest, HttpResponse, Outcome};
 use crate::store::{Kv, StoreError};
-
-/// Headers the gateway sets; any a client sends are dropped.
-pub const IDENTITY_HEADERS: [&str; 3] = [
-    "x-keygate-key-id",
-    "x-keygate-organization",
-    "x-keygate-roles",
-];
 
 /// The client address the edge saw.
 #[must_use]
@@ -96,12 +89,14 @@ impl<K: Kv> App<'_, K> {
     }
 
     /// The gateway: refuse with the §5 status, or forward to the origin.
-    pub async fn gateway(&self, req: &HttpRequest) -> Outcome {
+    /// `path` is the request's canonical path: rules match it and the
+    /// origin receives it, so what was checked is what is served.
+    pub async fn gateway(&self, req: &HttpRequest, path: &str) -> Outcome {
         let none = Requirement::default();
         let requirement = self
             .config
             .rules
-            .requirement_for(&req.method, &req.path)
+            .requirement_for(&req.method, path)
             .unwrap_or(&none);
         let facts = RequestFacts {
             client_ip: client_ip(req),
@@ -123,36 +118,112 @@ impl<K: Kv> App<'_, K> {
             ))
             .into();
         };
-        Outcome::Forward(forward(req, origin, &record))
+        Outcome::Forward(forward(req, path, origin, &record))
     }
 }
 
-/// The request as the origin should see it.
-fn forward(req: &HttpRequest, origin: &str, record: &KeyRecord) -> Forward {
-    let query: Vec<String> = req
-        .query
-        .iter()
-        .filter(|(k, _)| k != credential::QUERY_PARAM)
-        .map(|(k, v)| format!("{}={}", encode_component(k), encode_component(v)))
-        .collect();
-    let mut url = format!("{origin}{}", req.path);
+/// Hop-by-hop headers (RFC 9110 §7.6.1): they concern one connection and
+/// are never forwarded; `Connection` may name more.
+const HOP_BY_HOP: [&str; 5] = ["connection", "keep-alive", "te", "trailer", "upgrade"];
+
+/// The raw query without the `rest_api_key` pairs (compared by decoded
+/// name, so `rest%5Fapi%5Fkey` goes too); every other byte as sent.
+#[must_use]
+pub fn forwarded_query(raw: &str) -> String {
+    raw.split('&')
+        .filter(|pair| {
+            let name = pair.split_once('=').map_or(*pair, |(k, _)| k);
+            crate::http::decode_query(name)
+                .first()
+                .is_none_or(|(k, _)| k != credential::QUERY_PARAM)
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Whether a client header reaches the origin: not the credential, not
+/// `Host`, not any `X-Keygate-*` (only the gateway speaks for Keygate),
+/// not a hop-by-hop header or one that `Connection` names.
+fn forwards_header(name: &str, connection_named: &[String]) -> bool {
+    !(name == "authorization"
+        || name == "x-api-key"
+        || name == "host"
+        || name.starts_with("x-keygate-")
+        || name.starts_with("proxy-")
+        || HOP_BY_HOP.contains(&name)
+        || connection_named.iter().any(|n| n == name))
+}
+
+/// The request as the origin should see it: the canonical `path`, the
+/// raw query minus the credential, client headers minus the ones above,
+/// plus the identity headers.
+fn forward(req: &HttpRequest, path: &str, origin: &str, record: &KeyRecord) -> Forward {
+    let query = forwarded_query(&req.raw_query);
+    let mut url = format!("{origin}{path}");
     if !query.is_empty() {
         url.push('?');
-        url.push_str(&query.join("&"));
+        url.push_str(&query);
     }
+    let connection_named: Vec<String> = req
+        .headers
+        .iter()
+        .filter(|(n, _)| n == "connection")
+        .flat_map(|(_, v)| v.split(','))
+        .map(|n| n.trim().to_ascii_lowercase())
+        .filter(|n| !n.is_empty())
+        .collect();
     let mut headers: Vec<(String, String)> = req
         .headers
         .iter()
-        .filter(|(n, _)| {
-            n != "authorization"
-                && n != "x-api-key"
-                && n != "host"
-                && !IDENTITY_HEADERS.contains(&n.as_str())
-        })
+        .filter(|(n, _)| forwards_header(n, &connection_named))
         .cloned()
         .collect();
     headers.push(("x-keygate-key-id".into(), record.id.clone()));
     headers.push(("x-keygate-organization".into(), record.organization.clone()));
     headers.push(("x-keygate-roles".into(), record.roles.join(",")));
     Forward { url, headers }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_query_reaches_the_origin_as_sent_minus_the_credential() {
+        for (raw, want) in [
+            ("a=b+c&flag", "a=b+c&flag"),
+            ("a=b+c&rest_api_key=kg_x&flag", "a=b+c&flag"),
+            ("rest%5Fapi%5Fkey=kg_x&x=%2f", "x=%2f"),
+            ("rest_api_key=1&rest_api_key=2", ""),
+            ("rest_api_key", ""),
+            ("a=1&&b=%zz", "a=1&&b=%zz"),
+            ("", ""),
+        ] {
+            assert_eq!(forwarded_query(raw), want, "{raw}");
+        }
+    }
+
+    #[test]
+    fn hop_by_hop_and_keygate_headers_stay_behind() {
+        let named = vec!["x-secret-hop".to_owned()];
+        for name in [
+            "x-keygate-key-id",
+            "x-keygate-anything",
+            "connection",
+            "keep-alive",
+            "te",
+            "trailer",
+            "upgrade",
+            "proxy-authorization",
+            "x-secret-hop",
+            "authorization",
+            "x-api-key",
+            "host",
+        ] {
+            assert!(!forwards_header(name, &named), "{name}");
+        }
+        for name in ["accept", "content-type", "x-keygatex", "x-other"] {
+            assert!(forwards_header(name, &named), "{name}");
+        }
+    }
 }

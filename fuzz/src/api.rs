@@ -161,6 +161,7 @@ pub fn api_bodies(data: &[u8]) {
         method: method.into(),
         host: "keygate.test".into(),
         path,
+        raw_query: extra.clone(),
         query: extra
             .split('&')
             .filter(|p| !p.is_empty())

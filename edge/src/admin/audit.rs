@@ -51,7 +51,7 @@ impl<K: Kv> App<'_, K> {
             .repo()
             .audit_page(key_id, cursor, limit)
             .await
-            .map_err(|_| unavailable())?;
+            .map_err(unavailable)?;
         let events = events
             .into_iter()
             .filter(|e| {

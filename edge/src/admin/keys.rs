@@ -5,13 +5,14 @@ use keygate_shared::api::{
     decode_body, BulkDeleteRequest, BulkDeleteResult, CreateKeyRequest, CreatedKey, KeyList,
     ListQuery, PatchKeyRequest, RollRequest, SortOrder, MAX_BULK_IDS, MAX_GRACE_SECONDS,
 };
-use keygate_shared::model::RESERVED_ROLES;
+use keygate_shared::rules::reach::{self, KeyReach};
 use keygate_shared::{org, token, validation, ApiError, ErrorCode, KeyRecord, Token};
 use serde_json::{json, Map};
 
-use super::{unavailable, Caller};
+use super::{unavailable, unavailable_after_write, Caller};
 use crate::app::App;
 use crate::http::{HttpRequest, HttpResponse};
+use crate::repo::StoredEntry;
 use crate::store::Kv;
 
 fn query_pairs(req: &HttpRequest) -> impl Iterator<Item = (&str, &str)> {
@@ -78,7 +79,7 @@ impl<K: Kv> App<'_, K> {
             .repo()
             .all()
             .await
-            .map_err(|_| unavailable())?
+            .map_err(unavailable)?
             .into_iter()
             .filter(|r| caller.sees(&r.organization))
             .filter(|r| {
@@ -158,21 +159,25 @@ impl<K: Kv> App<'_, K> {
         let roles = body.roles.unwrap_or_default();
         validation::roles(&roles)?;
         let ip_allowlist = validation::ip_allowlist(&body.ip_allowlist.unwrap_or_default())?;
-        let expires_at = validation::expiry(body.expires_at, body.expires_in_days, self.now)?;
-        // Only Administrators get here (require_write), and a key with a
-        // reserved role never gets more reach than its creator: its
-        // organization is inside the creator's (checked above) and it does
-        // not outlive the creator.
-        if roles.iter().any(|r| RESERVED_ROLES.contains(&r.as_str())) {
-            if let Some(limit) = caller.record.expires_at {
-                if expires_at.is_none_or(|at| at > limit) {
-                    return Err(ApiError::field(
-                        ErrorCode::Forbidden,
-                        "expires_at",
-                        "An admin or reader key may not outlive the key that creates it.",
-                    ));
-                }
-            }
+        // Reach (§4): a key with a reserved role stays inside the caller's
+        // reach; its omitted expiry defaults to the earlier of 365 days and
+        // the caller's own expiry, so the first create an operator tries
+        // with the bootstrap key succeeds.
+        let reserved = reach::holds_reserved_role(&roles);
+        let expires_at = if body.expires_at.is_none() && body.expires_in_days.is_none() {
+            reach::default_expiry(reserved, &caller.reach(), self.now)
+        } else {
+            validation::expiry(body.expires_at, body.expires_in_days, self.now)?
+        };
+        if reserved {
+            reach::check_reserved_key(
+                &caller.reach(),
+                &KeyReach {
+                    organization: &organization,
+                    expires_at,
+                    ip_allowlist: &ip_allowlist,
+                },
+            )?;
         }
         self.check_org_limit(&organization).await?;
         let (token, id) = self.new_token_and_id()?;
@@ -195,7 +200,7 @@ impl<K: Kv> App<'_, K> {
         self.repo()
             .insert(&record, self.now)
             .await
-            .map_err(|_| unavailable())?;
+            .map_err(unavailable_after_write)?;
         self.undo_if_over_limit(&record).await?;
         self.record_event(&caller.record.id, "key.created", &record, Map::new())
             .await?;
@@ -216,19 +221,40 @@ impl<K: Kv> App<'_, K> {
         Ok((token, id))
     }
 
-    /// Deletes every entry of `record` and records `key.deleted`.
-    async fn remove_key(&self, caller: &Caller, record: &KeyRecord) -> Result<(), ApiError> {
+    /// Deletes every entry of a stored key (even one whose record does
+    /// not decode) and records `key.deleted`.
+    async fn remove_key(&self, caller: &Caller, entry: &StoredEntry) -> Result<(), ApiError> {
         self.repo()
-            .remove(record)
+            .remove_entry(entry)
             .await
-            .map_err(|_| unavailable())?;
-        self.record_event(&caller.record.id, "key.deleted", record, Map::new())
-            .await
+            .map_err(unavailable_after_write)?;
+        match &entry.record {
+            Some(record) => {
+                self.record_event(&caller.record.id, "key.deleted", record, Map::new())
+                    .await
+            }
+            None => {
+                let mut details = Map::new();
+                details.insert(
+                    "organization".into(),
+                    json!(entry.organization.clone().unwrap_or_default()),
+                );
+                details.insert("name".into(), json!(entry.name.clone().unwrap_or_default()));
+                let event = keygate_shared::AuditEvent {
+                    at: self.now,
+                    actor: caller.record.id.clone(),
+                    action: "key.deleted".into(),
+                    key_id: entry.id.clone(),
+                    details: serde_json::Value::Object(details),
+                };
+                self.write_event(&event).await
+            }
+        }
     }
 
     /// Unexpired keys stored in exactly `organization`.
     async fn live_keys_in(&self, organization: &str) -> Result<usize, ApiError> {
-        let all = self.repo().all().await.map_err(|_| unavailable())?;
+        let all = self.repo().all().await.map_err(unavailable)?;
         Ok(all
             .iter()
             .filter(|r| {
@@ -263,18 +289,27 @@ impl<K: Kv> App<'_, K> {
         if max == 0 {
             return Ok(());
         }
-        let live = self.live_keys_in(&record.organization).await?;
+        let all = self.repo().all().await.map_err(unavailable_after_write)?;
+        let live = all
+            .iter()
+            .filter(|r| {
+                r.organization == record.organization && r.expires_at.is_none_or(|at| at > self.now)
+            })
+            .count();
         if live > max {
             self.repo()
                 .remove(record)
                 .await
-                .map_err(|_| unavailable())?;
+                .map_err(unavailable_after_write)?;
             return Err(limit_reached(live - 1, max));
         }
         Ok(())
     }
 
-    /// `PATCH /api/v1/keys/{id}`.
+    /// `PATCH /api/v1/keys/{id}`: only the fields sent change, written
+    /// over a fresh copy of the record (a revocation or roll made
+    /// meanwhile is kept); the reach rules bind a changed allowlist and
+    /// re-enabling a reserved-role key.
     pub async fn patch_key(
         &self,
         caller: &Caller,
@@ -287,40 +322,78 @@ impl<K: Kv> App<'_, K> {
             PatchKeyRequest::FIELDS,
             PatchKeyRequest::IMMUTABLE,
         )?;
-        let mut record = self.visible_key(caller, id).await?;
+        let current = self.visible_key(caller, id).await?;
+        let name = body
+            .name
+            .as_deref()
+            .map(validation::name)
+            .transpose()?
+            .filter(|n| *n != current.name);
+        let description = body
+            .description
+            .as_deref()
+            .map(validation::description)
+            .transpose()?
+            .filter(|d| *d != current.description);
+        let allowlist = body
+            .ip_allowlist
+            .as_deref()
+            .map(validation::ip_allowlist)
+            .transpose()?
+            .filter(|l| *l != current.ip_allowlist);
+        let toggled = body.enabled.filter(|e| *e != current.enabled);
+        let change = |r: &mut KeyRecord| {
+            if let Some(n) = &name {
+                r.name.clone_from(n);
+            }
+            if let Some(d) = &description {
+                r.description.clone_from(d);
+            }
+            if let Some(l) = &allowlist {
+                r.ip_allowlist.clone_from(l);
+            }
+            if let Some(e) = toggled {
+                r.enabled = e;
+            }
+        };
+        let mut after = current.clone();
+        change(&mut after);
+        if let Some(list) = &allowlist {
+            if current.id == caller.record.id {
+                reach::check_own_allowlist(&current.ip_allowlist, list)?;
+            }
+        }
+        if reach::holds_reserved_role(&after.roles)
+            && (allowlist.is_some() || toggled == Some(true))
+        {
+            reach::check_reserved_key(
+                &caller.reach(),
+                &KeyReach {
+                    organization: &after.organization,
+                    expires_at: after.expires_at,
+                    ip_allowlist: &after.ip_allowlist,
+                },
+            )?;
+        }
         let mut changed = Vec::new();
-        if let Some(name) = body.name.as_deref() {
-            let name = validation::name(name)?;
-            if name != record.name {
-                record.name = name;
-                changed.push("name");
+        for (field, is) in [
+            ("name", name.is_some()),
+            ("description", description.is_some()),
+            ("ip_allowlist", allowlist.is_some()),
+        ] {
+            if is {
+                changed.push(field);
             }
-        }
-        if let Some(d) = body.description.as_deref() {
-            let d = validation::description(d)?;
-            if d != record.description {
-                record.description = d;
-                changed.push("description");
-            }
-        }
-        if let Some(list) = body.ip_allowlist.as_deref() {
-            let list = validation::ip_allowlist(list)?;
-            if list != record.ip_allowlist {
-                record.ip_allowlist = list;
-                changed.push("ip_allowlist");
-            }
-        }
-        let toggled = body.enabled.filter(|e| *e != record.enabled);
-        if let Some(e) = toggled {
-            record.enabled = e;
         }
         if changed.is_empty() && toggled.is_none() {
-            return Ok(HttpResponse::json(200, &record.view(self.now)));
+            return Ok(HttpResponse::json(200, &current.view(self.now)));
         }
-        self.repo()
-            .update(&record, self.now)
+        let record = self
+            .repo()
+            .modify(&current.id, &current.hash, self.now, change)
             .await
-            .map_err(|_| unavailable())?;
+            .map_err(unavailable_after_write)?
+            .ok_or_else(super::not_found)?;
         if !changed.is_empty() {
             let mut details = Map::new();
             details.insert("fields".into(), json!(changed));
@@ -338,8 +411,8 @@ impl<K: Kv> App<'_, K> {
     /// `DELETE /api/v1/keys/{id}`.
     pub async fn delete_key(&self, caller: &Caller, id: &str) -> Result<HttpResponse, ApiError> {
         caller.require_write()?;
-        let record = self.visible_key(caller, id).await?;
-        self.remove_key(caller, &record).await?;
+        let entry = self.visible_entry(caller, id).await?;
+        self.remove_key(caller, &entry).await?;
         Ok(HttpResponse::no_content())
     }
 
@@ -365,9 +438,9 @@ impl<K: Kv> App<'_, K> {
             if ids[..i].contains(id) {
                 continue;
             }
-            match self.visible_key(caller, id).await {
-                Ok(record) => {
-                    self.remove_key(caller, &record).await?;
+            match self.visible_entry(caller, id).await {
+                Ok(entry) => {
+                    self.remove_key(caller, &entry).await?;
                     result.deleted.push(id.clone());
                 }
                 Err(e) if e.code == ErrorCode::KeyNotFound => result.not_found.push(id.clone()),
@@ -398,13 +471,25 @@ impl<K: Kv> App<'_, K> {
                 format!("grace_seconds is 0 to {MAX_GRACE_SECONDS}."),
             ));
         }
-        let mut old = self.visible_key(caller, id).await?;
+        let old = self.visible_key(caller, id).await?;
         if old.expires_at.is_some_and(|at| at <= self.now) {
             return Err(ApiError::field(
                 ErrorCode::InvalidField,
                 "id",
                 "An expired key cannot be rolled.",
             ));
+        }
+        // The new key is a copy: a reserved-role one must fit the caller's
+        // reach like a created one (no 10-day admin minting a 300-day one).
+        if reach::holds_reserved_role(&old.roles) {
+            reach::check_reserved_key(
+                &caller.reach(),
+                &KeyReach {
+                    organization: &old.organization,
+                    expires_at: old.expires_at,
+                    ip_allowlist: &old.ip_allowlist,
+                },
+            )?;
         }
         let (token, id) = self.new_token_and_id()?;
         let new = KeyRecord {
@@ -419,13 +504,23 @@ impl<K: Kv> App<'_, K> {
         self.repo()
             .insert(&new, self.now)
             .await
-            .map_err(|_| unavailable())?;
+            .map_err(unavailable_after_write)?;
         let cutoff = self.now + Duration::seconds(i64::from(grace));
-        old.expires_at = Some(old.expires_at.map_or(cutoff, |at| at.min(cutoff)));
-        self.repo()
-            .update(&old, self.now)
+        let shortened = self
+            .repo()
+            .modify(&old.id, &old.hash, self.now, |r| {
+                r.expires_at = Some(r.expires_at.map_or(cutoff, |at| at.min(cutoff)));
+            })
             .await
-            .map_err(|_| unavailable())?;
+            .map_err(unavailable_after_write)?;
+        let Some(old) = shortened else {
+            // Deleted meanwhile: the copy of a deleted key goes too.
+            self.repo()
+                .remove(&new)
+                .await
+                .map_err(unavailable_after_write)?;
+            return Err(super::not_found());
+        };
         let mut details = Map::new();
         details.insert("new_key_id".into(), json!(new.id));
         details.insert("grace_seconds".into(), json!(grace));

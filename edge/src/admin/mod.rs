@@ -13,7 +13,8 @@ use keygate_shared::{org, ApiError, AuditEvent, ErrorCode, KeyRecord};
 use crate::app::App;
 use crate::credential;
 use crate::http::{HttpRequest, HttpResponse};
-use crate::store::Kv;
+use crate::repo::StoredEntry;
+use crate::store::{Kv, StoreError};
 use crate::verify::client_ip;
 
 /// The authenticated admin key behind a request.
@@ -29,6 +30,16 @@ impl Caller {
     #[must_use]
     pub fn sees(&self, organization: &str) -> bool {
         org::is_within(organization, &self.record.organization)
+    }
+
+    /// The bound of every reserved-role key this caller makes or changes.
+    #[must_use]
+    pub fn reach(&self) -> keygate_shared::rules::reach::Reach<'_> {
+        keygate_shared::rules::reach::Reach {
+            organization: &self.record.organization,
+            expires_at: self.record.expires_at,
+            ip_allowlist: &self.record.ip_allowlist,
+        }
     }
 
     /// `FORBIDDEN` unless the caller may write.
@@ -51,10 +62,23 @@ fn unauthenticated(why: &str) -> ApiError {
     )
 }
 
-pub(crate) fn unavailable() -> ApiError {
+/// The 503 for a storage failure before anything was written; logs the
+/// cause (never a token: store errors carry keys by id or hash prefix only).
+pub(crate) fn unavailable(cause: StoreError) -> ApiError {
+    crate::log::error(&format!("storage failed, nothing changed: {}", cause.0));
     ApiError::new(
         ErrorCode::Unavailable,
         "Key storage is unavailable; nothing was changed.",
+    )
+}
+
+/// The 503 for a storage failure once a write was attempted: the change
+/// may be partly stored, and the answer says so.
+pub(crate) fn unavailable_after_write(cause: StoreError) -> ApiError {
+    crate::log::error(&format!("storage failed during a write: {}", cause.0));
+    ApiError::new(
+        ErrorCode::Unavailable,
+        "Key storage failed part-way; the change may be partly stored. Check the key before trying again.",
     )
 }
 
@@ -81,7 +105,10 @@ impl<K: Kv> App<'_, K> {
         let verdict = self
             .check(credential::bearer(req), &facts)
             .await
-            .map_err(|_| ApiError::new(ErrorCode::Unavailable, "Key storage is unavailable."))?;
+            .map_err(|e| {
+                crate::log::error(&format!("storage failed during admin sign-in: {}", e.0));
+                ApiError::new(ErrorCode::Unavailable, "Key storage is unavailable.")
+            })?;
         match verdict {
             (VerifyCode::Valid, Some(record)) => {
                 let can_write = record.has_role(ROLE_ADMIN);
@@ -115,11 +142,28 @@ impl<K: Kv> App<'_, K> {
         caller: &Caller,
         id: &str,
     ) -> Result<KeyRecord, ApiError> {
+        self.visible_entry(caller, id).await?.record.ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::Internal,
+                "The stored record of this key cannot be read; it can still be deleted.",
+            )
+        })
+    }
+
+    /// The stored entry by id in the caller's subtree, even one that does
+    /// not decode (an entry whose organization cannot be read is seen by
+    /// root callers only), or `KEY_NOT_FOUND`.
+    pub(crate) async fn visible_entry(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<StoredEntry, ApiError> {
         if !keygate_shared::token::is_key_id(id) {
             return Err(not_found());
         }
-        match self.repo().by_id(id).await.map_err(|_| unavailable())? {
-            Some(r) if caller.sees(&r.organization) => Ok(r),
+        match self.repo().entry_by_id(id).await.map_err(unavailable)? {
+            // An unreadable organization counts as the root's.
+            Some(e) if caller.sees(e.organization.as_deref().unwrap_or("")) => Ok(e),
             _ => Err(not_found()),
         }
     }
@@ -134,7 +178,13 @@ impl<K: Kv> App<'_, K> {
         details: serde_json::Map<String, serde_json::Value>,
     ) -> Result<(), ApiError> {
         let event = AuditEvent::for_key(record, self.now, actor, action, details);
-        self.repo().audit(&event).await.map_err(|_| {
+        self.write_event(&event).await
+    }
+
+    /// Writes an audit event after a change was stored.
+    pub(crate) async fn write_event(&self, event: &AuditEvent) -> Result<(), ApiError> {
+        self.repo().audit(event).await.map_err(|e| {
+            crate::log::error(&format!("audit write failed after a change: {}", e.0));
             ApiError::new(
                 ErrorCode::Unavailable,
                 "The change was stored but its audit event could not be written.",

@@ -98,15 +98,23 @@ async fn fetch(
         return Ok(web::error_response(&kv_missing())?);
     };
     let method = web::method_of(&req);
-    let http_req = match web::to_http_request(&req, method.clone()).await {
-        Ok(r) => r,
-        Err(e) => return Ok(web::error_response(&e)?),
-    };
+    let mut http_req = web::request_head(&req, method.clone());
     let app = App {
         kv: &kv,
         config,
         now,
     };
+    // Admin or gateway is decided on the head: only the admin API's body
+    // is read (in chunks, up to its limit); a gateway body is streamed.
+    if let Some(limit) = app.body_limit(&http_req) {
+        match web::read_body_limited(&req, &http_req, limit).await {
+            Ok(body) => http_req.body = body,
+            Err(()) => {
+                let path = keygate_shared::path::canonical(&http_req.path).unwrap_or_default();
+                return Ok(web::error_response(&crate::app::body_too_large(&path))?);
+            }
+        }
+    }
     match app.handle(&http_req).await {
         Outcome::Respond(r) => Ok(web::to_response(&r)?),
         Outcome::Forward(f) => Ok(web::forward(&req, &method, f).await?),

@@ -5,7 +5,6 @@
 //! throughput moved within noise, BENCHMARKS.md.)
 
 use js_sys::{Promise, Uint8Array};
-use keygate_shared::api::MAX_BODY_BYTES;
 use keygate_shared::{ApiError, ErrorCode};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -27,11 +26,6 @@ pub fn method_of(req: &Request) -> String {
     req.method().to_ascii_uppercase()
 }
 
-/// Whether the path is one where the worker reads the body (admin API).
-fn reads_body(path: &str) -> bool {
-    path.starts_with("/api/")
-}
-
 /// Every header as (lower-case name, value).
 fn header_pairs(headers: &Headers) -> Vec<(String, String)> {
     let mut pairs = Vec::new();
@@ -46,46 +40,62 @@ fn header_pairs(headers: &Headers) -> Vec<(String, String)> {
     pairs
 }
 
-/// Reads the request into an [`HttpRequest`]; the body only on admin API
-/// paths and within the size limit, refused from `Content-Length` before
-/// reading.
-pub async fn to_http_request(req: &Request, method: String) -> Result<HttpRequest, ApiError> {
+/// The request's head as an [`HttpRequest`] with an empty body: which
+/// part of the worker answers it is decided before any body is read
+/// (`App::body_limit`), so a gateway body is never consumed.
+pub fn request_head(req: &Request, method: String) -> HttpRequest {
     let url = req.url();
     let (host, path, query) = crate::http::split_url(&url);
-    let headers = header_pairs(&req.headers());
-    let mut body = Vec::new();
-    if reads_body(path) && method != "GET" && method != "HEAD" {
-        let declared = headers
-            .iter()
-            .find(|(k, _)| k == "content-length")
-            .and_then(|(_, v)| v.parse::<usize>().ok());
-        if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-            return Err(ApiError::new(
-                ErrorCode::BodyTooLarge,
-                "The request body is larger than 64 KiB.",
-            ));
-        }
-        body = read_body(req).await;
-    }
-    Ok(HttpRequest {
+    HttpRequest {
         method,
         host: host.to_ascii_lowercase(),
         path: path.to_owned(),
         query: crate::http::decode_query(query),
-        headers,
-        body,
-    })
+        raw_query: query.to_owned(),
+        headers: header_pairs(&req.headers()),
+        body: Vec::new(),
+    }
 }
 
-/// The body's bytes; an unreadable body reads as empty, which the admin
-/// API then refuses as bad JSON.
-async fn read_body(req: &Request) -> Vec<u8> {
-    let Ok(promise) = req.array_buffer() else {
-        return Vec::new();
+/// Reads the body chunk by chunk, refusing it (`Err`) as soon as it is
+/// over `limit` bytes, whether announced by `Content-Length` or not
+/// (chunked uploads): never more than one chunk past the limit is held.
+/// An unreadable body reads as empty, which the admin API then refuses as
+/// bad JSON.
+pub async fn read_body_limited(
+    req: &Request,
+    head: &HttpRequest,
+    limit: usize,
+) -> Result<Vec<u8>, ()> {
+    let declared = head
+        .header("content-length")
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(());
+    }
+    let Some(stream) = req.body() else {
+        return Ok(Vec::new());
     };
-    match JsFuture::from(promise).await {
-        Ok(buffer) => Uint8Array::new(&buffer).to_vec(),
-        Err(_) => Vec::new(),
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut body = Vec::new();
+    loop {
+        let Ok(chunk) = JsFuture::from(reader.read()).await else {
+            return Ok(Vec::new());
+        };
+        let done = js_sys::Reflect::get(&chunk, &JsValue::from_str("done"))
+            .map(|d| d.is_truthy())
+            .unwrap_or(true);
+        if done {
+            return Ok(body);
+        }
+        let value = js_sys::Reflect::get(&chunk, &JsValue::from_str("value")).unwrap_or_default();
+        let bytes: Uint8Array = value.unchecked_into();
+        if body.len() + bytes.length() as usize > limit {
+            // Stop the upload; what was read is dropped.
+            let _ = reader.cancel();
+            return Err(());
+        }
+        body.extend_from_slice(&bytes.to_vec());
     }
 }
 
@@ -177,9 +187,25 @@ pub async fn serve_asset(req: Request, env: &worker::Env) -> worker::Result<Resp
         .find('/')
         .map_or(url.len(), |i| origin_end + i)];
     let index = format!("{origin}/admin/index.html");
-    let resp = assets.fetch_request(worker::Request::from(req)).await?;
+    let mut resp = assets.fetch_request(worker::Request::from(req)).await?;
     if resp.status_code() == 404 && !is_file {
-        return Ok(assets.fetch(index, None).await?.into());
+        resp = assets.fetch(index, None).await?;
     }
-    Ok(resp.into())
+    with_browser_headers(resp.into())
+}
+
+/// The asset's response with §8's browser headers (CSP and friends).
+fn with_browser_headers(resp: Response) -> worker::Result<Response> {
+    let headers = Headers::new_with_headers(&resp.headers())?;
+    for (name, value) in crate::http::ADMIN_APP_HEADERS {
+        headers.set(name, value)?;
+    }
+    let init = ResponseInit::new();
+    init.set_status(resp.status());
+    init.set_status_text(&resp.status_text());
+    init.set_headers(&headers);
+    Ok(Response::new_with_opt_readable_stream_and_init(
+        resp.body().as_ref(),
+        &init,
+    )?)
 }
