@@ -23,7 +23,10 @@ pub fn CreateDialog(on_close: Callback<()>, on_created: Callback<CreatedKey>) ->
     let group = RwSignal::new(String::new());
     let roles = RwSignal::new(String::new());
     let allowlist = RwSignal::new(String::new());
-    let expiry = RwSignal::new("365".to_owned());
+    // "default": no expiry sent, so the worker picks 365 days, capped at the
+    // creator's own expiry for admin and reader keys (§4): the defaults
+    // succeed for every role.
+    let expiry = RwSignal::new("default".to_owned());
     let date = RwSignal::new(String::new());
     let error = RwSignal::new(None::<(Option<String>, String)>);
     let busy = RwSignal::new(false);
@@ -53,6 +56,7 @@ pub fn CreateDialog(on_close: Callback<()>, on_created: Callback<CreatedKey>) ->
             ..CreateKeyRequest::default()
         };
         match expiry.get_untracked().as_str() {
+            "default" => {}
             "never" => body.expires_at = Some(None),
             "date" => match crate::format::end_of_day(&date.get_untracked()) {
                 Some(end) => body.expires_at = Some(Some(end)),
@@ -105,10 +109,10 @@ pub fn CreateDialog(on_close: Callback<()>, on_created: Callback<CreatedKey>) ->
                 <p class="error" role="alert" id="c-ips-error">{move || allowlist_error().or_else(field_error("ip_allowlist"))}</p>
                 <label for="c-expiry">"Expires"</label>
                 <select id="c-expiry" on:change=move |ev| expiry.set(event_target_value(&ev))>
+                    <option value="default" selected>"in 365 days (admin and reader keys: no later than yours)"</option>
                     <option value="7">"in 7 days"</option>
                     <option value="30">"in 30 days"</option>
                     <option value="90">"in 90 days"</option>
-                    <option value="365" selected>"in 365 days"</option>
                     <option value="date">"on a date…"</option>
                     <option value="never">"never"</option>
                 </select>

@@ -13,6 +13,7 @@ const XSS = '<img src=x onerror="window.__xss=1">Robert';
 
 let browser, page;
 const alerts = [];
+const cspViolations = [];
 
 async function api(method, path, body, token = ADMIN) {
   const r = await fetch(BASE + path, {
@@ -79,6 +80,7 @@ before(async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   page = await context.newPage();
   page.on('dialog', (d) => { alerts.push(d.message()); d.dismiss(); });
+  page.on('console', (m) => { if (/Content.Security.Policy/i.test(m.text())) cspViolations.push(m.text()); });
 });
 
 after(async () => { await browser?.close(); });
@@ -216,7 +218,7 @@ test('download CSV of the filtered list', async () => {
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
   const csv = await readFile(await download.path(), 'utf8');
   const lines = csv.trim().split(/\r?\n/);
-  assert.match(lines[0], /^id,name,description,organization/);
+  assert.match(lines[0], /^"id","name","description","organization"/);
   assert.equal(lines.length, 6, 'header + the five spa keys (one rolled)');
   assert.ok(csv.includes('spa bravo renamed'));
   assert.ok(!csv.includes('elsewhere'), 'only the filtered organization');
@@ -306,4 +308,40 @@ test('narrow screen layout', async () => {
     .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.parentElement.closest('.table-wrap'))
     .map((e) => e.tagName + '.' + e.className + '#' + e.id + ':' + Math.round(e.getBoundingClientRect().width)).slice(0, 8).join(' '));
   assert.ok(overflow <= 1, `page does not scroll sideways (${overflow}px): ${wide}`);
+});
+
+test('the create dialog succeeds with its defaults for every role', async () => {
+  // The harness's admin key expires in 30 days: an admin or reader key
+  // made with the defaults gets that date, a plain key 365 days.
+  const me = await api('GET', '/api/v1/me');
+  for (const [name, roles] of [['defaults plain', ''], ['defaults reader', 'keygate:reader'], ['defaults admin', 'keygate:admin']]) {
+    await createViaDialog({ name, org: 'spa-defaults', roles });
+    await page.waitForSelector('#token-dialog');
+    await closeTokenDialog();
+  }
+  const list = await api('GET', '/api/v1/keys?organization=spa-defaults');
+  assert.equal(list.json.keys.length, 3);
+  for (const k of list.json.keys) {
+    const reserved = k.roles.some((r) => r.startsWith('keygate:'));
+    if (reserved) assert.equal(k.expires_at, me.json.key.expires_at, k.name);
+    else assert.ok(Date.parse(k.expires_at) > Date.parse(me.json.key.expires_at) + 300 * 86400e3, k.name);
+  }
+});
+
+test('the admin app runs under its Content-Security-Policy', async () => {
+  for (const path of ['/admin/', '/admin/keys']) {
+    const r = await fetch(BASE + path);
+    const csp = r.headers.get('content-security-policy') || '';
+    assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/, path);
+    assert.match(csp, /frame-ancestors 'none'/, path);
+    assert.match(csp, /base-uri 'none'/, path);
+    assert.doesNotMatch(csp, /unsafe-inline/, path);
+    assert.equal(r.headers.get('x-content-type-options'), 'nosniff', path);
+    assert.equal(r.headers.get('referrer-policy'), 'no-referrer', path);
+    const html = await r.text();
+    assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script in ' + path);
+  }
+  // The app loaded and worked under that policy (every test above), and
+  // the browser refused nothing.
+  assert.deepEqual(cspViolations, []);
 });

@@ -57,7 +57,7 @@ fn export_is_csv_without_secrets_and_with_formula_guard() {
         .get("content-type")
         .is_some_and(|c| c.starts_with("text/csv")));
     let mut lines = r.body.lines();
-    assert_eq!(lines.next(), Some("id,name,description,organization,group,roles,ip_allowlist,enabled,status,created_at,created_by,expires_at,hint"));
+    assert_eq!(lines.next(), Some("\"id\",\"name\",\"description\",\"organization\",\"group\",\"roles\",\"ip_allowlist\",\"enabled\",\"status\",\"created_at\",\"created_by\",\"expires_at\",\"hint\""));
     let row = lines.next().unwrap();
     assert!(row.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{row}");
     assert!(row.contains("\"a, \"\"quoted\"\" text\""), "{row}");

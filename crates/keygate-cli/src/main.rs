@@ -24,7 +24,34 @@ fn main() -> ExitCode {
     }
 }
 
+const HELP: &str = "keygate: operator commands for a Keygate deployment.
+
+usage: keygate bootstrap [--remote] [--config wrangler.toml] [--persist-to DIR] [--name NAME] [--expires-in-days N] [--force] [--save FILE]
+
+bootstrap   make the first root keygate:admin key, through wrangler's KV
+            commands, and print its token once (nothing is made when an
+            active root admin key exists, unless --force)
+  --local              the local store `wrangler dev` uses (default)
+  --remote             the deployed KV namespace
+  --config FILE        wrangler.toml to read (default ./wrangler.toml)
+  --persist-to DIR     the `wrangler dev --persist-to` folder
+  --name NAME          the key's name (default \"bootstrap admin\")
+  --expires-in-days N  1-3650 (default 365)
+  --force              make a key even if an admin key exists
+  --save FILE          also write the token to FILE (mode 0600); a token
+                       already in FILE is checked first and kept if it
+                       still opens an active root admin key
+  -h, --help           this text";
+
 fn run(args: Vec<String>) -> Result<(), String> {
+    if args.iter().any(|a| a == "--help" || a == "-h")
+        || args.first().map(String::as_str) == Some("help")
+    {
+        use std::io::Write;
+        // A closed pipe (`keygate --help | head`) is not an error.
+        let _ = writeln!(std::io::stdout(), "{HELP}");
+        return Ok(());
+    }
     let mut args = args.into_iter();
     if args.next().as_deref() != Some("bootstrap") {
         return Err(USAGE.into());
@@ -106,13 +133,6 @@ fn run(args: Vec<String>) -> Result<(), String> {
 }
 
 fn write_private(path: &std::path::Path, secret: &str) -> Result<(), String> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut f = opts
-        .open(path)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    f.write_all(secret.as_bytes()).map_err(|e| e.to_string())
+    keygate_cli::wrangler_kv::write_private_file(path, secret.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }

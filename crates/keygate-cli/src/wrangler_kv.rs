@@ -79,30 +79,63 @@ impl WranglerKv {
     }
 }
 
+/// What `wrangler kv key get --text` said: the value, "absent" only when
+/// wrangler says the key was not found, and an error for any other
+/// failure (a failing wrangler read as "absent" made bootstrap create an
+/// extra root admin key).
+fn absent_or_value(success: bool, stdout: &str, stderr: &str) -> StoreResult<Option<String>> {
+    let not_found = |s: &str| s.trim() == "Value not found" || s.contains("Value not found");
+    if success && !not_found(stdout) {
+        return Ok(Some(stdout.to_owned()));
+    }
+    if not_found(stdout) || not_found(stderr) {
+        return Ok(None);
+    }
+    Err(StoreError(format!(
+        "wrangler failed: {}",
+        stderr.trim().lines().last().unwrap_or("no message")
+    )))
+}
+
+/// Creates or truncates `path` with mode 0600 (also when it already
+/// existed with a wider mode) and writes `bytes`.
+///
+/// # Errors
+/// The I/O error.
+pub fn write_private_file(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(path)?;
+    // `mode` applies only to a file it creates: narrow an existing one.
+    #[cfg(unix)]
+    f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    f.write_all(bytes)
+}
+
 impl Kv for WranglerKv {
     async fn get(&self, key: &str) -> StoreResult<Option<String>> {
         let mut cmd = self.command(&["get", key, "--text"]);
         let out = cmd
             .output()
             .map_err(|e| StoreError(format!("cannot run wrangler: {e}")))?;
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        Ok(
-            (out.status.success() && !text.trim().is_empty() && text.trim() != "Value not found")
-                .then_some(text),
+        absent_or_value(
+            out.status.success(),
+            &String::from_utf8_lossy(&out.stdout),
+            &String::from_utf8_lossy(&out.stderr),
         )
     }
 
     async fn put(&self, key: &str, value: &str, options: PutOptions) -> StoreResult<()> {
-        // The value goes through a private file, never the command line.
-        // One folder per write: several writes may run at once (tests).
-        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("keygate-kv-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&dir).map_err(|e| StoreError(e.to_string()))?;
-        let file = dir.join("value");
-        std::fs::File::create(&file)
-            .and_then(|mut f| f.write_all(value.as_bytes()))
-            .map_err(|e| StoreError(e.to_string()))?;
+        // The value goes through a file in a private (0700), randomly named
+        // temporary folder, never the command line; removed when dropped.
+        let dir = tempfile::Builder::new()
+            .prefix("keygate-kv-")
+            .tempdir()
+            .map_err(|e| StoreError(format!("cannot make a private temporary folder: {e}")))?;
+        let file = dir.path().join("value");
+        write_private_file(&file, value.as_bytes()).map_err(|e| StoreError(e.to_string()))?;
         let mut args: Vec<String> = vec![
             "put".into(),
             key.into(),
@@ -116,9 +149,7 @@ impl Kv for WranglerKv {
             args.extend(["--metadata".into(), meta.to_string()]);
         }
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        let result = self.run(self.command(&refs));
-        let _ = std::fs::remove_dir_all(&dir);
-        result.map(|_| ())
+        self.run(self.command(&refs)).map(|_| ())
     }
 
     async fn delete(&self, key: &str) -> StoreResult<()> {
@@ -149,5 +180,33 @@ impl Kv for WranglerKv {
             })
             .collect();
         Ok(ListPage { keys, cursor: None })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_not_found_is_absent() {
+        assert_eq!(absent_or_value(true, "v", ""), Ok(Some("v".into())));
+        assert_eq!(absent_or_value(true, "Value not found\n", ""), Ok(None));
+        assert_eq!(absent_or_value(false, "", "✘ Value not found"), Ok(None));
+        assert!(absent_or_value(false, "", "✘ [ERROR] could not read config").is_err());
+        assert!(absent_or_value(false, "", "").is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn private_files_are_0600_even_when_they_existed() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        std::fs::write(&path, "old").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write_private_file(&path, b"new").unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
     }
 }

@@ -26,20 +26,17 @@ pub const COLUMNS: [&str; 13] = [
     "hint",
 ];
 
-/// One CSV cell: a leading `=`, `+`, `-`, `@`, tab or CR gets a `'`;
-/// quotes when needed (RFC 4180).
+/// One CSV cell, always quoted (RFC 4180), so no separator of any locale
+/// (`,` or `;`) splits it; a leading `=`, `+`, `-`, `@`, tab or CR also
+/// gets a `'`, so no spreadsheet reads it as a formula.
 #[must_use]
 pub fn cell(raw: &str) -> String {
-    let guarded = if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{raw}")
+    let guard = if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        "'"
     } else {
-        raw.to_owned()
+        ""
     };
-    if guarded.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
-    }
+    format!("\"{guard}{}\"", raw.replace('"', "\"\""))
 }
 
 fn row(r: &KeyRecord, now: chrono::DateTime<chrono::Utc>) -> String {
@@ -75,7 +72,7 @@ impl<K: Kv> App<'_, K> {
             .map(|(k, v)| (k.as_str(), v.as_str()));
         let query = ListQuery::from_pairs(pairs)?;
         let records = self.filtered_keys(caller, &query).await?;
-        let mut out = COLUMNS.join(",");
+        let mut out = COLUMNS.map(cell).join(",");
         out.push_str("\r\n");
         for r in &records {
             out.push_str(&row(r, self.now));
@@ -102,14 +99,16 @@ mod tests {
 
     #[test]
     fn formula_injection_and_quoting() {
-        assert_eq!(cell("plain"), "plain");
-        assert_eq!(cell("=1+1"), "'=1+1");
-        assert_eq!(cell("+x"), "'+x");
-        assert_eq!(cell("-x"), "'-x");
-        assert_eq!(cell("@x"), "'@x");
-        assert_eq!(cell("\tx"), "'\tx");
+        assert_eq!(cell("plain"), "\"plain\"");
+        assert_eq!(cell(""), "\"\"");
+        assert_eq!(cell("=1+1"), "\"'=1+1\"");
+        assert_eq!(cell("+x"), "\"'+x\"");
+        assert_eq!(cell("-x"), "\"'-x\"");
+        assert_eq!(cell("@x"), "\"'@x\"");
+        assert_eq!(cell("\tx"), "\"'\tx\"");
         assert_eq!(cell("\rx"), "\"'\rx\"");
         assert_eq!(cell("a,b"), "\"a,b\"");
+        assert_eq!(cell("x;=HYPERLINK(A1)"), "\"x;=HYPERLINK(A1)\"");
         assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
     }
 }
