@@ -14,9 +14,11 @@
 
 mod api;
 mod decision;
+mod trust;
 
 pub use api::api_bodies;
 pub use decision::verify_decision;
+pub use trust::{canonical_path, record_roundtrip};
 
 use std::net::IpAddr;
 

@@ -49,3 +49,13 @@ fn ip_allowlist() {
 fn gateway_config() {
     replay("gateway_config", keygate_fuzz::gateway_config);
 }
+
+#[test]
+fn canonical_path() {
+    replay("canonical_path", keygate_fuzz::canonical_path);
+}
+
+#[test]
+fn record_roundtrip() {
+    replay("record_roundtrip", keygate_fuzz::record_roundtrip);
+}
