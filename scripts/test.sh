@@ -7,8 +7,11 @@ source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 KEYGATE_SETUP_BROWSER=1 bash scripts/setup.sh
 bash scripts/build.sh
-# The deployable bundle must validate (no account needed).
-KEYGATE_SKIP_BUILD=1 wrangler deploy --dry-run --outdir target/deploy-dry-run 2>&1 | grep -E "Total Upload|--dry-run" || true
+# The deployable bundle must validate (no account needed): a failure fails
+# the run (pipefail), the summary lines are shown.
+KEYGATE_SKIP_BUILD=1 wrangler deploy --dry-run --outdir target/deploy-dry-run > target/deploy-dry-run.log 2>&1 \
+  || { cat target/deploy-dry-run.log; echo "test: wrangler deploy --dry-run failed"; exit 1; }
+grep -E "Total Upload|--dry-run" target/deploy-dry-run.log || true
 # Fresh transcripts and worker logs for the secrets scan below.
 rm -rf target/e2e test-output/secrets
 cargo test --workspace --all-targets

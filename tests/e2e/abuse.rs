@@ -165,19 +165,20 @@ fn huge_headers_and_bad_paging_are_refused() {
 fn path_tricks_neither_skip_auth_nor_reach_the_admin_api() {
     let w = world();
     unchanged(w, || {
-        // Without a credential: dot segments (plain and encoded) are
-        // resolved by the runtime before routing, so they land on the admin
-        // API and need a key; encoded slashes stay one segment.
+        // Without a credential: every path is canonicalized first (§5),
+        // so dot segments and doubled slashes land on the admin API and
+        // need a key; encoded slashes cannot be made canonical (400).
         for (path, status, expected) in [
             ("/api/v1/keys/../keys", 401, "UNAUTHENTICATED"),
             ("/api/v1/%2e%2e/v1/keys", 401, "UNAUTHENTICATED"),
             ("/admin/../api/v1/keys", 401, "UNAUTHENTICATED"),
             ("/api/v1/keys/", 401, "UNAUTHENTICATED"),
-            ("/api/v1/keys%2fexport.csv", 404, "NOT_FOUND"),
-            ("/calls/..%2f..%2fapi/v1/keys", 401, "MISSING_KEY"),
-            ("//api/v1/keys", 401, "MISSING_KEY"),
+            ("/api/v1/keys%2fexport.csv", 400, "BAD_PATH"),
+            ("/calls/..%2f..%2fapi/v1/keys", 400, "BAD_PATH"),
+            ("//api/v1/keys", 401, "UNAUTHENTICATED"),
+            ("/%61pi/v1/keys", 401, "UNAUTHENTICATED"),
             ("/API/v1/keys", 401, "MISSING_KEY"),
-            ("/api%2fv1/keys", 401, "MISSING_KEY"),
+            ("/api%2fv1/keys", 400, "BAD_PATH"),
         ] {
             for method in ["GET", "POST"] {
                 let (got, body) = w.worker.raw(&format!("{method} {path} HTTP/1.1"), b"{}");
@@ -194,12 +195,17 @@ fn path_tricks_neither_skip_auth_nor_reach_the_admin_api() {
             &format!("GET /api/v1/keys%2fexport.csv HTTP/1.1\r\n{auth}"),
             b"",
         );
-        assert_eq!((got, code(&body)), (404, "NOT_FOUND".into()));
+        assert_eq!((got, code(&body)), (400, "BAD_PATH".into()));
         let (got, body) = w.worker.raw(
             &format!("DELETE /api/v1/keys/{}%2f.. HTTP/1.1\r\n{auth}", w.acme.0),
             b"",
         );
-        assert_eq!((got, code(&body)), (404, "KEY_NOT_FOUND".into()));
+        assert_eq!((got, code(&body)), (400, "BAD_PATH".into()));
+        let (got, body) = w.worker.raw(
+            &format!("DELETE /api/v1/keys/{};x HTTP/1.1\r\n{auth}", w.acme.0),
+            b"",
+        );
+        assert_eq!((got, code(&body)), (400, "BAD_PATH".into()));
         // A method nobody declared is 405, not a GET in disguise.
         let (got, body) = w
             .worker

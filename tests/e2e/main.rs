@@ -12,4 +12,5 @@ mod gateway;
 mod lifecycle;
 mod platform;
 mod schema;
+mod trust;
 mod verify;

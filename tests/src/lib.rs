@@ -143,6 +143,20 @@ impl Worker {
         with_admin: bool,
         seed: &[keygate_shared::KeyRecord],
     ) -> Self {
+        Self::start_with_raw(name, vars, with_admin, seed, &[])
+    }
+
+    /// Like [`Worker::start_seeded`], also writing `raw` (KV key, value)
+    /// entries as given: records an older or broken version could have
+    /// left behind.
+    #[must_use]
+    pub fn start_with_raw(
+        name: &str,
+        vars: impl FnOnce(u16) -> Vec<(&'static str, String)>,
+        with_admin: bool,
+        seed: &[keygate_shared::KeyRecord],
+        raw: &[(String, String)],
+    ) -> Self {
         let root = repo_root();
         ensure_built(&root);
         let origin = origin::Origin::start();
@@ -163,6 +177,11 @@ impl Worker {
         for record in seed {
             let repo = keygate_edge::repo::Repo::new(&kv);
             pollster::block_on(repo.insert(record, chrono::Utc::now())).expect("seed a record");
+        }
+        for (key, value) in raw {
+            use keygate_edge::store::Kv;
+            pollster::block_on(kv.put(key, value, keygate_edge::store::PutOptions::default()))
+                .expect("seed a raw entry");
         }
         if with_admin {
             let options = BootstrapOptions {
