@@ -212,7 +212,8 @@ fn gateway_rules_hold_whatever_the_spelling() {
             ("GET", "/%63alls/list", 403, "INSUFFICIENT_ROLE"),
             ("GET", "/%63%61%6C%6c%73/list", 403, "INSUFFICIENT_ROLE"),
             ("GET", "//calls/list", 403, "INSUFFICIENT_ROLE"),
-            ("GET", "/x//..//calls/list", 403, "INSUFFICIENT_ROLE"),
+            ("GET", "/x/../calls/list", 403, "INSUFFICIENT_ROLE"),
+            ("GET", "/x/%2e%2E/calls/list", 403, "INSUFFICIENT_ROLE"),
             ("GET", "/CALLS/list", 403, "INSUFFICIENT_ROLE"),
             ("GET", "/Calls", 403, "INSUFFICIENT_ROLE"),
             ("GET", "/calls", 403, "INSUFFICIENT_ROLE"),
@@ -489,10 +490,13 @@ fn forwards_faithfully() {
     assert_eq!(echo["target"], "/free/q?a=b+c&flag&x=%2f&e=");
     let h = &echo["headers"];
     assert_eq!(h["x-keygate-key-id"], id.as_str());
+    // `Connection` itself never reaches the worker (the runtime consumes
+    // it), so the headers it names cannot be told apart here; the worker
+    // drops them when it does see it (unit test in edge/src/verify.rs).
     for dropped in [
         "x-keygate-signature",
         "x-keygate-whatever",
-        "x-hop",
+        "connection",
         "keep-alive",
         "proxy-authorization",
     ] {
@@ -509,7 +513,7 @@ fn forwards_faithfully() {
 #[test]
 fn browser_and_file_hardening() {
     let w = world();
-    for path in ["/admin/", "/admin/keys", "/admin/index.html"] {
+    for path in ["/admin/", "/admin/keys"] {
         let r = w.worker.call("GET", path, &[], None);
         assert_eq!(r.status, 200, "{path}");
         let csp = r
@@ -554,4 +558,64 @@ fn browser_and_file_hardening() {
     assert!(row.contains("\"'=1+2\""), "{row}");
     // Every cell quoted: split on the quote-comma-quote seams.
     assert_eq!(row.matches("\",\"").count(), 12, "{row}");
+}
+
+/// Item 6, gateway side: with `ADMIN_HOSTNAME` set, `POST /api/orders` on
+/// the API host is the gateway's, and its body reaches the origin whole,
+/// at sizes far past the admin API's 64 KiB.
+#[test]
+fn gateway_bodies_reach_the_origin_untouched() {
+    let token = keygate_shared::Token::generate(&keygate_shared::Prefix::default()).unwrap();
+    let record = keygate_shared::KeyRecord {
+        id: keygate_shared::token::new_key_id().unwrap(),
+        name: "api caller".into(),
+        description: String::new(),
+        organization: "orders".into(),
+        group: None,
+        roles: vec![],
+        ip_allowlist: vec![],
+        enabled: true,
+        created_at: chrono::Utc::now(),
+        created_by: "bootstrap".into(),
+        expires_at: Some(chrono::Utc::now() + chrono::Duration::days(1)),
+        hint: token.hint(),
+        hash: token.lookup_hash().to_hex(),
+        notified_days: vec![],
+    };
+    let vars = |port| {
+        let mut v = default_vars(port);
+        v.push(("ADMIN_HOSTNAME", "keys.example.test".into()));
+        v
+    };
+    let w = Worker::start_seeded("apihost", vars, false, std::slice::from_ref(&record));
+    let secret = token.expose_secret().to_owned();
+    keygate_e2e::secrets::issued(&secret);
+    // The admin API's path on the API host: the gateway, not the admin API.
+    for size in [10, 200 * 1024, 3 * 1024 * 1024] {
+        let body: String = (0..size)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
+        let r = w.call(
+            "POST",
+            "/api/orders?x=1",
+            &[("x-api-key", &secret)],
+            Some(&body),
+        );
+        assert_eq!(
+            r.status,
+            200,
+            "{size}: {}",
+            &r.body[..r.body.len().min(300)]
+        );
+        let echo = r.json();
+        assert_eq!(echo["target"], "/api/orders?x=1");
+        assert_eq!(
+            echo["body"].as_str().map(str::len),
+            Some(size),
+            "body of {size} bytes"
+        );
+        assert!(echo["body"].as_str() == Some(body.as_str()));
+    }
+    let r = w.call("GET", "/api/v1/keys", &[], None);
+    assert_eq!(r.code(), "MISSING_KEY", "the admin API is not on this host");
 }
