@@ -109,6 +109,10 @@ impl<K: Kv> Kv for CachedKv<'_, K> {
         self.inner.get_fresh(key).await
     }
 
+    async fn pause(&self) {
+        self.inner.pause().await;
+    }
+
     async fn put(&self, key: &str, value: &str, options: PutOptions) -> StoreResult<()> {
         self.cache.evict(key);
         let result = self.inner.put(key, value, options).await;

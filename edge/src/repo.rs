@@ -87,38 +87,30 @@ impl StoredEntry {
 
 thread_local! {
     /// Whether a read-modify-write or delete of a key is under way in this
-    /// isolate, and who waits for it.
+    /// isolate.
     static WRITING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    static WAITING: std::cell::RefCell<Vec<std::task::Waker>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Held while this isolate re-reads and rewrites (or deletes) a key: an
 /// isolate serves requests concurrently, and without it a write could
 /// read a key, let a revocation land, then write the old state back. KV
 /// offers no transaction across isolates; within one, writes of keys take
-/// turns (they are rare: the admin plane, the cron, leak reports).
+/// turns (they are rare: the admin plane, the cron, leak reports). A
+/// waiter sleeps on a short timer of its own and asks again.
 struct WriteTurn;
 
 impl WriteTurn {
-    async fn take() -> Self {
-        std::future::poll_fn(|cx| {
-            if WRITING.with(|w| w.replace(true)) {
-                WAITING.with(|q| q.borrow_mut().push(cx.waker().clone()));
-                std::task::Poll::Pending
-            } else {
-                std::task::Poll::Ready(Self)
-            }
-        })
-        .await
+    async fn take<K: Kv>(kv: &K) -> Self {
+        while WRITING.with(|w| w.replace(true)) {
+            kv.pause().await;
+        }
+        Self
     }
 }
 
 impl Drop for WriteTurn {
     fn drop(&mut self) {
         WRITING.with(|w| w.set(false));
-        for waker in WAITING.with(|q| std::mem::take(&mut *q.borrow_mut())) {
-            waker.wake();
-        }
     }
 }
 
@@ -220,7 +212,7 @@ impl<'a, K: Kv> Repo<'a, K> {
 
     /// Deletes every entry of a record: `h/` first.
     pub async fn remove(&self, record: &KeyRecord) -> StoreResult<()> {
-        let _turn = WriteTurn::take().await;
+        let _turn = WriteTurn::take(self.kv).await;
         self.kv.delete(&format!("{BY_HASH}{}", record.hash)).await?;
         self.kv.delete(&format!("{BY_ID}{}", record.id)).await
     }
@@ -249,7 +241,7 @@ impl<'a, K: Kv> Repo<'a, K> {
         now: DateTime<Utc>,
         change: impl Fn(&mut KeyRecord),
     ) -> StoreResult<Option<KeyRecord>> {
-        let _turn = WriteTurn::take().await;
+        let _turn = WriteTurn::take(self.kv).await;
         let hash_key = format!("{BY_HASH}{hash}");
         let Some(raw) = self.kv.get_fresh(&hash_key).await? else {
             return Ok(None);
@@ -279,7 +271,7 @@ impl<'a, K: Kv> Repo<'a, K> {
     /// Deletes a stored entry that may not decode: `h/` (when its hash
     /// could be read) first, then `k/`.
     pub async fn remove_entry(&self, entry: &StoredEntry) -> StoreResult<()> {
-        let _turn = WriteTurn::take().await;
+        let _turn = WriteTurn::take(self.kv).await;
         if let Some(hash) = &entry.hash {
             self.kv.delete(&format!("{BY_HASH}{hash}")).await?;
         }

@@ -53,6 +53,23 @@ pub trait Kv {
     async fn get_fresh(&self, key: &str) -> StoreResult<Option<String>> {
         self.get(key).await
     }
+    /// Waits a moment before asking again (for a write turn held by
+    /// another request). The runtime cancels a request that waits on
+    /// nothing of its own, so the worker sleeps on a timer; natively this
+    /// yields once.
+    async fn pause(&self) {
+        let mut yielded = false;
+        std::future::poll_fn(|cx| {
+            if yielded {
+                std::task::Poll::Ready(())
+            } else {
+                yielded = true;
+                cx.waker().wake_by_ref();
+                std::task::Poll::Pending
+            }
+        })
+        .await;
+    }
     /// Writes a value.
     async fn put(&self, key: &str, value: &str, options: PutOptions) -> StoreResult<()>;
     /// Deletes a key (no error if absent).
@@ -68,6 +85,9 @@ impl<K: Kv> Kv for &K {
     }
     async fn get_fresh(&self, key: &str) -> StoreResult<Option<String>> {
         (**self).get_fresh(key).await
+    }
+    async fn pause(&self) {
+        (**self).pause().await;
     }
     async fn put(&self, key: &str, value: &str, options: PutOptions) -> StoreResult<()> {
         (**self).put(key, value, options).await
@@ -92,12 +112,20 @@ pub struct MemoryKv {
     entries: RefCell<BTreeMap<String, (String, PutOptions)>>,
     /// When set, every operation fails.
     pub failing: Cell<bool>,
+    /// When non-zero, operations fail once this many more have been
+    /// performed (a failure injected part-way through a request).
+    pub fail_after: Cell<u32>,
     /// Operations performed, by kind: (get, put, delete, list).
     pub counts: Cell<(u32, u32, u32, u32)>,
 }
 
 impl MemoryKv {
     fn check(&self) -> StoreResult<()> {
+        match self.fail_after.get() {
+            0 => {}
+            1 => self.failing.set(true),
+            n => self.fail_after.set(n - 1),
+        }
         if self.failing.get() {
             Err(StoreError("injected storage failure".into()))
         } else {

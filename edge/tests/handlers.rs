@@ -307,3 +307,61 @@ fn list_reads_records_without_metadata() {
     let (_, list) = w.admin("GET", "/api/v1/keys?q=big", "");
     assert_eq!(list["keys"][0]["description"].as_str().unwrap().len(), 500);
 }
+
+/// A storage failure injected at every step of every write: the 503
+/// claims "nothing was changed" only when nothing was.
+#[test]
+fn a_503_never_claims_nothing_changed_when_something_did() {
+    for (method, body) in [
+        ("POST /api/v1/keys", r#"{"name": "new"}"#),
+        (
+            "PATCH /api/v1/keys/{id}",
+            r#"{"name": "renamed", "enabled": false}"#,
+        ),
+        ("POST /api/v1/keys/{id}/roll", r#"{"grace_seconds": 60}"#),
+        ("DELETE /api/v1/keys/{id}", ""),
+    ] {
+        let mut seen_partial = false;
+        for fail_at in 1..40 {
+            let w = World::new();
+            let token = Token::generate(&Prefix::default()).unwrap();
+            let target = record(&token, "acme", &[]);
+            pollster::block_on(Repo::new(&w.kv).insert(&target, now())).unwrap();
+            let before: Vec<(String, String)> =
+                w.kv.keys()
+                    .into_iter()
+                    .map(|k| (k.clone(), w.kv.raw(&k).unwrap().0))
+                    .collect();
+            let (verb, path) = method.split_once(' ').unwrap();
+            let path = path.replace("{id}", &target.id);
+            w.kv.fail_after.set(fail_at);
+            let (status, answer) = w.admin(verb, &path, body);
+            w.kv.failing.set(false);
+            w.kv.fail_after.set(0);
+            if status != 503 {
+                assert!(status < 300, "{method} at {fail_at}: {answer}");
+                break;
+            }
+            let after: Vec<(String, String)> =
+                w.kv.keys()
+                    .into_iter()
+                    .map(|k| (k.clone(), w.kv.raw(&k).unwrap().0))
+                    .collect();
+            let says_nothing = answer["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("nothing was changed");
+            if before != after {
+                assert!(
+                    !says_nothing,
+                    "{method} failing at op {fail_at} changed storage but said nothing changed"
+                );
+                seen_partial = true;
+            }
+        }
+        assert!(
+            seen_partial || method.starts_with("DELETE"),
+            "{method}: no failure landed mid-write"
+        );
+    }
+}
