@@ -7,8 +7,8 @@ source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 KEYGATE_SETUP_BROWSER=1 bash scripts/setup.sh
 bash scripts/build.sh
-# The deployable bundle must validate (no account needed): a failure fails
-# the run (pipefail), the summary lines are shown.
+# The deployable bundle must validate (no account needed): a failure shows
+# wrangler's output and fails the run; otherwise its summary lines show.
 KEYGATE_SKIP_BUILD=1 wrangler deploy --dry-run --outdir target/deploy-dry-run > target/deploy-dry-run.log 2>&1 \
   || { cat target/deploy-dry-run.log; echo "test: wrangler deploy --dry-run failed"; exit 1; }
 grep -E "Total Upload|--dry-run" target/deploy-dry-run.log || true

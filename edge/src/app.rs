@@ -46,10 +46,10 @@ fn body_limit_of(path: &str) -> usize {
     }
 }
 
-/// 413 `BODY_TOO_LARGE` for a body over the limit of `path`.
+/// 413 `BODY_TOO_LARGE` for a body over `limit` bytes.
 #[must_use]
-pub fn body_too_large(path: &str) -> ApiError {
-    let message = if body_limit_of(path) == MAX_BODY_BYTES {
+pub fn body_too_large(limit: usize) -> ApiError {
+    let message = if limit == MAX_BODY_BYTES {
         "The request body is larger than 64 KiB."
     } else {
         "The report is larger than 2 MiB."
@@ -132,9 +132,9 @@ impl<'a, K: Kv> App<'a, K> {
     }
 
     /// How many body bytes the worker reads for `req` (the glue reads no
-    /// more, refusing the request past it): `None` for everything but the
-    /// admin API, whose body the worker never touches (a gateway body is
-    /// streamed to the origin untouched).
+    /// more, refusing the request past it). Only admin API bodies are read:
+    /// `None` for the gateway (its body streams to the origin untouched),
+    /// the admin app's files, `GET`/`HEAD` and paths that are not canonical.
     #[must_use]
     pub fn body_limit(&self, req: &HttpRequest) -> Option<usize> {
         let path = canonical(&req.path).ok()?;
@@ -181,8 +181,9 @@ impl<'a, K: Kv> App<'a, K> {
             ))
             .with_header("allow", &allowed.join(", ")));
         }
-        if req.body.len() > body_limit_of(path) {
-            return Err(body_too_large(path));
+        let limit = body_limit_of(path);
+        if req.body.len() > limit {
+            return Err(body_too_large(limit));
         }
         let id = id.unwrap_or_default();
         match (method, template) {

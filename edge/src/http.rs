@@ -133,8 +133,8 @@ pub const ADMIN_APP_HEADERS: [(&str, &str); 4] = [
 pub struct Forward {
     /// Full origin URL with path and the remaining query.
     pub url: String,
-    /// Headers to send (credential and client `X-Keygate-*` removed,
-    /// identity added).
+    /// Headers to send: the client's, less the credential, `Host`, every
+    /// `X-Keygate-*` and the hop-by-hop headers; plus the identity.
     pub headers: Vec<(String, String)>,
 }
 
@@ -162,8 +162,9 @@ impl From<ApiError> for HttpResponse {
 }
 
 /// Host (without port), path and raw query of an absolute URL as the
-/// runtime hands it over (already normalised by the WHATWG URL parser, so
-/// the path holds no `..` and keeps its percent-encoding). Parsing by hand
+/// runtime hands it over (parsed by the WHATWG URL parser, which resolves
+/// plain and `%2e` dot segments but keeps other escapes; the path is made
+/// canonical later, see [`keygate_shared::path::canonical`]). Parsing by hand
 /// keeps a general URL parser off the hot path.
 #[must_use]
 pub fn split_url(url: &str) -> (&str, &str, &str) {

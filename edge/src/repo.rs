@@ -16,11 +16,19 @@
 //!   refuses an expired key at once from `expires_at`, and the daily cron
 //!   purges it with a `key.expired` audit event before KV would drop it.
 //!   KV takes expirations only up to 2038-01-19 (32-bit seconds): a key
-//!   expiring later has no backstop, only the refusal and the purge.
+//!   whose backstop would fall later (expiry after 2038-01-12) has none,
+//!   only the refusal and the purge.
 //! - Write order keeps a failure on the safe side: create writes `k/` then
 //!   `h/` (a key is never verifiable without being listed) and removes
-//!   `k/` again if `h/` fails; delete and disable touch `h/` first, so
+//!   `k/` again if `h/` fails; delete and every edit touch `h/` first, so
 //!   revocation happens before bookkeeping.
+//! - Edits go through [`Repo::modify`]: each entry is re-read past the
+//!   isolate's cache and only the caller's fields change, so a revocation,
+//!   roll or delete made meanwhile is kept; within an isolate, edits and
+//!   deletes of keys take turns (`WriteTurn`).
+//! - A stored record that does not decode is skipped (and logged by id) by
+//!   every scan; [`Repo::entry_by_id`] still reads what it can of it
+//!   ([`StoredEntry`]) so it can be deleted.
 //! - Consistency: KV has no transactions and propagates writes and deletes
 //!   to other locations within about 60 s (negative lookups are cached
 //!   too). A deleted or disabled key may still verify for up to a minute in
@@ -151,14 +159,6 @@ impl<'a, K: Kv> Repo<'a, K> {
     /// Like [`Self::by_hash`], from storage itself (never a cache).
     pub async fn by_hash_fresh(&self, hash_hex: &str) -> StoreResult<Option<KeyRecord>> {
         match self.kv.get_fresh(&format!("{BY_HASH}{hash_hex}")).await? {
-            Some(raw) => decode(&raw, "key record").map(Some),
-            None => Ok(None),
-        }
-    }
-
-    /// The record with id `id`: one KV read.
-    pub async fn by_id(&self, id: &str) -> StoreResult<Option<KeyRecord>> {
-        match self.kv.get(&format!("{BY_ID}{id}")).await? {
             Some(raw) => decode(&raw, "key record").map(Some),
             None => Ok(None),
         }

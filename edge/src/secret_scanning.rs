@@ -161,11 +161,21 @@ impl<K: Kv> App<'_, K> {
             ));
         }
         let mut verdicts = Vec::with_capacity(reported.len());
+        let mut disabled_any = false;
         for r in reported {
             let mut label = "false_positive";
             if let Ok(token) = keygate_shared::Token::parse(&self.config.prefix, r.token.trim()) {
-                if self.disable_leaked(&token, &r).await? {
-                    label = "true_positive";
+                match self.disable_leaked(&token, &r).await {
+                    Ok(true) => {
+                        label = "true_positive";
+                        disabled_any = true;
+                    }
+                    Ok(false) => {}
+                    // Keys disabled before the failure stay disabled: say so.
+                    Err(e) if e.code == ErrorCode::Unavailable && disabled_any => {
+                        return Err(super::admin::partly_stored())
+                    }
+                    Err(e) => return Err(e),
                 }
             }
             verdicts.push(Verdict {

@@ -48,8 +48,8 @@ pub struct ListPage {
 pub trait Kv {
     /// Reads a value.
     async fn get(&self, key: &str) -> StoreResult<Option<String>>;
-    /// Reads a value from storage itself, past any cache: what a write
-    /// path reads right before it writes.
+    /// Reads a value past this isolate's cache (KV's own edge cache may
+    /// still answer): what a write path reads right before it writes.
     async fn get_fresh(&self, key: &str) -> StoreResult<Option<String>> {
         self.get(key).await
     }
@@ -112,8 +112,9 @@ pub struct MemoryKv {
     entries: RefCell<BTreeMap<String, (String, PutOptions)>>,
     /// When set, every operation fails.
     pub failing: Cell<bool>,
-    /// When non-zero, operations fail once this many more have been
-    /// performed (a failure injected part-way through a request).
+    /// When non-zero, the `n`-th operation from now fails, and every one
+    /// after it (`failing` is set): a failure injected part-way through a
+    /// request.
     pub fail_after: Cell<u32>,
     /// Operations performed, by kind: (get, put, delete, list).
     pub counts: Cell<(u32, u32, u32, u32)>,

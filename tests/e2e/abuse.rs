@@ -162,7 +162,7 @@ fn huge_headers_and_bad_paging_are_refused() {
 }
 
 #[test]
-fn path_tricks_neither_skip_auth_nor_reach_the_admin_api() {
+fn path_tricks_never_skip_auth() {
     let w = world();
     unchanged(w, || {
         // Without a credential: every path is canonicalized first (§5),

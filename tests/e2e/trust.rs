@@ -345,7 +345,7 @@ fn no_admin_creates_more_reach_than_it_holds() {
 /// Item 4: the bootstrap admin creates admin and reader keys with the
 /// defaults; their expiry is the earlier of 365 days and its own.
 #[test]
-fn the_default_path_works() {
+fn admin_keys_made_with_the_defaults_get_the_callers_expiry() {
     let w = world();
     let _one = w
         .lock
@@ -482,7 +482,7 @@ fn forwards_faithfully() {
             .create_key(&json!({"name": "forwarded", "organization": "fwd"}))
     };
     let (got, body) = w.worker.raw(
-        &format!("GET /free/q?a=b+c&flag&rest_api_key={token}&x=%2f&e=&rest%5Fapi%5Fkey={token} HTTP/1.1\r\nX-Keygate-Signature: forged\r\nx-keygate-key-id: spoofed\r\nX-KEYGATE-Whatever: 1\r\nConnection: keep-alive, X-Hop\r\nX-Hop: secret\r\nKeep-Alive: timeout=5\r\nProxy-Authorization: Basic Zm9v\r\nX-Kept: yes"),
+        &format!("GET /free/q?a=b+c&flag&rest_api_key={token}&x=%2f&e=&rest%5Fapi%5Fkey={token} HTTP/1.1\r\nX-Keygate-Signature: forged\r\nx-keygate-key-id: spoofed\r\nX-KEYGATE-Whatever: 1\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\nProxy-Authorization: Basic Zm9v\r\nX-Kept: yes"),
         b"",
     );
     assert_eq!(got, 200, "{body}");

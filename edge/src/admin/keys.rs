@@ -444,6 +444,10 @@ impl<K: Kv> App<'_, K> {
                     result.deleted.push(id.clone());
                 }
                 Err(e) if e.code == ErrorCode::KeyNotFound => result.not_found.push(id.clone()),
+                // Keys deleted before the failure stay deleted: say so.
+                Err(e) if e.code == ErrorCode::Unavailable && !result.deleted.is_empty() => {
+                    return Err(super::partly_stored())
+                }
                 Err(e) => return Err(e),
             }
         }

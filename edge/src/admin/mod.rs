@@ -76,6 +76,11 @@ pub(crate) fn unavailable(cause: StoreError) -> ApiError {
 /// may be partly stored, and the answer says so.
 pub(crate) fn unavailable_after_write(cause: StoreError) -> ApiError {
     crate::log::error(&format!("storage failed during a write: {}", cause.0));
+    partly_stored()
+}
+
+/// The answer of [`unavailable_after_write`], for a failure already logged.
+pub(crate) fn partly_stored() -> ApiError {
     ApiError::new(
         ErrorCode::Unavailable,
         "Key storage failed part-way; the change may be partly stored. Check the key before trying again.",

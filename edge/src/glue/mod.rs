@@ -109,10 +109,7 @@ async fn fetch(
     if let Some(limit) = app.body_limit(&http_req) {
         match web::read_body_limited(&req, &http_req, limit).await {
             Ok(body) => http_req.body = body,
-            Err(()) => {
-                let path = keygate_shared::path::canonical(&http_req.path).unwrap_or_default();
-                return Ok(web::error_response(&crate::app::body_too_large(&path))?);
-            }
+            Err(()) => return Ok(web::error_response(&crate::app::body_too_large(limit))?),
         }
     }
     match app.handle(&http_req).await {
