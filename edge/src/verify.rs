@@ -20,7 +20,10 @@ pub fn client_ip(req: &HttpRequest) -> Option<IpAddr> {
         .and_then(|v| v.trim().parse().ok())
 }
 
-fn unavailable() -> ApiError {
+/// The 503 of a verification whose lookup failed; logs the cause (an
+/// error of the store or a record that does not decode: never the token).
+fn unavailable(cause: &crate::store::StoreError) -> ApiError {
+    crate::log::error(&format!("verification lookup failed: {}", cause.0));
     ApiError::new(
         ErrorCode::Unavailable,
         "Key storage is unavailable; the request was not let through.",
@@ -77,7 +80,7 @@ impl<K: Kv> App<'_, K> {
         let (code, record) = self
             .check(body.token.as_deref(), &facts)
             .await
-            .map_err(|_| unavailable())?;
+            .map_err(|e| unavailable(&e))?;
         Ok(HttpResponse::json(
             200,
             &VerifyResponse {
@@ -105,7 +108,7 @@ impl<K: Kv> App<'_, K> {
         };
         let (code, record) = match self.check(credential::presented(req), &facts).await {
             Ok(r) => r,
-            Err(_) => return HttpResponse::error(&unavailable()).into(),
+            Err(e) => return HttpResponse::error(&unavailable(&e)).into(),
         };
         let (Some(record), VerifyCode::Valid) = (record, code) else {
             let error_code = code.error_code().unwrap_or(ErrorCode::UnknownKey);
@@ -125,6 +128,14 @@ impl<K: Kv> App<'_, K> {
 /// Hop-by-hop headers (RFC 9110 §7.6.1): they concern one connection and
 /// are never forwarded; `Connection` may name more.
 const HOP_BY_HOP: [&str; 5] = ["connection", "keep-alive", "te", "trailer", "upgrade"];
+
+/// Headers some origins take as the request's method: a rule checked for
+/// `POST` must not let a `DELETE` through.
+const METHOD_OVERRIDES: [&str; 3] = [
+    "x-http-method-override",
+    "x-method-override",
+    "x-http-method",
+];
 
 /// The raw query without the `rest_api_key` pairs (compared by decoded
 /// name, so `rest%5Fapi%5Fkey` goes too); every other byte as sent.
@@ -150,6 +161,7 @@ fn forwards_header(name: &str, connection_named: &[String]) -> bool {
         || name == "host"
         || name.starts_with("x-keygate-")
         || name.starts_with("proxy-")
+        || METHOD_OVERRIDES.contains(&name)
         || HOP_BY_HOP.contains(&name)
         || connection_named.iter().any(|n| n == name))
 }
@@ -219,6 +231,13 @@ mod tests {
             "authorization",
             "x-api-key",
             "host",
+        ] {
+            assert!(!forwards_header(name, &named), "{name}");
+        }
+        for name in [
+            "x-http-method-override",
+            "x-method-override",
+            "x-http-method",
         ] {
             assert!(!forwards_header(name, &named), "{name}");
         }

@@ -571,3 +571,49 @@ fn a_deleted_key_is_never_brought_back() {
         "no copy of the deleted key is left"
     );
 }
+
+/// A disable or narrower allowlist that reaches the original while a roll
+/// is storing its copy reaches the copy too.
+#[test]
+fn a_roll_copies_what_was_revoked_meanwhile() {
+    let w = World::new();
+    let (key, _) = w.key(30);
+    let gated = GatedKv {
+        inner: &w.kv,
+        gate: Gate::default(),
+    };
+    // The roll has built its copy and is about to store it.
+    gated.gate.arm("put", "k/");
+    let roll = w.admin_req(
+        "POST",
+        &format!("/api/v1/keys/{}/roll", key.id),
+        r#"{"grace_seconds": 600}"#,
+    );
+    let revoke = w.admin_req(
+        "PATCH",
+        &format!("/api/v1/keys/{}", key.id),
+        r#"{"enabled": false, "ip_allowlist": ["10.0.0.0/8"]}"#,
+    );
+    let other = app(&w.kv, &w.config);
+    let (rolled, revoked) = interleave(
+        &gated.gate,
+        app(&gated, &w.config).handle(&roll),
+        other.handle(&revoke),
+    );
+    assert_eq!(
+        (status(&rolled), status(&revoked)),
+        (201, 200),
+        "{}",
+        body_of(&rolled)
+    );
+    let new_id = body(&rolled)["key"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(body(&rolled)["key"]["status"], "disabled");
+    let copy: KeyRecord =
+        serde_json::from_str(&w.kv.raw(&format!("k/{new_id}")).unwrap().0).unwrap();
+    let by_hash: KeyRecord =
+        serde_json::from_str(&w.kv.raw(&format!("h/{}", copy.hash)).unwrap().0).unwrap();
+    for r in [copy, by_hash] {
+        assert!(!r.enabled, "the copy escaped the revocation");
+        assert_eq!(r.ip_allowlist, ["10.0.0.0/8"]);
+    }
+}

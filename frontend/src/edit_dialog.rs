@@ -28,13 +28,20 @@ pub fn EditDialog(
             .map(|e| e.message)
     };
     let id = key.id.clone();
+    let original = key.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        // Only what the user changed is sent: the dialog's copy may be
+        // stale, and sending `enabled: true` back would re-enable a key
+        // that was disabled meanwhile (by a leak report or another admin).
+        let list = split_list(&allowlist.get_untracked());
+        let same_list = validation::ip_allowlist(&list)
+            .is_ok_and(|canonical| canonical == original.ip_allowlist);
         let body = PatchKeyRequest {
-            name: Some(name.get_untracked()),
-            description: Some(description.get_untracked()),
-            enabled: Some(enabled.get_untracked()),
-            ip_allowlist: Some(split_list(&allowlist.get_untracked())),
+            name: Some(name.get_untracked()).filter(|n| n.trim() != original.name),
+            description: Some(description.get_untracked()).filter(|d| *d != original.description),
+            enabled: Some(enabled.get_untracked()).filter(|e| *e != original.enabled),
+            ip_allowlist: Some(list).filter(|_| !same_list),
         };
         let id = id.clone();
         busy.set(true);

@@ -8,12 +8,19 @@
 //! receives exactly that form.
 //!
 //! - percent-escapes of unreserved characters (`A-Z a-z 0-9 - . _ ~`) are
-//!   decoded, every other escape is upper-cased;
+//!   decoded, and so are those of the characters a path may hold as they
+//!   are (`: @ ! $ & ' ( ) * + , =`): origins decode `%3A` to `:` before
+//!   routing, so a rule on `/v1/keys:rotate` must also see
+//!   `/v1/keys%3Arotate` (this goes past §5's letter, for its aim: what
+//!   was checked is what the origin serves). Every other escape is
+//!   upper-cased;
 //! - `.` and `..` segments are resolved (`..` above the root stays at the
 //!   root, as browsers do);
 //! - runs of `/` become one;
 //! - refused ([`BadPath`]): an encoded `/` or `\` (`%2F`, `%5C`), a raw
-//!   `\`, a NUL or `%00`, a `;`, a `%` not followed by two hex digits,
+//!   `\`, a NUL or `%00`, a `;` (raw or `%3B`), a `%` not followed by two
+//!   hex digits, an encoded `%` followed by two hex digits (`%252F`: an
+//!   origin that decodes twice would see `/`),
 //!   and any byte outside printable ASCII (the runtime percent-encodes
 //!   those, so one arriving raw is a spelling we cannot vouch for).
 
@@ -44,6 +51,16 @@ fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
 
+/// Characters decoded from their escapes: unreserved ones and the
+/// sub-delimiters, `:` and `@`, which a path segment holds as they are.
+fn decodes(b: u8) -> bool {
+    is_unreserved(b)
+        || matches!(
+            b,
+            b':' | b'@' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b'='
+        )
+}
+
 /// Decodes unreserved escapes and upper-cases the others, refusing what
 /// cannot be made canonical. The result holds no `\`, `;` or NUL.
 fn normalize_escapes(raw: &str) -> Result<String, BadPath> {
@@ -63,7 +80,15 @@ fn normalize_escapes(raw: &str) -> Result<String, BadPath> {
                 if matches!(decoded, b'/' | b'\\' | 0 | b';') {
                     return Err(BadPath);
                 }
-                if is_unreserved(decoded) {
+                // `%25` then two hex digits: a second decoding would make
+                // a new escape (`%252F` → `%2F` → `/`).
+                if decoded == b'%'
+                    && bytes.get(i + 3).copied().and_then(hex_value).is_some()
+                    && bytes.get(i + 4).copied().and_then(hex_value).is_some()
+                {
+                    return Err(BadPath);
+                }
+                if decodes(decoded) {
                     out.push(char::from(decoded));
                 } else {
                     out.push('%');
@@ -146,6 +171,11 @@ mod tests {
             ("/a%20b%c3%a9", "/a%20b%C3%A9"),
             ("/%7Euser", "/~user"),
             ("/a:b@c!$&'()*+,=", "/a:b@c!$&'()*+,="),
+            ("/v1/keys%3Arotate", "/v1/keys:rotate"),
+            ("/users/%40me%21", "/users/@me!"),
+            ("/a%3f%23b", "/a%3F%23b"),
+            ("/100%25", "/100%25"),
+            ("/100%25x", "/100%25x"),
         ] {
             assert_eq!(canonical(raw).as_deref(), Ok(want), "{raw}");
         }
@@ -165,6 +195,8 @@ mod tests {
             "/calls%",
             "/calls%4",
             "/calls%zz",
+            "/calls%252Fadmin",
+            "/calls%2541",
             "/caf\u{e9}",
             "/a b",
             "/a\tb",

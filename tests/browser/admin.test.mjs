@@ -201,6 +201,28 @@ test('rename, deactivate and activate', async () => {
   await row('spa bravo renamed').locator('.badge.active').waitFor();
 });
 
+test('saving a stale edit dialog never re-enables a key disabled meanwhile', async () => {
+  await page.reload();
+  await row('spa bravo renamed').locator('.badge.active').waitFor();
+  await row('spa bravo renamed').getByRole('button', { name: /^Edit/ }).click();
+  await page.waitForSelector('#edit-dialog');
+  assert.equal(await page.isChecked('#e-enabled'), true, 'the dialog saw it active');
+  // Meanwhile a leak report (here: another admin) disables the key.
+  const list = await api('GET', '/api/v1/keys?q=spa%20bravo%20renamed');
+  const id = list.json.keys[0].id;
+  assert.equal((await api('PATCH', `/api/v1/keys/${id}`, { enabled: false })).status, 200);
+  await page.fill('#e-name', 'spa bravo');
+  await page.click('#e-save');
+  await page.waitForSelector('#edit-dialog', { state: 'detached' });
+  const after = await api('GET', `/api/v1/keys/${id}`);
+  assert.equal(after.json.name, 'spa bravo');
+  assert.equal(after.json.enabled, false, 'the stale dialog re-enabled the key');
+  await row('spa bravo').locator('.badge.disabled').waitFor();
+  assert.equal((await api('PATCH', `/api/v1/keys/${id}`, { enabled: true, name: 'spa bravo renamed' })).status, 200);
+  await page.reload();
+  await row('spa bravo renamed').locator('.badge.active').waitFor();
+});
+
 test('roll shows the new token once and both tokens work during the grace period', async () => {
   await row('spa alpha').getByRole('button', { name: 'Roll spa alpha' }).click();
   await page.waitForSelector('#token-dialog');

@@ -482,7 +482,7 @@ fn forwards_faithfully() {
             .create_key(&json!({"name": "forwarded", "organization": "fwd"}))
     };
     let (got, body) = w.worker.raw(
-        &format!("GET /free/q?a=b+c&flag&rest_api_key={token}&x=%2f&e=&rest%5Fapi%5Fkey={token} HTTP/1.1\r\nX-Keygate-Signature: forged\r\nx-keygate-key-id: spoofed\r\nX-KEYGATE-Whatever: 1\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\nProxy-Authorization: Basic Zm9v\r\nX-Kept: yes"),
+        &format!("GET /free/q?a=b+c&flag&rest_api_key={token}&x=%2f&e=&rest%5Fapi%5Fkey={token} HTTP/1.1\r\nX-Keygate-Signature: forged\r\nx-keygate-key-id: spoofed\r\nX-KEYGATE-Whatever: 1\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\nProxy-Authorization: Basic Zm9v\r\nX-HTTP-Method-Override: DELETE\r\nX-Kept: yes"),
         b"",
     );
     assert_eq!(got, 200, "{body}");
@@ -499,6 +499,7 @@ fn forwards_faithfully() {
         "connection",
         "keep-alive",
         "proxy-authorization",
+        "x-http-method-override",
     ] {
         assert!(
             h.get(dropped).is_none(),

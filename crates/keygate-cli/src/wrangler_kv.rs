@@ -84,12 +84,15 @@ impl WranglerKv {
 /// failure (a failing wrangler read as "absent" made bootstrap create an
 /// extra root admin key).
 fn absent_or_value(success: bool, stdout: &str, stderr: &str) -> StoreResult<Option<String>> {
-    let not_found = |s: &str| s.trim() == "Value not found" || s.contains("Value not found");
-    if success && !not_found(stdout) {
-        return Ok(Some(stdout.to_owned()));
-    }
-    if not_found(stdout) || not_found(stderr) {
+    // Only wrangler's own message counts: a stored value may contain the
+    // words (a key's description), so stdout must be exactly them.
+    let says_not_found =
+        stdout.trim() == "Value not found" || (!success && stderr.contains("Value not found"));
+    if says_not_found {
         return Ok(None);
+    }
+    if success {
+        return Ok(Some(stdout.to_owned()));
     }
     Err(StoreError(format!(
         "wrangler failed: {}",
@@ -191,6 +194,8 @@ mod tests {
     fn only_not_found_is_absent() {
         assert_eq!(absent_or_value(true, "v", ""), Ok(Some("v".into())));
         assert_eq!(absent_or_value(true, "Value not found\n", ""), Ok(None));
+        let record = r#"{"description":"Value not found"}"#;
+        assert_eq!(absent_or_value(true, record, ""), Ok(Some(record.into())));
         assert_eq!(absent_or_value(false, "", "✘ Value not found"), Ok(None));
         assert!(absent_or_value(false, "", "✘ [ERROR] could not read config").is_err());
         assert!(absent_or_value(false, "", "").is_err());

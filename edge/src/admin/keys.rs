@@ -517,7 +517,7 @@ impl<K: Kv> App<'_, K> {
             })
             .await
             .map_err(unavailable_after_write)?;
-        let Some(old) = shortened else {
+        let Some(fresh) = shortened else {
             // Deleted meanwhile: the copy of a deleted key goes too.
             self.repo()
                 .remove(&new)
@@ -525,6 +525,27 @@ impl<K: Kv> App<'_, K> {
                 .map_err(unavailable_after_write)?;
             return Err(super::not_found());
         };
+        // An edit or revocation that reached the original after it was
+        // read (a disable, a narrower allowlist) reaches the copy too.
+        let edited_meanwhile = fresh.enabled != old.enabled
+            || fresh.ip_allowlist != old.ip_allowlist
+            || fresh.name != old.name
+            || fresh.description != old.description;
+        let mut new = new;
+        if edited_meanwhile {
+            new = self
+                .repo()
+                .modify(&new.id, &new.hash, self.now, |r| {
+                    r.enabled = fresh.enabled;
+                    r.ip_allowlist.clone_from(&fresh.ip_allowlist);
+                    r.name.clone_from(&fresh.name);
+                    r.description.clone_from(&fresh.description);
+                })
+                .await
+                .map_err(unavailable_after_write)?
+                .ok_or_else(super::not_found)?;
+        }
+        let old = fresh;
         let mut details = Map::new();
         details.insert("new_key_id".into(), json!(new.id));
         details.insert("grace_seconds".into(), json!(grace));

@@ -109,7 +109,15 @@ async fn fetch(
     if let Some(limit) = app.body_limit(&http_req) {
         match web::read_body_limited(&req, &http_req, limit).await {
             Ok(body) => http_req.body = body,
-            Err(()) => return Ok(web::error_response(&crate::app::body_too_large(limit))?),
+            Err(web::BodyError::TooLarge) => {
+                return Ok(web::error_response(&crate::app::body_too_large(limit))?)
+            }
+            Err(web::BodyError::Unreadable) => {
+                return Ok(web::error_response(&ApiError::new(
+                    ErrorCode::BadJson,
+                    "The request body could not be read.",
+                ))?)
+            }
         }
     }
     match app.handle(&http_req).await {

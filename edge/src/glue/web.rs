@@ -57,21 +57,28 @@ pub fn request_head(req: &Request, method: String) -> HttpRequest {
     }
 }
 
-/// Reads the body chunk by chunk, refusing it (`Err`) as soon as it is
-/// over `limit` bytes, whether announced by `Content-Length` or not
-/// (chunked uploads): never more than one chunk past the limit is held.
-/// An unreadable body reads as empty, which the admin API then refuses as
-/// bad JSON.
+/// Why a body was not read.
+pub enum BodyError {
+    /// Over the limit (413).
+    TooLarge,
+    /// The stream failed (400): never taken for an empty body, which some
+    /// routes read as "all defaults" (a roll with no grace).
+    Unreadable,
+}
+
+/// Reads the body chunk by chunk, refusing it as soon as it is over
+/// `limit` bytes, whether announced by `Content-Length` or not (chunked
+/// uploads): never more than one chunk past the limit is held.
 pub async fn read_body_limited(
     req: &Request,
     head: &HttpRequest,
     limit: usize,
-) -> Result<Vec<u8>, ()> {
+) -> Result<Vec<u8>, BodyError> {
     let declared = head
         .header("content-length")
         .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
-        return Err(());
+        return Err(BodyError::TooLarge);
     }
     let Some(stream) = req.body() else {
         return Ok(Vec::new());
@@ -80,20 +87,21 @@ pub async fn read_body_limited(
     let mut body = Vec::new();
     loop {
         let Ok(chunk) = JsFuture::from(reader.read()).await else {
-            return Ok(Vec::new());
+            return Err(BodyError::Unreadable);
         };
         let done = js_sys::Reflect::get(&chunk, &JsValue::from_str("done"))
             .map(|d| d.is_truthy())
-            .unwrap_or(true);
+            .map_err(|_| BodyError::Unreadable)?;
         if done {
             return Ok(body);
         }
-        let value = js_sys::Reflect::get(&chunk, &JsValue::from_str("value")).unwrap_or_default();
+        let value = js_sys::Reflect::get(&chunk, &JsValue::from_str("value"))
+            .map_err(|_| BodyError::Unreadable)?;
         let bytes: Uint8Array = value.unchecked_into();
         if body.len() + bytes.length() as usize > limit {
             // Stop the upload; what was read is dropped.
             let _ = reader.cancel();
-            return Err(());
+            return Err(BodyError::TooLarge);
         }
         body.extend_from_slice(&bytes.to_vec());
     }
