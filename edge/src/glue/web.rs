@@ -99,8 +99,10 @@ pub async fn read_body_limited(
             .map_err(|_| BodyError::Unreadable)?;
         let bytes: Uint8Array = value.unchecked_into();
         if body.len() + bytes.length() as usize > limit {
-            // Stop the upload; what was read is dropped.
-            let _ = reader.cancel();
+            // Stop reading; what was read is dropped, and the runtime
+            // discards the rest once the answer is sent. (Cancelling the
+            // stream here made the dev server's proxy answer 503 now and
+            // then instead of our 413.)
             return Err(BodyError::TooLarge);
         }
         body.extend_from_slice(&bytes.to_vec());
