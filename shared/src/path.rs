@@ -80,14 +80,6 @@ fn normalize_escapes(raw: &str) -> Result<String, BadPath> {
                 if matches!(decoded, b'/' | b'\\' | 0 | b';') {
                     return Err(BadPath);
                 }
-                // `%25` then two hex digits: a second decoding would make
-                // a new escape (`%252F` → `%2F` → `/`).
-                if decoded == b'%'
-                    && bytes.get(i + 3).copied().and_then(hex_value).is_some()
-                    && bytes.get(i + 4).copied().and_then(hex_value).is_some()
-                {
-                    return Err(BadPath);
-                }
                 if decodes(decoded) {
                     out.push(char::from(decoded));
                 } else {
@@ -104,6 +96,16 @@ fn normalize_escapes(raw: &str) -> Result<String, BadPath> {
             }
             _ => return Err(BadPath),
         }
+    }
+    // `%25` then two hex digits in the result: a second decoding would make
+    // a new escape (`%252F` → `%2F` → `/`). Checked on the result, since
+    // decoding can make the digits (`%25E%35` → `%25E5`; found by fuzzing).
+    let o = out.as_bytes();
+    let double_encoded = o
+        .windows(5)
+        .any(|w| w.starts_with(b"%25") && hex_value(w[3]).is_some() && hex_value(w[4]).is_some());
+    if double_encoded {
+        return Err(BadPath);
     }
     Ok(out)
 }
@@ -197,6 +199,7 @@ mod tests {
             "/calls%zz",
             "/calls%252Fadmin",
             "/calls%2541",
+            "/%25E%35Ez",
             "/caf\u{e9}",
             "/a b",
             "/a\tb",
