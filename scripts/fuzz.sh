@@ -12,7 +12,7 @@ cd "$ROOT"
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --version 0.13.2 --locked
 seconds="${SECONDS_PER_TARGET:-300}"
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(token_parse verify_decision api_bodies ip_allowlist gateway_config canonical_path record_roundtrip)
+[ ${#targets[@]} -gt 0 ] || targets=(token_parse verify_decision api_bodies ip_allowlist gateway_config canonical_path record_roundtrip origin_signature)
 for t in "${targets[@]}"; do
   mkdir -p "target/fuzz-corpus/$t"
   echo "== $t (${seconds}s)"

@@ -16,5 +16,7 @@ grep -E "Total Upload|--dry-run" target/deploy-dry-run.log || true
 rm -rf target/e2e test-output/secrets
 cargo test --workspace --all-targets
 cargo test --workspace --doc
+# keygate-origin's tower layer (feature-gated) with its axum test and doctest.
+cargo test -p keygate-origin --all-features
 # No token in any reply the end-to-end suite received or any worker log.
 cargo run --quiet -p keygate-e2e --bin scan_secrets

@@ -23,6 +23,8 @@ pub struct Config {
     pub github_secret_scanning_keys: Option<String>,
     /// `VERIFY_CACHE_SECONDS` (default 10; 0 = no in-isolate cache).
     pub verify_cache_seconds: u32,
+    /// `ORIGIN_SIGNING_SECRET` (a Worker secret): sign forwarded requests.
+    pub origin_signing: Option<keygate_origin::Secrets>,
 }
 
 /// Default of `VERIFY_CACHE_SECONDS`.
@@ -95,7 +97,15 @@ impl Config {
             serde_json::from_str::<serde_json::Value>(doc)
                 .map_err(|_| invalid("GITHUB_SECRET_SCANNING_KEYS", "it is not JSON."))?;
         }
+        let origin_signing = var("ORIGIN_SIGNING_SECRET")
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| {
+                keygate_origin::Secrets::parse(&v)
+                    .map_err(|e| invalid("ORIGIN_SIGNING_SECRET", &format!("{e}.")))
+            })
+            .transpose()?;
         Ok(Self {
+            origin_signing,
             prefix,
             origin_url: url("ORIGIN_URL", var("ORIGIN_URL"))?,
             admin_hostname,
@@ -154,6 +164,8 @@ mod tests {
             ("VERIFY_CACHE_SECONDS", "301"),
             ("VERIFY_CACHE_SECONDS", "-1"),
             ("VERIFY_CACHE_SECONDS", "1.5"),
+            ("ORIGIN_SIGNING_SECRET", "too-short"),
+            ("ORIGIN_SIGNING_SECRET", "a-secret-of-at-least-32-characters!! b-secret-of-at-least-32-characters!! c-secret-of-at-least-32-characters!!"),
         ] {
             let e = parse(&[(var, bad)]).unwrap_err();
             assert_eq!(

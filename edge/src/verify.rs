@@ -4,6 +4,7 @@
 
 use std::net::IpAddr;
 
+use keygate_origin::Forwarded;
 use keygate_shared::api::{decode_body, VerifyRequest, VerifyResponse};
 use keygate_shared::policy::{self, RequestFacts, Requirement, VerifyCode};
 use keygate_shared::{ApiError, ErrorCode, KeyRecord};
@@ -121,7 +122,35 @@ impl<K: Kv> App<'_, K> {
             ))
             .into();
         };
-        Outcome::Forward(forward(req, path, origin, &record))
+        let query = forwarded_query(&req.raw_query);
+        let mut fwd = forward(req, path, &query, origin, &record);
+        if let Some(secrets) = &self.config.origin_signing {
+            let roles = record.roles.join(",");
+            let signed = Forwarded {
+                method: &req.method,
+                path,
+                query: &query,
+                key_id: &record.id,
+                organization: &record.organization,
+                roles: &roles,
+                meta: "",
+            };
+            match crate::signing::signature(secrets, self.now.timestamp(), &signed).await {
+                Ok(value) => fwd
+                    .headers
+                    .push((keygate_origin::SIGNATURE_HEADER.into(), value)),
+                Err(cause) => {
+                    // Never forward unsigned when signing is on.
+                    crate::log::error(&format!("signing a forwarded request failed: {cause}"));
+                    return HttpResponse::error(&ApiError::new(
+                        ErrorCode::Internal,
+                        "The request could not be signed for the origin.",
+                    ))
+                    .into();
+                }
+            }
+        }
+        Outcome::Forward(fwd)
     }
 }
 
@@ -169,12 +198,17 @@ fn forwards_header(name: &str, connection_named: &[String]) -> bool {
 /// The request as the origin should see it: the canonical `path`, the
 /// raw query minus the credential, client headers minus the ones above,
 /// plus the identity headers.
-fn forward(req: &HttpRequest, path: &str, origin: &str, record: &KeyRecord) -> Forward {
-    let query = forwarded_query(&req.raw_query);
+fn forward(
+    req: &HttpRequest,
+    path: &str,
+    query: &str,
+    origin: &str,
+    record: &KeyRecord,
+) -> Forward {
     let mut url = format!("{origin}{path}");
     if !query.is_empty() {
         url.push('?');
-        url.push_str(&query);
+        url.push_str(query);
     }
     let connection_named: Vec<String> = req
         .headers

@@ -362,3 +362,55 @@ fn a_503_never_claims_nothing_changed_when_something_did() {
         assert!(seen_partial, "{method}: no failure landed mid-write");
     }
 }
+
+/// With `ORIGIN_SIGNING_SECRET` set, a forward carries a signature over
+/// exactly what the origin receives; the client's own is dropped.
+#[test]
+fn forwards_are_signed_over_what_the_origin_receives() {
+    let mut w = World::new();
+    let secrets = keygate_origin::Secrets::parse("a-secret-of-at-least-32-characters!!").unwrap();
+    w.config.origin_signing = Some(secrets.clone());
+    let token = Token::generate(&Prefix::default()).unwrap();
+    let r = record(&token, "acme", &["calls:read", "x"]);
+    pollster::block_on(Repo::new(&w.kv).insert(&r, now())).unwrap();
+    let key = token.expose_secret().to_owned();
+    let o = w.send(
+        "POST",
+        "/%63alls//list?a=b+c&rest_api_key=x&flag",
+        &[
+            ("x-api-key", &key),
+            ("x-keygate-signature", "t=1,v1=forged"),
+        ],
+        "",
+    );
+    let Outcome::Forward(f) = o else {
+        panic!("not forwarded: {o:?}")
+    };
+    assert_eq!(f.url, "http://127.0.0.1:9/calls/list?a=b+c&flag");
+    let sigs: Vec<&str> = f
+        .headers
+        .iter()
+        .filter(|(n, _)| n == "x-keygate-signature")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_eq!(sigs.len(), 1, "exactly the gateway's own");
+    let signed = keygate_origin::Forwarded {
+        method: "POST",
+        path: "/calls/list",
+        query: "a=b+c&flag",
+        key_id: &r.id,
+        organization: "acme",
+        roles: "calls:read,x",
+        meta: "",
+    };
+    let t = now().timestamp();
+    assert_eq!(
+        keygate_origin::verify(&secrets, Some(sigs[0]), &signed, t),
+        Ok(())
+    );
+    let other_path = keygate_origin::Forwarded {
+        path: "/calls/other",
+        ..signed
+    };
+    assert!(keygate_origin::verify(&secrets, Some(sigs[0]), &other_path, t).is_err());
+}

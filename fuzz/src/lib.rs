@@ -14,10 +14,12 @@
 
 mod api;
 mod decision;
+mod signature;
 mod trust;
 
 pub use api::api_bodies;
 pub use decision::verify_decision;
+pub use signature::origin_signature;
 pub use trust::{canonical_path, record_roundtrip};
 
 use std::net::IpAddr;

@@ -56,6 +56,11 @@ fn canonical_path() {
 }
 
 #[test]
+fn origin_signature() {
+    replay("origin_signature", keygate_fuzz::origin_signature);
+}
+
+#[test]
 fn record_roundtrip() {
     replay("record_roundtrip", keygate_fuzz::record_roundtrip);
 }

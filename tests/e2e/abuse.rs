@@ -279,6 +279,44 @@ fn spoofed_identity_and_client_address_do_not_pass() {
         assert_eq!(echo["headers"]["x-keygate-roles"], "calls:read");
         assert_eq!(echo["headers"]["x-keygate-organization"], "netco");
         assert!(!r.body.contains("key_forged") && !r.body.contains("keygate:admin"));
+        // …and the origin, checking with keygate-origin, tells the
+        // gateway's identity from the same headers typed by hand.
+        let secrets = keygate_origin::Secrets::parse(keygate_e2e::SIGNING_SECRET).unwrap();
+        let now = chrono::Utc::now().timestamp();
+        let h = |n: &str| echo["headers"][n].as_str().unwrap_or("").to_owned();
+        let (id, org, roles, sig) = (
+            h("x-keygate-key-id"),
+            h("x-keygate-organization"),
+            h("x-keygate-roles"),
+            h("x-keygate-signature"),
+        );
+        let genuine = keygate_origin::Forwarded {
+            method: "GET",
+            path: "/calls/x",
+            query: "",
+            key_id: &id,
+            organization: &org,
+            roles: &roles,
+            meta: "",
+        };
+        assert_eq!(
+            keygate_origin::verify(&secrets, Some(&sig), &genuine, now),
+            Ok(())
+        );
+        let typed = keygate_origin::Forwarded {
+            roles: "keygate:admin",
+            key_id: "key_forged",
+            organization: "",
+            ..genuine
+        };
+        assert_eq!(
+            keygate_origin::verify(&secrets, Some(&sig), &typed, now),
+            Err(keygate_origin::Error::BadSignature)
+        );
+        assert_eq!(
+            keygate_origin::verify(&secrets, None, &typed, now),
+            Err(keygate_origin::Error::Missing)
+        );
         // A method the worker crate does not know reaches the origin as sent.
         let r = w.worker.call(
             "PURGE",

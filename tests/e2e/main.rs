@@ -12,5 +12,6 @@ mod gateway;
 mod lifecycle;
 mod platform;
 mod schema;
+mod signing;
 mod trust;
 mod verify;

@@ -8,6 +8,7 @@
 pub mod origin;
 pub mod scanning;
 pub mod secrets;
+pub mod snippets;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -91,8 +92,12 @@ fn ensure_built(root: &Path) {
     }
 }
 
-/// Vars of a test worker: a loopback origin, gateway rules and a small
-/// per-organization limit.
+/// The `ORIGIN_SIGNING_SECRET` of test workers (their origin checks every
+/// forwarded request against it).
+pub const SIGNING_SECRET: &str = "e2e-signing-secret-0123456789abcdefghij";
+
+/// Vars of a test worker: a loopback origin, gateway rules, a small
+/// per-organization limit and a signing secret.
 #[must_use]
 pub fn default_vars(origin_port: u16) -> Vec<(&'static str, String)> {
     vec![
@@ -105,6 +110,7 @@ pub fn default_vars(origin_port: u16) -> Vec<(&'static str, String)> {
         ("MAX_KEYS_PER_ORG", "5".into()),
         ("NOTIFY_WEBHOOK_URL", format!("http://127.0.0.1:{origin_port}/hook")),
         ("GITHUB_SECRET_SCANNING_KEYS", scanning::keys_document()),
+        ("ORIGIN_SIGNING_SECRET", SIGNING_SECRET.into()),
     ]
 }
 
@@ -165,7 +171,11 @@ impl Worker {
             .join(format!("{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("test dir");
-        let config = write_config(&dir, &root, &vars(origin.port));
+        let vars = vars(origin.port);
+        if let Some((_, secret)) = vars.iter().find(|(k, _)| *k == "ORIGIN_SIGNING_SECRET") {
+            origin.accept(secret);
+        }
+        let config = write_config(&dir, &root, &vars);
         let state = dir.join("state");
         let mut admin_token = String::new();
         let kv = WranglerKv::new(Target {

@@ -3,6 +3,7 @@
 //! WebCrypto ([`ecdsa`]).
 
 pub mod ecdsa;
+pub mod hmac;
 mod kv;
 mod web;
 
