@@ -97,17 +97,32 @@ impl Config {
             serde_json::from_str::<serde_json::Value>(doc)
                 .map_err(|_| invalid("GITHUB_SECRET_SCANNING_KEYS", "it is not JSON."))?;
         }
+        // Set but blank is an error, not "signing off": forwarding unsigned
+        // by accident is what the variable exists to prevent.
         let origin_signing = var("ORIGIN_SIGNING_SECRET")
-            .filter(|v| !v.trim().is_empty())
+            .filter(|v| !v.is_empty())
             .map(|v| {
                 keygate_origin::Secrets::parse(&v)
                     .map_err(|e| invalid("ORIGIN_SIGNING_SECRET", &format!("{e}.")))
             })
             .transpose()?;
+        let origin_url = url("ORIGIN_URL", var("ORIGIN_URL"))?;
+        // The signature covers the path the gateway forwards; an origin URL
+        // with a path of its own would make the origin see another one.
+        let with_path = origin_url.as_deref().is_some_and(|u| {
+            u.split_once("://")
+                .is_some_and(|(_, rest)| rest.contains(['/', '?', '#']))
+        });
+        if origin_signing.is_some() && with_path {
+            return Err(invalid(
+                "ORIGIN_URL",
+                "with ORIGIN_SIGNING_SECRET set it is scheme and host only (the signature covers the forwarded path).",
+            ));
+        }
         Ok(Self {
             origin_signing,
             prefix,
-            origin_url: url("ORIGIN_URL", var("ORIGIN_URL"))?,
+            origin_url,
             admin_hostname,
             rules,
             max_keys_per_org,
@@ -165,6 +180,11 @@ mod tests {
             ("VERIFY_CACHE_SECONDS", "-1"),
             ("VERIFY_CACHE_SECONDS", "1.5"),
             ("ORIGIN_SIGNING_SECRET", "too-short"),
+            ("ORIGIN_SIGNING_SECRET", "   "),
+            (
+                "ORIGIN_SIGNING_SECRET",
+                "\u{a0}a-secret-of-at-least-32-characters!!",
+            ),
             ("ORIGIN_SIGNING_SECRET", "a-secret-of-at-least-32-characters!! b-secret-of-at-least-32-characters!! c-secret-of-at-least-32-characters!!"),
         ] {
             let e = parse(&[(var, bad)]).unwrap_err();

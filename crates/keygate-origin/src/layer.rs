@@ -85,8 +85,18 @@ pub struct KeygateService<S> {
     layer: KeygateLayer,
 }
 
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
+/// The one value of `name`: `Err` when it is repeated or not visible
+/// ASCII (a second `X-Keygate-Roles` next to a signed one must not reach
+/// a handler that reads the last or all values).
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, Error> {
+    let mut values = headers.get_all(name).iter();
+    let Some(first) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(Error::Malformed);
+    }
+    first.to_str().map(Some).map_err(|_| Error::Malformed)
 }
 
 /// Checks `req` against `secrets` at `now`: the identity, or why not.
@@ -95,17 +105,17 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// The [`Error`] of [`verify`].
 pub fn check<B>(secrets: &Secrets, req: &Request<B>, now: i64) -> Result<VerifiedIdentity, Error> {
     let h = req.headers();
-    let get = |name| header(h, name).unwrap_or("");
+    let get = |name| header(h, name).map(Option::unwrap_or_default);
     let forwarded = Forwarded {
         method: req.method().as_str(),
         path: req.uri().path(),
         query: req.uri().query().unwrap_or(""),
-        key_id: get("x-keygate-key-id"),
-        organization: get("x-keygate-organization"),
-        roles: get("x-keygate-roles"),
-        meta: get("x-keygate-meta"),
+        key_id: get("x-keygate-key-id")?,
+        organization: get("x-keygate-organization")?,
+        roles: get("x-keygate-roles")?,
+        meta: get("x-keygate-meta")?,
     };
-    verify(secrets, header(h, SIGNATURE_HEADER), &forwarded, now)?;
+    verify(secrets, header(h, SIGNATURE_HEADER)?, &forwarded, now)?;
     Ok(VerifiedIdentity {
         key_id: forwarded.key_id.to_owned(),
         organization: forwarded.organization.to_owned(),
@@ -115,7 +125,7 @@ pub fn check<B>(secrets: &Secrets, req: &Request<B>, now: i64) -> Result<Verifie
             .filter(|r| !r.is_empty())
             .map(str::to_owned)
             .collect(),
-        meta: header(h, "x-keygate-meta").map(str::to_owned),
+        meta: header(h, "x-keygate-meta")?.map(str::to_owned),
     })
 }
 

@@ -65,7 +65,9 @@ pub const MIN_SECRET_LEN: usize = 32;
 pub enum Error {
     /// No `X-Keygate-Signature` header.
     Missing,
-    /// The header is not `t=<unix seconds>,v1=<64 hex digits>`.
+    /// The header is not `t=<unix seconds>,v1=<64 lower-case hex digits>`
+    /// (or, in the tower layer, an identity header is repeated or not
+    /// visible ASCII).
     Malformed,
     /// `t` lies more than [`WINDOW_SECONDS`] from now (a replay, or a
     /// clock far off).
@@ -78,7 +80,9 @@ impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Self::Missing => "the request carries no X-Keygate-Signature",
-            Self::Malformed => "X-Keygate-Signature is not t=<seconds>,v1=<hex>",
+            Self::Malformed => {
+                "X-Keygate-Signature is not t=<seconds>,v1=<lower-case hex>, or an identity header is repeated or not ASCII"
+            }
             Self::Expired => "X-Keygate-Signature is outside the 300 s window",
             Self::BadSignature => "X-Keygate-Signature does not match the request",
         })
@@ -212,15 +216,18 @@ fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// Lower-case hex only: one spelling per signature, so a cache of seen
+/// signatures (against replays inside the window) cannot be dodged by
+/// changing the case of a digit.
 fn unhex(s: &str) -> Option<[u8; 32]> {
     let b = s.as_bytes();
     if b.len() != 64 {
         return None;
     }
-    let digit = |c: u8| {
-        char::from(c)
-            .to_digit(16)
-            .and_then(|d| u8::try_from(d).ok())
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
     };
     let mut out = [0u8; 32];
     for (i, pair) in b.chunks(2).enumerate() {
@@ -249,10 +256,16 @@ pub fn header_value(t: i64, mac_hex: &str) -> String {
 }
 
 /// Reads `t=<digits>,v1=<64 hex>`.
+/// Strictly: no spaces, no leading zero, so each signature has exactly
+/// one spelling.
 fn parse_header(header: &str) -> Option<(i64, [u8; 32])> {
-    let (t, v1) = header.trim().split_once(',')?;
+    let (t, v1) = header.split_once(',')?;
     let t = t.strip_prefix("t=")?;
-    if t.is_empty() || t.len() > 12 || !t.bytes().all(|b| b.is_ascii_digit()) {
+    if t.is_empty()
+        || t.len() > 12
+        || !t.bytes().all(|b| b.is_ascii_digit())
+        || (t.len() > 1 && t.starts_with('0'))
+    {
         return None;
     }
     Some((t.parse().ok()?, unhex(v1.strip_prefix("v1=")?)?))
@@ -329,7 +342,13 @@ mod tests {
         assert_eq!(verify(&s, Some(&h), &req(), 1300), Ok(()));
         assert_eq!(verify(&s, Some(&h), &req(), 700), Ok(()));
         assert_eq!(verify(&s, None, &req(), 1000), Err(Error::Missing));
+        let upper = format!("t=1000,v1={}", h["t=1000,v1=".len()..].to_ascii_uppercase());
+        let padded = h.replace("t=1000", "t=01000");
+        let spaced = format!(" {h} ");
         for bad in [
+            &upper,
+            &padded,
+            &spaced,
             "",
             "t=1000",
             "v1=00",

@@ -84,4 +84,11 @@ async fn forgeries_and_replays_are_refused() {
         .body(Body::empty())
         .unwrap();
     assert_eq!(send(req).await.0, StatusCode::UNAUTHORIZED);
+    // A genuine request with a second roles header added.
+    let mut req = request(NOW, "key_a", "key_a");
+    req.headers_mut()
+        .append("x-keygate-roles", "keygate:admin".parse().unwrap());
+    let (status, body) = send(req).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(body.contains("not t=<seconds>"), "{body}");
 }
