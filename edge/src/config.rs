@@ -97,8 +97,8 @@ impl Config {
             serde_json::from_str::<serde_json::Value>(doc)
                 .map_err(|_| invalid("GITHUB_SECRET_SCANNING_KEYS", "it is not JSON."))?;
         }
-        // Set but blank is an error, not "signing off": forwarding unsigned
-        // by accident is what the variable exists to prevent.
+        // Empty means unset, as for every variable; set but blank (spaces)
+        // is an error, not "signing off".
         let origin_signing = var("ORIGIN_SIGNING_SECRET")
             .filter(|v| !v.is_empty())
             .map(|v| {

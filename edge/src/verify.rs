@@ -122,20 +122,22 @@ impl<K: Kv> App<'_, K> {
             ))
             .into();
         };
+        // What the origin receives, built once: the forward's URL and
+        // identity headers and the signature all come from it.
         let query = forwarded_query(&req.raw_query);
-        let mut fwd = forward(req, path, &query, origin, &record);
+        let roles = record.roles.join(",");
+        let sent = Forwarded {
+            method: &req.method,
+            path,
+            query: &query,
+            key_id: &record.id,
+            organization: &record.organization,
+            roles: &roles,
+            meta: "",
+        };
+        let mut fwd = forward(req, &sent, origin);
         if let Some(secrets) = &self.config.origin_signing {
-            let roles = record.roles.join(",");
-            let signed = Forwarded {
-                method: &req.method,
-                path,
-                query: &query,
-                key_id: &record.id,
-                organization: &record.organization,
-                roles: &roles,
-                meta: "",
-            };
-            match crate::signing::signature(secrets, self.now.timestamp(), &signed).await {
+            match crate::signing::signature(secrets, self.now.timestamp(), &sent).await {
                 Ok(value) => fwd
                     .headers
                     .push((keygate_origin::SIGNATURE_HEADER.into(), value)),
@@ -195,20 +197,14 @@ fn forwards_header(name: &str, connection_named: &[String]) -> bool {
         || connection_named.iter().any(|n| n == name))
 }
 
-/// The request as the origin should see it: the canonical `path`, the
-/// raw query minus the credential, client headers minus the ones above,
-/// plus the identity headers.
-fn forward(
-    req: &HttpRequest,
-    path: &str,
-    query: &str,
-    origin: &str,
-    record: &KeyRecord,
-) -> Forward {
-    let mut url = format!("{origin}{path}");
-    if !query.is_empty() {
+/// The request as the origin should see it: `sent`'s canonical path and
+/// query, the client's headers minus the ones above, plus `sent`'s
+/// identity headers.
+fn forward(req: &HttpRequest, sent: &Forwarded<'_>, origin: &str) -> Forward {
+    let mut url = format!("{origin}{}", sent.path);
+    if !sent.query.is_empty() {
         url.push('?');
-        url.push_str(query);
+        url.push_str(sent.query);
     }
     let connection_named: Vec<String> = req
         .headers
@@ -224,9 +220,16 @@ fn forward(
         .filter(|(n, _)| forwards_header(n, &connection_named))
         .cloned()
         .collect();
-    headers.push(("x-keygate-key-id".into(), record.id.clone()));
-    headers.push(("x-keygate-organization".into(), record.organization.clone()));
-    headers.push(("x-keygate-roles".into(), record.roles.join(",")));
+    for (name, value) in [
+        (keygate_origin::KEY_ID_HEADER, sent.key_id),
+        (keygate_origin::ORGANIZATION_HEADER, sent.organization),
+        (keygate_origin::ROLES_HEADER, sent.roles),
+    ] {
+        headers.push((name.into(), value.into()));
+    }
+    if !sent.meta.is_empty() {
+        headers.push((keygate_origin::META_HEADER.into(), sent.meta.into()));
+    }
     Forward { url, headers }
 }
 

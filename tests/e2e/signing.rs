@@ -125,6 +125,11 @@ fn forgeries_replays_and_tampering_are_refused() {
         None,
     );
     assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.json()["repeated"],
+        json!([]),
+        "one signature, the gateway's"
+    );
     assert_ne!(r.json()["headers"]["x-keygate-signature"], "t=1,v1=00");
 }
 
@@ -156,6 +161,9 @@ fn rotation_signs_with_the_first_secret() {
             origin_knows.len(),
             r.body
         );
+        if status == 401 {
+            assert!(r.body.contains("origin_refused"), "{}", r.body);
+        }
     }
 }
 

@@ -493,8 +493,9 @@ fn forwards_faithfully() {
     // `Connection` itself never reaches the worker (the runtime consumes
     // it), so the headers it names cannot be told apart here; the worker
     // drops them when it does see it (unit test in edge/src/verify.rs).
-    // The gateway's own signature replaces the client's.
+    // The gateway's own signature replaces the client's: one, not two.
     assert_ne!(h["x-keygate-signature"], "forged");
+    assert_eq!(echo["repeated"], json!([]));
     for dropped in [
         "x-keygate-whatever",
         "connection",

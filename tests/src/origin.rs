@@ -147,10 +147,15 @@ fn check_signature(
     method: &str,
     target: &str,
     headers: &Map<String, Value>,
+    repeated: &[String],
 ) -> Result<Value, String> {
     let Some(secrets) = checks.secrets.lock().ok().and_then(|s| s.clone()) else {
         return Ok(Value::Null);
     };
+    // As the README asks of origins: a repeated identity header is refused.
+    if repeated.iter().any(|h| h.starts_with("x-keygate-")) {
+        return Err("an X-Keygate-* header is repeated".into());
+    }
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let header = |name: &str| headers.get(name).and_then(Value::as_str).unwrap_or("");
     let now = std::time::SystemTime::now()
@@ -193,6 +198,7 @@ fn serve(
     let method = parts.next().unwrap_or_default().to_owned();
     let target = parts.next().unwrap_or_default().to_owned();
     let mut headers = Map::new();
+    let mut repeated: Vec<String> = Vec::new();
     let mut length = 0usize;
     loop {
         let mut h = String::new();
@@ -204,6 +210,9 @@ fn serve(
             if k == "content-length" {
                 length = v.trim().parse().unwrap_or(0);
             }
+            if headers.contains_key(&k) {
+                repeated.push(k.clone());
+            }
             headers.insert(k, Value::from(v.trim()));
         }
     }
@@ -212,9 +221,9 @@ fn serve(
     let verdict = if target.starts_with("/hook") {
         Ok(Value::Null)
     } else {
-        check_signature(checks, &method, &target, &headers)
+        check_signature(checks, &method, &target, &headers, &repeated)
     };
-    let echo = json!({"method": method, "target": target, "headers": headers, "body": String::from_utf8_lossy(&body)});
+    let echo = json!({"method": method, "target": target, "headers": headers, "repeated": repeated, "body": String::from_utf8_lossy(&body)});
     if let Ok(mut l) = log.lock() {
         l.push(echo.clone());
     }

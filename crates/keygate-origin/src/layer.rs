@@ -22,7 +22,10 @@ use std::task::{Context, Poll};
 
 use http::{HeaderMap, Request, Response, StatusCode};
 
-use crate::{verify, Error, Forwarded, Secrets, SIGNATURE_HEADER};
+use crate::{
+    verify, Error, Forwarded, Secrets, KEY_ID_HEADER, META_HEADER, ORGANIZATION_HEADER,
+    ROLES_HEADER, SIGNATURE_HEADER,
+};
 
 /// The identity of a verified request, as the gateway stated it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,35 +88,35 @@ pub struct KeygateService<S> {
     layer: KeygateLayer,
 }
 
-/// The one value of `name`: `Err` when it is repeated or not visible
-/// ASCII (a second `X-Keygate-Roles` next to a signed one must not reach
-/// a handler that reads the last or all values).
+/// The one value of `name`, if sent: `Err` when it is repeated or not
+/// visible ASCII.
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, Error> {
     let mut values = headers.get_all(name).iter();
     let Some(first) = values.next() else {
         return Ok(None);
     };
     if values.next().is_some() {
-        return Err(Error::Malformed);
+        return Err(Error::RepeatedHeader);
     }
-    first.to_str().map(Some).map_err(|_| Error::Malformed)
+    first.to_str().map(Some).map_err(|_| Error::RepeatedHeader)
 }
 
 /// Checks `req` against `secrets` at `now`: the identity, or why not.
 ///
 /// # Errors
-/// The [`Error`] of [`verify`].
+/// The [`Error`] of [`verify`], or [`Error::RepeatedHeader`].
 pub fn check<B>(secrets: &Secrets, req: &Request<B>, now: i64) -> Result<VerifiedIdentity, Error> {
     let h = req.headers();
+    let meta = header(h, META_HEADER)?;
     let get = |name| header(h, name).map(Option::unwrap_or_default);
     let forwarded = Forwarded {
         method: req.method().as_str(),
         path: req.uri().path(),
         query: req.uri().query().unwrap_or(""),
-        key_id: get("x-keygate-key-id")?,
-        organization: get("x-keygate-organization")?,
-        roles: get("x-keygate-roles")?,
-        meta: get("x-keygate-meta")?,
+        key_id: get(KEY_ID_HEADER)?,
+        organization: get(ORGANIZATION_HEADER)?,
+        roles: get(ROLES_HEADER)?,
+        meta: meta.unwrap_or_default(),
     };
     verify(secrets, header(h, SIGNATURE_HEADER)?, &forwarded, now)?;
     Ok(VerifiedIdentity {
@@ -125,7 +128,7 @@ pub fn check<B>(secrets: &Secrets, req: &Request<B>, now: i64) -> Result<Verifie
             .filter(|r| !r.is_empty())
             .map(str::to_owned)
             .collect(),
-        meta: header(h, "x-keygate-meta")?.map(str::to_owned),
+        meta: meta.map(str::to_owned),
     })
 }
 

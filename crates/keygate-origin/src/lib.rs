@@ -2,7 +2,7 @@
 //!
 //! Keygate's gateway forwards a request to your origin with
 //! `X-Keygate-Key-Id`, `X-Keygate-Organization` and `X-Keygate-Roles`
-//! (and `X-Keygate-Meta`). An origin that can be reached without the
+//! (and `X-Keygate-Meta` once keys carry metadata). An origin that can be reached without the
 //! gateway cannot trust those headers alone: anyone can type them. With
 //! `ORIGIN_SIGNING_SECRET` set, the gateway also sends
 //!
@@ -13,6 +13,13 @@
 //! over `t`, the method, the path, the query and the identity headers
 //! ([`string_to_sign`]). This crate checks it: constant-time comparison,
 //! a 300-second window ([`WINDOW_SECONDS`]), two secrets during rotation.
+//! The path and query are the request target **as received** (not
+//! decoded), split at the first `?`. With the `tower` feature,
+//! `KeygateLayer` does it all for an axum or other tower origin (put it
+//! on the outermost router: a nested router sees a stripped path).
+//!
+//! Depend on it from this repository, e.g.
+//! `keygate-origin = { git = "…", features = ["tower"] }`.
 //!
 //! # Quickstart
 //!
@@ -52,9 +59,17 @@ pub mod layer;
 #[cfg(feature = "tower")]
 pub use layer::{KeygateLayer, KeygateService, VerifiedIdentity};
 
-/// The header the gateway signs with (lower-case, as HTTP libraries
-/// compare names).
+/// The header the gateway signs with (names compare case-insensitively;
+/// these constants are lower-case).
 pub const SIGNATURE_HEADER: &str = "x-keygate-signature";
+/// The key id the gateway forwards.
+pub const KEY_ID_HEADER: &str = "x-keygate-key-id";
+/// The key's organization.
+pub const ORGANIZATION_HEADER: &str = "x-keygate-organization";
+/// The key's roles, comma-joined.
+pub const ROLES_HEADER: &str = "x-keygate-roles";
+/// The key's metadata, compact JSON (when it has any).
+pub const META_HEADER: &str = "x-keygate-meta";
 /// How far a signature's `t` may lie from the origin's clock, either way.
 pub const WINDOW_SECONDS: i64 = 300;
 /// Shortest secret accepted.
@@ -62,13 +77,16 @@ pub const MIN_SECRET_LEN: usize = 32;
 
 /// Why a request is not a genuine forward of the gateway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Error {
     /// No `X-Keygate-Signature` header.
     Missing,
-    /// The header is not `t=<unix seconds>,v1=<64 lower-case hex digits>`
-    /// (or, in the tower layer, an identity header is repeated or not
-    /// visible ASCII).
+    /// The header is not `t=<unix seconds>,v1=<64 lower-case hex digits>`.
     Malformed,
+    /// An identity header (or the signature) is repeated, or not visible
+    /// ASCII (`KeygateLayer` only): a second `X-Keygate-Roles` beside a
+    /// signed one must not reach a handler that reads the last value.
+    RepeatedHeader,
     /// `t` lies more than [`WINDOW_SECONDS`] from now (a replay, or a
     /// clock far off).
     Expired,
@@ -80,9 +98,8 @@ impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Self::Missing => "the request carries no X-Keygate-Signature",
-            Self::Malformed => {
-                "X-Keygate-Signature is not t=<seconds>,v1=<lower-case hex>, or an identity header is repeated or not ASCII"
-            }
+            Self::Malformed => "X-Keygate-Signature is not t=<seconds>,v1=<lower-case hex>",
+            Self::RepeatedHeader => "an X-Keygate-* header is repeated or not ASCII",
             Self::Expired => "X-Keygate-Signature is outside the 300 s window",
             Self::BadSignature => "X-Keygate-Signature does not match the request",
         })
@@ -154,18 +171,6 @@ impl Secrets {
     #[must_use]
     pub fn signing_key(&self) -> &[u8] {
         &self.keys[0]
-    }
-
-    /// How many secrets verify (1 or 2).
-    #[must_use]
-    pub fn len(&self) -> usize {
-        self.keys.len()
-    }
-
-    /// Never true: a parsed value holds at least one secret.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
     }
 }
 
@@ -409,7 +414,7 @@ mod tests {
             assert!(Secrets::parse(bad).is_err(), "{bad:?}");
         }
         let s = Secrets::parse(&format!(" {A}\t{B} ")).unwrap();
-        assert_eq!(s.len(), 2);
+        assert_eq!(s.keys.len(), 2);
         assert!(!format!("{s:?}").contains("secret-a"));
     }
 

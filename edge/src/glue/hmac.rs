@@ -21,8 +21,8 @@ extern "C" {
 }
 
 thread_local! {
-    /// The imported signing key of this isolate (the secret cannot change
-    /// within one), so a request pays for one `sign`, not an import too.
+    /// The imported signing key of this isolate, with the secret it was
+    /// imported from, so a request pays for one `sign`, not an import too.
     static KEY: std::cell::RefCell<Option<(Vec<u8>, JsValue)>> = const { std::cell::RefCell::new(None) };
 }
 
