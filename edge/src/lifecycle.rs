@@ -127,7 +127,7 @@ pub async fn run<K: Kv, N: Notifier>(
         // only the notice bookkeeping, over a fresh copy, so a disable,
         // roll or delete made meanwhile is never undone.
         let Some(record) = repo
-            .modify(&record.id, &record.hash, now, |r| {
+            .modify(&record.id, &record.hash, now, &|r| {
                 for t in &settles {
                     if !r.notified_days.contains(t) {
                         r.notified_days.push(*t);

@@ -239,7 +239,8 @@ impl<'a, K: Kv> Repo<'a, K> {
         id: &str,
         hash: &str,
         now: DateTime<Utc>,
-        change: impl Fn(&mut KeyRecord),
+        // `dyn`: one copy of this future in the wasm, not one per caller.
+        change: &dyn Fn(&mut KeyRecord),
     ) -> StoreResult<Option<KeyRecord>> {
         let _turn = WriteTurn::take(self.kv).await;
         let hash_key = format!("{BY_HASH}{hash}");

@@ -132,7 +132,7 @@ impl<K: Kv> App<'_, K> {
         };
         let disabled = self
             .repo()
-            .modify(&record.id, &record.hash, self.now, |r| r.enabled = false)
+            .modify(&record.id, &record.hash, self.now, &|r| r.enabled = false)
             .await
             .map_err(super::admin::unavailable_after_write)?;
         // Deleted meanwhile: nothing left to disable, still ours.

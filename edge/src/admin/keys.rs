@@ -390,7 +390,7 @@ impl<K: Kv> App<'_, K> {
         }
         let record = self
             .repo()
-            .modify(&current.id, &current.hash, self.now, change)
+            .modify(&current.id, &current.hash, self.now, &change)
             .await
             .map_err(unavailable_after_write)?
             .ok_or_else(super::not_found)?;
@@ -512,7 +512,7 @@ impl<K: Kv> App<'_, K> {
         let cutoff = self.now + Duration::seconds(i64::from(grace));
         let shortened = self
             .repo()
-            .modify(&old.id, &old.hash, self.now, |r| {
+            .modify(&old.id, &old.hash, self.now, &|r| {
                 r.expires_at = Some(r.expires_at.map_or(cutoff, |at| at.min(cutoff)));
             })
             .await
@@ -535,7 +535,7 @@ impl<K: Kv> App<'_, K> {
         if edited_meanwhile {
             new = self
                 .repo()
-                .modify(&new.id, &new.hash, self.now, |r| {
+                .modify(&new.id, &new.hash, self.now, &|r| {
                     r.enabled = fresh.enabled;
                     r.ip_allowlist.clone_from(&fresh.ip_allowlist);
                     r.name.clone_from(&fresh.name);
