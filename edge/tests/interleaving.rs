@@ -243,6 +243,19 @@ impl World {
     }
 }
 
+/// `POST /api/v1/verify` of `token`.
+fn verify_req(token: &str) -> HttpRequest {
+    HttpRequest {
+        method: "POST".into(),
+        host: "127.0.0.1".into(),
+        path: "/api/v1/verify".into(),
+        body: serde_json::json!({ "token": token })
+            .to_string()
+            .into_bytes(),
+        ..HttpRequest::default()
+    }
+}
+
 fn app<'a, K: Kv>(kv: &'a K, config: &'a Config) -> App<'a, K> {
     App {
         kv,
@@ -408,13 +421,7 @@ fn a_stale_cache_never_feeds_a_write() {
     let (key, token) = w.key(300);
     let cache = ReadCache::default();
     let cached = CachedKv::new(&w.kv, &cache, now().timestamp_millis(), 60);
-    let verify = HttpRequest {
-        method: "POST".into(),
-        host: "127.0.0.1".into(),
-        path: "/api/v1/verify".into(),
-        body: serde_json::json!({"token": token}).to_string().into_bytes(),
-        ..HttpRequest::default()
-    };
+    let verify = verify_req(&token);
     assert_eq!(
         body(&pollster::block_on(app(&cached, &w.config).handle(&verify)))["code"],
         "VALID"
@@ -460,13 +467,7 @@ fn a_read_in_flight_during_a_write_is_not_cached() {
     };
     let cache = ReadCache::default();
     let cached = CachedKv::new(&gated, &cache, now().timestamp_millis(), 60);
-    let verify = HttpRequest {
-        method: "POST".into(),
-        host: "127.0.0.1".into(),
-        path: "/api/v1/verify".into(),
-        body: serde_json::json!({"token": token}).to_string().into_bytes(),
-        ..HttpRequest::default()
-    };
+    let verify = verify_req(&token);
     gated.gate.arm("get", "h/");
     let a = app(&cached, &w.config);
     let disable = w.admin_req(
@@ -520,13 +521,7 @@ fn a_deleted_key_is_never_brought_back() {
         (None, None),
         "the edit brought the key back"
     );
-    let verify = HttpRequest {
-        method: "POST".into(),
-        host: "127.0.0.1".into(),
-        path: "/api/v1/verify".into(),
-        body: serde_json::json!({"token": token}).to_string().into_bytes(),
-        ..HttpRequest::default()
-    };
+    let verify = verify_req(&token);
     assert_eq!(
         body(&pollster::block_on(other.handle(&verify)))["code"],
         "UNKNOWN_KEY"

@@ -1,23 +1,15 @@
 //! ECDSA P-256 / SHA-256 verification on the runtime's WebCrypto
 //! (`crypto.subtle`), so the worker carries no software P-256.
 
-use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Array, Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use super::subtle::{algorithm, import_key};
 use crate::ecdsa::BadKey;
 
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(js_namespace = ["crypto", "subtle"], js_name = importKey, catch)]
-    fn import_key(
-        format: &str,
-        key_data: &Uint8Array,
-        algorithm: &Object,
-        extractable: bool,
-        usages: &Array,
-    ) -> Result<Promise, JsValue>;
-
     #[wasm_bindgen(js_namespace = ["crypto", "subtle"], js_name = verify, catch)]
     fn subtle_verify(
         algorithm: &Object,
@@ -25,15 +17,6 @@ extern "C" {
         signature: &Uint8Array,
         data: &Uint8Array,
     ) -> Result<Promise, JsValue>;
-}
-
-fn algorithm(fields: &[(&str, &str)]) -> Object {
-    let object = Object::new();
-    for (name, value) in fields {
-        // Setting a string on a fresh plain object cannot fail.
-        let _ = Reflect::set(&object, &(*name).into(), &(*value).into());
-    }
-    object
 }
 
 /// Whether `signature` (`r‖s`) signs `message` under the P-256 key `spki`.

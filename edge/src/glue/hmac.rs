@@ -1,21 +1,14 @@
 //! HMAC-SHA256 on the runtime's WebCrypto (`crypto.subtle`), for the
 //! signed identity of forwarded requests (§5).
 
-use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Array, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use super::subtle::{algorithm, import_key};
+
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(js_namespace = ["crypto", "subtle"], js_name = importKey, catch)]
-    fn import_key(
-        format: &str,
-        key_data: &Uint8Array,
-        algorithm: &Object,
-        extractable: bool,
-        usages: &Array,
-    ) -> Result<Promise, JsValue>;
-
     #[wasm_bindgen(js_namespace = ["crypto", "subtle"], js_name = sign, catch)]
     fn subtle_sign(algorithm: &str, key: &JsValue, data: &Uint8Array) -> Result<Promise, JsValue>;
 }
@@ -39,13 +32,10 @@ async fn key_for(secret: &[u8]) -> Result<JsValue, String> {
     }) {
         return Ok(key);
     }
-    let algorithm = Object::new();
-    let _ = Reflect::set(&algorithm, &"name".into(), &"HMAC".into());
-    let _ = Reflect::set(&algorithm, &"hash".into(), &"SHA-256".into());
     let promise = import_key(
         "raw",
         &Uint8Array::from(secret),
-        &algorithm,
+        &algorithm(&[("name", "HMAC"), ("hash", "SHA-256")]),
         false,
         &Array::of1(&"sign".into()),
     )

@@ -5,6 +5,7 @@
 pub mod ecdsa;
 pub mod hmac;
 mod kv;
+mod subtle;
 mod web;
 
 use keygate_shared::{ApiError, ErrorCode};
