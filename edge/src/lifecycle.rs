@@ -195,6 +195,7 @@ mod tests {
             hint: "kg_x…y".into(),
             hash: format!("{:064}", lifetime_days),
             notified_days: vec![],
+            meta: serde_json::Map::new(),
         }
     }
 

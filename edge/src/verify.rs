@@ -126,6 +126,7 @@ impl<K: Kv> App<'_, K> {
         // identity headers and the signature all come from it.
         let query = forwarded_query(&req.raw_query);
         let roles = record.roles.join(",");
+        let meta = record.meta_header();
         let sent = Forwarded {
             method: &req.method,
             path,
@@ -133,7 +134,7 @@ impl<K: Kv> App<'_, K> {
             key_id: &record.id,
             organization: &record.organization,
             roles: &roles,
-            meta: "",
+            meta: &meta,
         };
         let mut fwd = forward(req, &sent, origin);
         if let Some(secrets) = &self.config.origin_signing {

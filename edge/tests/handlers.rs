@@ -39,6 +39,7 @@ fn record(token: &Token, org: &str, roles: &[&str]) -> KeyRecord {
         hint: token.hint(),
         hash: token.lookup_hash().to_hex(),
         notified_days: vec![],
+        meta: serde_json::Map::new(),
     }
 }
 
@@ -371,7 +372,11 @@ fn forwards_are_signed_over_what_the_origin_receives() {
     let secrets = keygate_origin::Secrets::parse("a-secret-of-at-least-32-characters!!").unwrap();
     w.config.origin_signing = Some(secrets.clone());
     let token = Token::generate(&Prefix::default()).unwrap();
-    let r = record(&token, "acme", &["calls:read", "x"]);
+    let mut r = record(&token, "acme", &["calls:read", "x"]);
+    r.meta = json!({"plan": "pro", "customer": 42})
+        .as_object()
+        .unwrap()
+        .clone();
     pollster::block_on(Repo::new(&w.kv).insert(&r, now())).unwrap();
     let key = token.expose_secret().to_owned();
     let o = w.send(
@@ -401,8 +406,15 @@ fn forwards_are_signed_over_what_the_origin_receives() {
         key_id: &r.id,
         organization: "acme",
         roles: "calls:read,x",
-        meta: "",
+        meta: r#"{"customer":42,"plan":"pro"}"#,
     };
+    let meta: Vec<&str> = f
+        .headers
+        .iter()
+        .filter(|(n, _)| n == "x-keygate-meta")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_eq!(meta, [signed.meta], "compact JSON, once");
     let t = now().timestamp();
     assert_eq!(
         keygate_origin::verify(&secrets, Some(sigs[0]), &signed, t),

@@ -168,6 +168,7 @@ fn record(token: &Token, org: &str, roles: &[&str], expires_in_days: i64) -> Key
         hint: token.hint(),
         hash: token.lookup_hash().to_hex(),
         notified_days: vec![],
+        meta: serde_json::Map::new(),
     }
 }
 

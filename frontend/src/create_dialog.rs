@@ -28,6 +28,8 @@ pub fn CreateDialog(on_close: Callback<()>, on_created: Callback<CreatedKey>) ->
     // succeed for every role.
     let expiry = RwSignal::new("default".to_owned());
     let date = RwSignal::new(String::new());
+    let meta = RwSignal::new(String::new());
+    let meta_error = move || crate::format::parse_meta(&meta.get()).err();
     let error = RwSignal::new(None::<(Option<String>, String)>);
     let busy = RwSignal::new(false);
     // Checked as the user types, with the same rules as the worker.
@@ -53,6 +55,10 @@ pub fn CreateDialog(on_close: Callback<()>, on_created: Callback<CreatedKey>) ->
             group: Some(group.get_untracked().trim().to_owned()).filter(|g| !g.is_empty()),
             roles: Some(split_list(&roles.get_untracked())),
             ip_allowlist: Some(split_list(&allowlist.get_untracked())),
+            meta: crate::format::parse_meta(&meta.get_untracked())
+                .ok()
+                .filter(|m| !m.is_empty())
+                .map(serde_json::Value::Object),
             ..CreateKeyRequest::default()
         };
         match expiry.get_untracked().as_str() {
@@ -107,6 +113,9 @@ pub fn CreateDialog(on_close: Callback<()>, on_created: Callback<CreatedKey>) ->
                 <label for="c-ips">"IP allowlist (addresses or CIDRs; empty = any)"</label>
                 <textarea id="c-ips" prop:value=move || allowlist.get() on:input=move |ev| allowlist.set(event_target_value(&ev))></textarea>
                 <p class="error" role="alert" id="c-ips-error">{move || allowlist_error().or_else(field_error("ip_allowlist"))}</p>
+                <label for="c-meta">"Metadata (JSON object, optional; sent to your API as X-Keygate-Meta)"</label>
+                <textarea id="c-meta" placeholder="{\"plan\": \"pro\"}" prop:value=move || meta.get() on:input=move |ev| meta.set(event_target_value(&ev))></textarea>
+                <p class="error" role="alert" id="c-meta-error">{move || meta_error().or_else(field_error("meta"))}</p>
                 <label for="c-expiry">"Expires"</label>
                 <select id="c-expiry" on:change=move |ev| expiry.set(event_target_value(&ev))>
                     <option value="default" selected>"in 365 days (admin and reader keys: no later than yours)"</option>
@@ -124,7 +133,7 @@ pub fn CreateDialog(on_close: Callback<()>, on_created: Callback<CreatedKey>) ->
                 <p class="error" role="alert" id="create-error">{move || error.get().and_then(|(f, m)| f.is_none().then_some(m))}</p>
                 <div class="buttons">
                     <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
-                    <button type="submit" class="primary" id="c-save" disabled=move || busy.get() || allowlist_error().is_some()>"Create"</button>
+                    <button type="submit" class="primary" id="c-save" disabled=move || busy.get() || allowlist_error().is_some() || meta_error().is_some()>"Create"</button>
                 </div>
             </form>
         </div>

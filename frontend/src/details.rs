@@ -30,6 +30,7 @@ pub fn Details(
                     <dt>"Roles"</dt><dd>{key.roles.join(", ")}</dd>
                     <dt>"IP allowlist"</dt><dd>{if key.ip_allowlist.is_empty() { "any".to_owned() } else { key.ip_allowlist.join(", ") }}</dd>
                     <dt>"Created"</dt><dd>{format!("{} by {}", format::date(&key.created_at), key.created_by)}</dd>
+                    <dt>"Metadata"</dt><dd class="mono" id="details-meta">{if key.meta.is_empty() { "—".to_owned() } else { format::meta_text(&key.meta) }}</dd>
                     <dt>"Expires"</dt><dd>{key.expires_at.as_ref().map_or_else(|| "never".to_owned(), |at| format!("{} ({})", format::date(at), format::relative(at)))}</dd>
                 </dl>
                 <h3>"History"</h3>

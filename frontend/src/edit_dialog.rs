@@ -20,6 +20,8 @@ pub fn EditDialog(
     let description = RwSignal::new(key.description.clone());
     let enabled = RwSignal::new(key.enabled);
     let allowlist = RwSignal::new(key.ip_allowlist.join("\n"));
+    let meta = RwSignal::new(format::meta_text(&key.meta));
+    let meta_error = move || format::parse_meta(&meta.get()).err();
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let allowlist_error = move || {
@@ -42,6 +44,10 @@ pub fn EditDialog(
             description: Some(description.get_untracked()).filter(|d| *d != original.description),
             enabled: Some(enabled.get_untracked()).filter(|e| *e != original.enabled),
             ip_allowlist: Some(list).filter(|_| !same_list),
+            meta: format::parse_meta(&meta.get_untracked())
+                .ok()
+                .filter(|m| *m != original.meta)
+                .map(serde_json::Value::Object),
         };
         let id = id.clone();
         busy.set(true);
@@ -68,6 +74,9 @@ pub fn EditDialog(
                 <label for="e-ips">"IP allowlist (empty = any)"</label>
                 <textarea id="e-ips" prop:value=move || allowlist.get() on:input=move |ev| allowlist.set(event_target_value(&ev))></textarea>
                 <p class="error" role="alert">{allowlist_error}</p>
+                <label for="e-meta">"Metadata (JSON object; empty = none)"</label>
+                <textarea id="e-meta" prop:value=move || meta.get() on:input=move |ev| meta.set(event_target_value(&ev))></textarea>
+                <p class="error" role="alert" id="e-meta-error">{meta_error}</p>
                 <dl class="readonly" aria-describedby="immutable-note">
                     <dt>"Organization"</dt><dd>{if key.organization.is_empty() { "(root)".to_owned() } else { key.organization.clone() }}</dd>
                     <dt>"Group"</dt><dd>{key.group.clone().unwrap_or_else(|| "—".into())}</dd>
@@ -78,7 +87,7 @@ pub fn EditDialog(
                 <p class="error" role="alert" id="edit-error">{move || error.get()}</p>
                 <div class="buttons">
                     <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
-                    <button type="submit" class="primary" id="e-save" disabled=move || busy.get() || allowlist_error().is_some()>"Save"</button>
+                    <button type="submit" class="primary" id="e-save" disabled=move || busy.get() || allowlist_error().is_some() || meta_error().is_some()>"Save"</button>
                 </div>
             </form>
         </div>

@@ -61,3 +61,25 @@ pub fn split_list(text: &str) -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
+
+/// The metadata box's text as a `meta` value: empty is `{}`; otherwise it
+/// must be a JSON object that `validation::meta` accepts. `Err` holds the
+/// message to show.
+pub fn parse_meta(text: &str) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+    if text.trim().is_empty() {
+        return Ok(serde_json::Map::new());
+    }
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|_| "Metadata is a JSON object, e.g. {\"plan\": \"pro\"}.".to_owned())?;
+    keygate_shared::validation::meta(&value).map_err(|e| e.message)
+}
+
+/// `meta` as the metadata box shows it (empty when there is none).
+#[must_use]
+pub fn meta_text(meta: &serde_json::Map<String, serde_json::Value>) -> String {
+    if meta.is_empty() {
+        String::new()
+    } else {
+        serde_json::to_string(meta).unwrap_or_default()
+    }
+}

@@ -49,6 +49,7 @@ fn fixture(n: usize, org: &str, roles: &[&str]) -> Fixture {
         hint: token.hint(),
         hash: token.lookup_hash().to_hex(),
         notified_days: vec![],
+        meta: serde_json::Map::new(),
     };
     Fixture {
         token: token.expose_secret().to_owned(),

@@ -78,6 +78,7 @@ pub fn verify_decision(data: &[u8]) {
         hint: "kg_0000…0000".into(),
         hash: "0".repeat(64),
         notified_days: vec![],
+        meta: serde_json::Map::new(),
     };
     let client: Option<IpAddr> = case.client.map(|c| {
         if case.client_v6 {

@@ -50,6 +50,7 @@ fn key(n: u8, roles: &[&str]) -> (String, KeyRecord) {
         hint: token.hint(),
         hash: token.lookup_hash().to_hex(),
         notified_days: vec![],
+        meta: serde_json::Map::new(),
     };
     (token.expose_secret().to_owned(), record)
 }

@@ -77,6 +77,9 @@ pub struct CreateKeyRequest {
     /// Created active unless `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
+    /// The operator's own data (a JSON object).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Value>,
 }
 
 impl CreateKeyRequest {
@@ -91,6 +94,7 @@ impl CreateKeyRequest {
         "expires_at",
         "expires_in_days",
         "enabled",
+        "meta",
     ];
 }
 
@@ -118,11 +122,15 @@ pub struct PatchKeyRequest {
     /// New allowlist (replaces the old one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip_allowlist: Option<Vec<String>>,
+    /// New `meta` (replaces the old one; `{}` clears it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Value>,
 }
 
 impl PatchKeyRequest {
     /// Fields the body may have.
-    pub const FIELDS: &'static [&'static str] = &["name", "description", "enabled", "ip_allowlist"];
+    pub const FIELDS: &'static [&'static str] =
+        &["name", "description", "enabled", "ip_allowlist", "meta"];
     /// Fields that exist on a key but never change.
     pub const IMMUTABLE: &'static [&'static str] = &[
         "id",

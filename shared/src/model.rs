@@ -75,6 +75,11 @@ pub struct KeyRecord {
     /// Expiry-notice thresholds (days) already delivered.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notified_days: Vec<u32>,
+    /// The operator's own data (§2 `meta`): a JSON object of at most 2 KiB
+    /// whose compact form is a valid header value (see
+    /// [`crate::validation::meta`]).
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub meta: serde_json::Map<String, serde_json::Value>,
 }
 
 impl KeyRecord {
@@ -113,6 +118,18 @@ impl KeyRecord {
             created_by: self.created_by.clone(),
             expires_at: self.expires_at,
             hint: self.hint.clone(),
+            meta: self.meta.clone(),
+        }
+    }
+
+    /// `meta` as the gateway forwards it (`X-Keygate-Meta`): compact JSON,
+    /// or empty when there is none.
+    #[must_use]
+    pub fn meta_header(&self) -> String {
+        if self.meta.is_empty() {
+            String::new()
+        } else {
+            serde_json::to_string(&self.meta).unwrap_or_default()
         }
     }
 }
@@ -148,6 +165,9 @@ pub struct KeyView {
     pub expires_at: Option<DateTime<Utc>>,
     /// Truncated token for display.
     pub hint: String,
+    /// The operator's own data (an object; empty when none).
+    #[serde(default)]
+    pub meta: serde_json::Map<String, serde_json::Value>,
 }
 
 /// One audit log entry (§4). `details` never holds a token or hash.
@@ -212,6 +232,7 @@ mod tests {
             hint: "kg_abcd…wxyz".into(),
             hash: "00".repeat(32),
             notified_days: vec![],
+            meta: serde_json::Map::new(),
         }
     }
 

@@ -279,6 +279,7 @@ mod tests {
             hint: String::new(),
             hash: String::new(),
             notified_days: vec![],
+            meta: serde_json::Map::new(),
         }
     }
 

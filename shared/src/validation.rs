@@ -169,6 +169,37 @@ pub fn ip_allowlist(entries: &[String]) -> Result<Vec<String>, ApiError> {
     Ok(out)
 }
 
+/// Largest `meta`, as compact JSON.
+pub const META_MAX_BYTES: usize = 2048;
+
+/// A key's `meta`: a JSON object whose compact form is at most 2 KiB and
+/// can be sent as a header value (`X-Keygate-Meta`): printable ASCII, so
+/// text beyond ASCII is refused rather than mangled on the way.
+///
+/// # Errors
+/// `INVALID_FIELD` on `meta`.
+pub fn meta(
+    value: &serde_json::Value,
+) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
+    let Some(object) = value.as_object() else {
+        return Err(ApiError::invalid("meta", "meta is a JSON object."));
+    };
+    let compact = serde_json::to_string(object).unwrap_or_default();
+    if compact.len() > META_MAX_BYTES {
+        return Err(ApiError::invalid(
+            "meta",
+            format!("meta is at most {META_MAX_BYTES} bytes as compact JSON."),
+        ));
+    }
+    if !compact.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
+        return Err(ApiError::invalid(
+            "meta",
+            "meta is forwarded as a header (X-Keygate-Meta), so its JSON must be printable ASCII: no text beyond ASCII.",
+        ));
+    }
+    Ok(object.clone())
+}
+
 /// The expiry of a new key from `expires_at` (explicit `null` = never) or
 /// `expires_in_days`; neither = 365 days. At most [`MAX_EXPIRY_DAYS`]
 /// after `now`, compared in UTC, and never past the year 9999 in UTC
@@ -282,6 +313,29 @@ mod tests {
         assert!(err.message.contains("Entry 2") && !err.message.contains("nope"));
         let many: Vec<String> = (0..65).map(|i| format!("10.0.0.{i}")).collect();
         assert!(ip_allowlist(&many).is_err());
+    }
+
+    #[test]
+    fn metas() {
+        let ok = serde_json::json!({"customer": "c_42", "plan": "pro", "n": 3, "tags": ["a"], "line": "a\nb"});
+        assert_eq!(meta(&ok).unwrap().len(), 5);
+        assert!(meta(&serde_json::json!({})).unwrap().is_empty());
+        for bad in [
+            serde_json::json!([1]),
+            serde_json::json!("x"),
+            serde_json::json!(null),
+            serde_json::json!({"name": "Zoë"}),
+            serde_json::json!({"big": "x".repeat(2040)}),
+        ] {
+            assert_eq!(
+                meta(&bad).unwrap_err().field.as_deref(),
+                Some("meta"),
+                "{bad}"
+            );
+        }
+        // Exactly 2 KiB compact is fine.
+        let fits = serde_json::json!({"k": "x".repeat(2048 - r#"{"k":""}"#.len())});
+        assert!(meta(&fits).is_ok());
     }
 
     #[test]

@@ -25,6 +25,7 @@ fn record(created: DateTime<Utc>, expires_at: Option<DateTime<Utc>>) -> KeyRecor
         hint: "kg_abcd…wxyz".into(),
         hash: "0".repeat(64),
         notified_days: vec![],
+        meta: serde_json::Map::new(),
     }
 }
 

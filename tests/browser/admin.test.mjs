@@ -370,3 +370,34 @@ test('the admin app runs under its Content-Security-Policy', async () => {
   // the browser refused nothing.
   assert.deepEqual(cspViolations, []);
 });
+
+test('metadata: checked as typed, stored on create, shown in details, edited', async () => {
+  await page.click('#create-key');
+  await page.fill('#c-name', 'spa meta');
+  await page.fill('#c-org', 'spa/meta');
+  await page.fill('#c-meta', '{"plan": "Zoë"}');
+  await page.waitForFunction(() => document.querySelector('#c-meta-error').textContent.includes('ASCII'));
+  assert.equal(await page.isDisabled('#c-save'), true, 'no create with bad metadata');
+  await page.fill('#c-meta', '[1, 2]');
+  await page.waitForFunction(() => document.querySelector('#c-meta-error').textContent.includes('JSON object'));
+  await page.fill('#c-meta', '{"plan": "pro", "seats": 5}');
+  await page.waitForFunction(() => document.querySelector('#c-meta-error').textContent === '');
+  await page.click('#c-save');
+  await page.waitForSelector('#token-dialog');
+  await closeTokenDialog();
+  const list = await api('GET', '/api/v1/keys?organization=spa/meta');
+  assert.deepEqual(list.json.keys[0].meta, { plan: 'pro', seats: 5 });
+  await page.fill('#search', 'spa meta');
+  await row('spa meta').locator('td.name button').click();
+  await page.waitForSelector('#details-dialog');
+  assert.equal(await page.innerText('#details-meta'), '{"plan":"pro","seats":5}');
+  await page.click('#details-close');
+  await row('spa meta').getByRole('button', { name: /^Edit/ }).click();
+  assert.equal(await page.inputValue('#e-meta'), '{"plan":"pro","seats":5}');
+  await page.fill('#e-meta', '');
+  await page.click('#e-save');
+  await page.waitForSelector('#edit-dialog', { state: 'detached' });
+  const after = await api('GET', `/api/v1/keys/${list.json.keys[0].id}`);
+  assert.deepEqual(after.json.meta, {}, 'emptied box clears the metadata');
+  await page.fill('#search', '');
+});

@@ -10,6 +10,7 @@ mod browser;
 mod concurrency;
 mod gateway;
 mod lifecycle;
+mod meta;
 mod platform;
 mod schema;
 mod signing;

@@ -560,7 +560,7 @@ fn browser_and_file_hardening() {
     assert!(row.contains("\"x;=HYPERLINK(A1)\""), "{row}");
     assert!(row.contains("\"'=1+2\""), "{row}");
     // Every cell quoted: split on the quote-comma-quote seams.
-    assert_eq!(row.matches("\",\"").count(), 12, "{row}");
+    assert_eq!(row.matches("\",\"").count(), 13, "{row}");
 }
 
 /// Item 6, gateway side: with `ADMIN_HOSTNAME` set, `POST /api/orders` on
@@ -584,6 +584,7 @@ fn gateway_bodies_reach_the_origin_untouched() {
         hint: token.hint(),
         hash: token.lookup_hash().to_hex(),
         notified_days: vec![],
+        meta: serde_json::Map::new(),
     };
     let vars = |port| {
         let mut v = default_vars(port);

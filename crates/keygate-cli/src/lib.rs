@@ -112,6 +112,7 @@ async fn create<K: Kv>(
         hint: token.hint(),
         hash: token.lookup_hash().to_hex(),
         notified_days: vec![],
+        meta: serde_json::Map::new(),
     };
     repo.insert(&record, now).await.map_err(|e| e.0)?;
     let event = AuditEvent::for_key(

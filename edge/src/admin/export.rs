@@ -10,7 +10,7 @@ use crate::http::{HttpRequest, HttpResponse};
 use crate::store::Kv;
 
 /// Columns, in order (the KeyView's fields).
-pub const COLUMNS: [&str; 13] = [
+pub const COLUMNS: [&str; 14] = [
     "id",
     "name",
     "description",
@@ -24,6 +24,7 @@ pub const COLUMNS: [&str; 13] = [
     "created_by",
     "expires_at",
     "hint",
+    "meta",
 ];
 
 /// One CSV cell, always quoted (RFC 4180), so no separator of any locale
@@ -54,6 +55,7 @@ fn row(r: &KeyRecord, now: chrono::DateTime<chrono::Utc>) -> String {
         r.created_by.clone(),
         r.expires_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
         r.hint.clone(),
+        r.meta_header(),
     ];
     fields.iter().map(|f| cell(f)).collect::<Vec<_>>().join(",")
 }

@@ -159,6 +159,12 @@ impl<K: Kv> App<'_, K> {
         let roles = body.roles.unwrap_or_default();
         validation::roles(&roles)?;
         let ip_allowlist = validation::ip_allowlist(&body.ip_allowlist.unwrap_or_default())?;
+        let meta = body
+            .meta
+            .as_ref()
+            .map(validation::meta)
+            .transpose()?
+            .unwrap_or_default();
         // Reach (§4): a key with a reserved role stays inside the caller's
         // reach; its omitted expiry defaults to the earlier of 365 days and
         // the caller's own expiry, so the first create an operator tries
@@ -196,6 +202,7 @@ impl<K: Kv> App<'_, K> {
             hint: token.hint(),
             hash: token.lookup_hash().to_hex(),
             notified_days: vec![],
+            meta,
         };
         self.repo()
             .insert(&record, self.now)
@@ -341,6 +348,12 @@ impl<K: Kv> App<'_, K> {
             .map(validation::ip_allowlist)
             .transpose()?
             .filter(|l| *l != current.ip_allowlist);
+        let meta = body
+            .meta
+            .as_ref()
+            .map(validation::meta)
+            .transpose()?
+            .filter(|m| *m != current.meta);
         let toggled = body.enabled.filter(|e| *e != current.enabled);
         let change = |r: &mut KeyRecord| {
             if let Some(n) = &name {
@@ -351,6 +364,9 @@ impl<K: Kv> App<'_, K> {
             }
             if let Some(l) = &allowlist {
                 r.ip_allowlist.clone_from(l);
+            }
+            if let Some(m) = &meta {
+                r.meta.clone_from(m);
             }
             if let Some(e) = toggled {
                 r.enabled = e;
@@ -380,6 +396,7 @@ impl<K: Kv> App<'_, K> {
             ("name", name.is_some()),
             ("description", description.is_some()),
             ("ip_allowlist", allowlist.is_some()),
+            ("meta", meta.is_some()),
         ] {
             if is {
                 changed.push(field);
