@@ -218,7 +218,6 @@ pub fn KeysPage() -> impl IntoView {
                             <th scope="col">"Roles"</th>
                             <th scope="col">"Status"</th>
                             {header("expires_at", "Expires")}
-                            <th scope="col">"Created by"</th>
                             {header("created_at", "Created")}
                             <th scope="col">"Key"</th>
                             <th scope="col"><span class="sr-only">"Actions"</span></th>
@@ -242,26 +241,29 @@ pub fn KeysPage() -> impl IntoView {
                                             let id = id_for_check.clone();
                                             selected.update(|s| { if on { s.insert(id); } else { s.remove(&id); } });
                                         } /></td>
-                                    <td class="name"><button class="link" on:click=move |_| details.set(Some(row_key.clone()))>{k.name.clone()}</button></td>
-                                    <td>{if k.organization.is_empty() { "(root)".to_owned() } else { k.organization.clone() }}</td>
-                                    <td>{k.group.clone().unwrap_or_default()}</td>
-                                    <td class="roles">{k.roles.join(", ")}</td>
-                                    <td><span class=format!("badge {}", k.status.as_str())>{k.status.as_str()}</span></td>
-                                    <td class:soon=soon>{match &k.expires_at {
-                                        Some(at) => format!("{} ({})", format::date(at), format::relative(at)),
-                                        None => "never".to_owned(),
+                                    <td class="name" data-label="Name"><button class="link" on:click=move |_| details.set(Some(row_key.clone()))>{k.name.clone()}</button></td>
+                                    <td data-label="Organization">{if k.organization.is_empty() { "(root)".to_owned() } else { k.organization.clone() }}</td>
+                                    <td data-label="Group">{k.group.clone().unwrap_or_default()}</td>
+                                    <td class="roles" data-label="Roles">{k.roles.join(", ")}</td>
+                                    <td data-label="Status"><span class=format!("badge {}", k.status.as_str())>{k.status.as_str()}</span></td>
+                                    // Dates on one line, the relative time on a muted second one.
+                                    <td class="date" class:soon=soon data-label="Expires">{match &k.expires_at {
+                                        Some(at) => view! { <span class="nowrap">{format::date(at)}</span><span class="sub">{format::relative(at)}</span> }.into_any(),
+                                        None => view! { <span>"never"</span> }.into_any(),
                                     }}</td>
-                                    <td class="mono">{k.created_by.clone()}</td>
-                                    <td>{format::date(&k.created_at)}</td>
-                                    <td class="mono nowrap">{k.hint.clone()}</td>
+                                    <td class="date" data-label="Created">
+                                        <span class="nowrap">{format::date(&k.created_at)}</span>
+                                        <span class="sub creator mono" title=format!("Created by {}", k.created_by)>{k.created_by.clone()}</span>
+                                    </td>
+                                    <td class="mono nowrap" data-label="Key">{k.hint.clone()}</td>
                                     <td class="row-actions">
                                         <Show when=can_write>
                                             <button on:click={ let k = edit_key.clone(); move |_| editing.set(Some(k.clone())) }
-                                                aria-label=format!("Edit {}", edit_key.name)>"Edit"</button>
+                                                aria-label=format!("Edit {}", edit_key.name) title="Edit"><span aria-hidden="true">"✎"</span></button>
                                             <button on:click={ let k = roll_key.clone(); move |_| roll(k.clone()) }
-                                                aria-label=format!("Roll {}", roll_key.name)>"Roll"</button>
+                                                aria-label=format!("Roll {}", roll_key.name) title="Roll"><span aria-hidden="true">"↻"</span></button>
                                             <button class="danger" on:click={ let d = del.clone(); move |_| confirming.set(Some(vec![d.clone()])) }
-                                                aria-label=format!("Delete {}", del.1)>"Delete"</button>
+                                                aria-label=format!("Delete {}", del.1) title="Delete"><span aria-hidden="true">"✕"</span></button>
                                         </Show>
                                     </td>
                                 </tr>

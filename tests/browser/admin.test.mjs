@@ -401,3 +401,45 @@ test('metadata: checked as typed, stored on create, shown in details, edited', a
   assert.deepEqual(after.json.meta, {}, 'emptied box clears the metadata');
   await page.fill('#search', '');
 });
+
+test('the keys table fits: no sideways scrolling at 1280 and 1024 px, cards at 390 px', async () => {
+  await page.fill('#search', '');
+  for (const width of [1280, 1024]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.waitForTimeout(150);
+    const fit = await page.evaluate(() => {
+      const wrap = document.querySelector('.table-wrap');
+      const table = document.querySelector('#keys-table');
+      const box = wrap.getBoundingClientRect();
+      const outside = [...table.querySelectorAll('th, td, button')]
+        .filter((e) => { const r = e.getBoundingClientRect(); return r.right > box.right + 1 || r.left < box.left - 1; })
+        .map((e) => `${e.tagName}:${(e.getAttribute('aria-label') || e.textContent).slice(0, 30)}`);
+      const buttons = [...table.querySelectorAll('.row-actions button')];
+      const unclickable = buttons.filter((b) => {
+        b.scrollIntoView({ block: 'center' });
+        const r = b.getBoundingClientRect();
+        const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return !(hit && b.contains(hit));
+      }).map((b) => b.getAttribute('aria-label'));
+      window.scrollTo(0, 0);
+      return { scroll: wrap.scrollWidth - wrap.clientWidth, page: document.documentElement.scrollWidth - window.innerWidth, outside, unclickable, buttons: buttons.length, rows: table.tBodies[0].rows.length };
+    });
+    assert.ok(fit.rows >= 4 && fit.buttons === fit.rows * 3, `${width}: every row has its actions (${JSON.stringify(fit)})`);
+    assert.ok(fit.scroll <= 1, `${width}: the table scrolls sideways by ${fit.scroll}px`);
+    assert.ok(fit.page <= 1, `${width}: the page scrolls sideways by ${fit.page}px`);
+    assert.deepEqual(fit.outside, [], `${width}: cells or buttons outside the table`);
+    assert.deepEqual(fit.unclickable, [], `${width}: actions that cannot be clicked`);
+    await shot(`10-keys-${width}px`);
+  }
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(150);
+  const narrow = await page.evaluate(() => ({
+    display: getComputedStyle(document.querySelector('#keys-table tbody tr')).display,
+    wide: [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+      .map((e) => `${e.tagName}.${e.className}`).slice(0, 5),
+  }));
+  assert.equal(narrow.display, 'block', 'rows are cards at 390 px');
+  assert.deepEqual(narrow.wide, [], 'nothing sticks out at 390 px, the table included');
+  await shot('12-keys-390px-cards');
+  await page.setViewportSize({ width: 1280, height: 900 });
+});
