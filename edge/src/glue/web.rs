@@ -57,6 +57,30 @@ pub fn request_head(req: &Request, method: String) -> HttpRequest {
     }
 }
 
+/// How much of a refused body is still read (and thrown away, never
+/// kept) so that a client still sending gets the 413 over an orderly
+/// connection: answering while the upload runs made `wrangler dev`'s
+/// proxy answer 503 "worker restarted mid-request" instead, now and then.
+/// Past this the answer goes out anyway.
+const DRAIN_BYTES: usize = 1024 * 1024;
+
+/// Reads and discards up to [`DRAIN_BYTES`] more of the body.
+async fn drain(reader: &web_sys::ReadableStreamDefaultReader) {
+    let mut drained = 0usize;
+    while drained < DRAIN_BYTES {
+        let Ok(chunk) = JsFuture::from(reader.read()).await else {
+            return;
+        };
+        let done = js_sys::Reflect::get(&chunk, &JsValue::from_str("done"))
+            .map_or(true, |d| d.is_truthy());
+        if done {
+            return;
+        }
+        drained += js_sys::Reflect::get(&chunk, &JsValue::from_str("value"))
+            .map_or(0, |v| v.unchecked_into::<Uint8Array>().length() as usize);
+    }
+}
+
 /// Why a body was not read.
 pub enum BodyError {
     /// Over the limit (413).
@@ -77,13 +101,14 @@ pub async fn read_body_limited(
     let declared = head
         .header("content-length")
         .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(BodyError::TooLarge);
-    }
     let Some(stream) = req.body() else {
         return Ok(Vec::new());
     };
     let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    if declared.is_some_and(|n| n > limit as u64) {
+        drain(&reader).await;
+        return Err(BodyError::TooLarge);
+    }
     let mut body = Vec::new();
     loop {
         let Ok(chunk) = JsFuture::from(reader.read()).await else {
@@ -99,10 +124,8 @@ pub async fn read_body_limited(
             .map_err(|_| BodyError::Unreadable)?;
         let bytes: Uint8Array = value.unchecked_into();
         if body.len() + bytes.length() as usize > limit {
-            // Stop reading; what was read is dropped, and the runtime
-            // discards the rest once the answer is sent. (Cancelling the
-            // stream here made the dev server's proxy answer 503 now and
-            // then instead of our 413.)
+            drop(body);
+            drain(&reader).await;
             return Err(BodyError::TooLarge);
         }
         body.extend_from_slice(&bytes.to_vec());
