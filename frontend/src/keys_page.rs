@@ -105,7 +105,7 @@ pub fn KeysPage() -> impl IntoView {
         let f = filters.get_untracked();
         spawn_local(async move {
             match api::export_csv(&session.token(), &f).await {
-                Ok(csv) => save_file("keygate-keys.csv", &csv),
+                Ok(csv) => crate::browser::save_file("keygate-keys.csv", &csv),
                 Err(f) => error.set(Some(session.message_for(&f))),
             }
         });
@@ -317,28 +317,4 @@ pub fn KeysPage() -> impl IntoView {
                 on_delete=Callback::new(move |target: (String, String)| { details.set(None); confirming.set(Some(vec![target])); }) />
         })}
     }
-}
-
-/// Offers `text` as a file download.
-fn save_file(name: &str, text: &str) {
-    use wasm_bindgen::JsCast;
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
-    let opts = web_sys::BlobPropertyBag::new();
-    opts.set_type("text/csv");
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else {
-        return;
-    };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
-        return;
-    };
-    let anchor = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.create_element("a").ok())
-        .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok());
-    if let Some(a) = anchor {
-        a.set_href(&url);
-        a.set_download(name);
-        a.click();
-    }
-    let _ = web_sys::Url::revoke_object_url(&url);
 }

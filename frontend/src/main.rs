@@ -3,6 +3,7 @@
 mod api;
 mod app;
 mod audit_page;
+mod browser;
 mod create_dialog;
 mod details;
 mod dialog;

@@ -7,13 +7,15 @@ use leptos::prelude::*;
 #[component]
 pub fn TokenDialog(title: String, created: CreatedKey, on_close: Callback<()>) -> impl IntoView {
     let saved = RwSignal::new(false);
-    let copied = RwSignal::new(false);
+    // None: not tried yet; Some(true): the clipboard took it; Some(false):
+    // the browser refused, and the button says so.
+    let copied = RwSignal::new(None::<bool>);
     let token = created.token.clone();
     let copy = move |_| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.navigator().clipboard().write_text(&token);
-            copied.set(true);
-        }
+        let token = token.clone();
+        leptos::task::spawn_local(async move {
+            copied.set(Some(crate::browser::copy_text(&token).await.is_ok()));
+        });
     };
     // Focus starts on the copy button; Escape does not close: closing
     // needs the explicit confirmation below.
@@ -27,7 +29,11 @@ pub fn TokenDialog(title: String, created: CreatedKey, on_close: Callback<()>) -
                     " Keygate keeps only its hash."</p>
                 <p><span class="sr-only">"Token for " {created.key.name.clone()} ": "</span>
                     <code id="new-token" class="token">{created.token.clone()}</code></p>
-                <button id="copy-token" node_ref=copy_button on:click=copy>{move || if copied.get() { "Copied" } else { "Copy to clipboard" }}</button>
+                <button id="copy-token" node_ref=copy_button on:click=copy>{move || match copied.get() {
+                    Some(true) => "Copied",
+                    Some(false) => "Copy failed: select the token and copy it by hand",
+                    None => "Copy to clipboard",
+                }}</button>
                 <label class="check"><input type="checkbox" id="token-saved" on:change=move |ev| saved.set(event_target_checked(&ev)) />
                     "I have stored the token somewhere safe"</label>
                 <div class="buttons">

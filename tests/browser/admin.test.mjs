@@ -443,3 +443,23 @@ test('the keys table fits: no sideways scrolling at 1280 and 1024 px, cards at 3
   await shot('12-keys-390px-cards');
   await page.setViewportSize({ width: 1280, height: 900 });
 });
+
+test('the copy button says "Copied" only once the clipboard took the token, and says when it failed', async () => {
+  await createViaDialog({ name: 'spa clipboard', org: 'spa/clip' });
+  await page.waitForSelector('#token-dialog');
+  const token = (await page.innerText('#new-token')).trim();
+  // A clipboard that answers after 300 ms: no "Copied" before it did.
+  await page.evaluate(() => {
+    window.__copied = null;
+    navigator.clipboard.writeText = (t) => new Promise((ok) => setTimeout(() => { window.__copied = t; ok(); }, 300));
+  });
+  await page.click('#copy-token');
+  assert.equal((await page.innerText('#copy-token')).trim(), 'Copy to clipboard', 'not "Copied" while the write runs');
+  await page.waitForFunction(() => document.querySelector('#copy-token').textContent.trim() === 'Copied');
+  assert.equal(await page.evaluate(() => window.__copied), token);
+  // A clipboard that refuses.
+  await page.evaluate(() => { navigator.clipboard.writeText = () => Promise.reject(new Error('denied')); });
+  await page.click('#copy-token');
+  await page.waitForFunction(() => /Copy failed/.test(document.querySelector('#copy-token').textContent));
+  await closeTokenDialog();
+});
