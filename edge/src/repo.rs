@@ -212,9 +212,7 @@ impl<'a, K: Kv> Repo<'a, K> {
 
     /// Deletes every entry of a record: `h/` first.
     pub async fn remove(&self, record: &KeyRecord) -> StoreResult<()> {
-        let _turn = WriteTurn::take(self.kv).await;
-        self.kv.delete(&format!("{BY_HASH}{}", record.hash)).await?;
-        self.kv.delete(&format!("{BY_ID}{}", record.id)).await
+        self.delete_entries(&record.id, Some(&record.hash)).await
     }
 
     /// The entry stored under id `id`, even when it does not decode as a
@@ -272,11 +270,17 @@ impl<'a, K: Kv> Repo<'a, K> {
     /// Deletes a stored entry that may not decode: `h/` (when its hash
     /// could be read) first, then `k/`.
     pub async fn remove_entry(&self, entry: &StoredEntry) -> StoreResult<()> {
+        self.delete_entries(&entry.id, entry.hash.as_deref()).await
+    }
+
+    /// Deletes `h/<hash>` (when known) then `k/<id>`, in this isolate's
+    /// write turn.
+    async fn delete_entries(&self, id: &str, hash: Option<&str>) -> StoreResult<()> {
         let _turn = WriteTurn::take(self.kv).await;
-        if let Some(hash) = &entry.hash {
+        if let Some(hash) = hash {
             self.kv.delete(&format!("{BY_HASH}{hash}")).await?;
         }
-        self.kv.delete(&format!("{BY_ID}{}", entry.id)).await
+        self.kv.delete(&format!("{BY_ID}{id}")).await
     }
 
     /// Every record, from list metadata where it fits. A stored record

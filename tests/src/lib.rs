@@ -438,3 +438,26 @@ impl Worker {
         (keys.json()["keys"].clone(), audit.json()["events"].clone())
     }
 }
+
+/// Runs `node --test` on `script` (relative to the repository) with `env`,
+/// prints its report and fails unless every test passed.
+///
+/// # Panics
+/// When node cannot run or a test failed: the report is the message.
+pub fn run_node_test(script: &str, env: &[(&str, &std::ffi::OsStr)]) {
+    let mut cmd = Command::new("node");
+    cmd.args(["--test", "--test-reporter=spec", script])
+        .current_dir(repo_root());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run node");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    println!("{text}");
+    assert!(out.status.success(), "{script} failed:\n{text}");
+    assert!(text.contains("fail 0"), "{text}");
+}

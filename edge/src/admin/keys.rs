@@ -262,12 +262,7 @@ impl<K: Kv> App<'_, K> {
     /// Unexpired keys stored in exactly `organization`.
     async fn live_keys_in(&self, organization: &str) -> Result<usize, ApiError> {
         let all = self.repo().all().await.map_err(unavailable)?;
-        Ok(all
-            .iter()
-            .filter(|r| {
-                r.organization == organization && r.expires_at.is_none_or(|at| at > self.now)
-            })
-            .count())
+        Ok(live_count(&all, organization, self.now))
     }
 
     /// `KEY_LIMIT_REACHED` when `organization` already holds the maximum
@@ -297,12 +292,7 @@ impl<K: Kv> App<'_, K> {
             return Ok(());
         }
         let all = self.repo().all().await.map_err(unavailable_after_write)?;
-        let live = all
-            .iter()
-            .filter(|r| {
-                r.organization == record.organization && r.expires_at.is_none_or(|at| at > self.now)
-            })
-            .count();
+        let live = live_count(&all, &record.organization, self.now);
         if live > max {
             self.repo()
                 .remove(record)
@@ -576,6 +566,18 @@ impl<K: Kv> App<'_, K> {
             },
         ))
     }
+}
+
+/// Unexpired keys among `records` in exactly `organization`.
+fn live_count(
+    records: &[KeyRecord],
+    organization: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> usize {
+    records
+        .iter()
+        .filter(|r| r.organization == organization && r.expires_at.is_none_or(|at| at > now))
+        .count()
 }
 
 fn limit_reached(live: usize, max: usize) -> ApiError {
