@@ -47,6 +47,11 @@ $2
 [[kv_namespaces]]
 binding = "KEYS"
 id = "00000000000000000000000000000000"
+[[d1_databases]]
+binding = "DB"
+database_name = "keygate"
+database_id = "00000000-0000-0000-0000-000000000000"
+migrations_dir = "$ROOT/migrations"
 [vars]
 ORIGIN_URL = "http://127.0.0.1:$origin_port"
 MAX_KEYS_PER_ORG = "0"
@@ -87,6 +92,7 @@ trap 'stop_all; kill $origin 2>/dev/null || true' EXIT
 
 # Keygate's state first (an admin, then a key made through the API); every
 # other worker starts from a copy of it, so all read the same records.
+CI=true wrangler d1 migrations apply DB --local --config "$work/keygate.toml" --persist-to "$work/state-keygate" >/dev/null
 ./target/release/keygate bootstrap --config "$work/keygate.toml" --persist-to "$work/state-keygate" --save "$work/admin" >/dev/null 2>&1
 start keygate 18800; ready keygate
 token=$(curl -s -H "Authorization: Bearer $(cat "$work/admin")" -d '{"name":"bench"}' "http://127.0.0.1:18800/api/v1/keys" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')

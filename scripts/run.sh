@@ -8,6 +8,8 @@ cd "$ROOT"
 bash scripts/setup.sh
 bash scripts/build.sh
 cargo build --quiet --release -p keygate-cli
+# D1's schema (migrations/) on the local database wrangler dev uses.
+CI=true wrangler d1 migrations apply DB --local >/dev/null
 token=$(./target/release/keygate bootstrap --local --name "local admin" --save .keygate-admin-token)
 if [ -n "$token" ]; then
   echo "Admin key (shown once; also saved in .keygate-admin-token): $token"

@@ -9,16 +9,51 @@ use keygate_shared::{ApiError, ErrorCode};
 use crate::config::Config;
 use crate::http::{HttpRequest, HttpResponse, Outcome};
 use crate::repo::Repo;
+use crate::sql::Db;
 use crate::store::Kv;
 
 /// Everything a request is handled with.
-pub struct App<'a, K: Kv> {
-    /// The storage.
+pub struct App<'a, K: Kv, D: Db> {
+    /// The verification store (projections).
     pub kv: &'a K,
+    /// The administration store (source of truth).
+    pub db: &'a D,
     /// The configuration.
     pub config: &'a Config,
     /// The time of the request.
     pub now: DateTime<Utc>,
+}
+
+/// What one request did, for its structured log line (never a token or a
+/// hash: a route template, a status, an error code and a storage cause).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestLog {
+    /// The route template, or `gateway`, `admin-asset`, `bad-path`, `unknown`.
+    pub route: &'static str,
+    /// The method.
+    pub method: String,
+    /// The status answered (0: forwarded or served as an asset).
+    pub status: u16,
+    /// The error code, for an API error.
+    pub code: Option<&'static str>,
+    /// Why, for a storage failure.
+    pub cause: Option<String>,
+}
+
+impl RequestLog {
+    /// The JSON line, with the request's duration.
+    #[must_use]
+    pub fn line(&self, duration_ms: i64) -> String {
+        serde_json::json!({
+            "route": self.route,
+            "method": self.method,
+            "status": self.status,
+            "code": self.code,
+            "duration_ms": duration_ms,
+            "cause": self.cause,
+        })
+        .to_string()
+    }
 }
 
 /// The worker's version, as `/api/v1/health` reports it.
@@ -107,11 +142,11 @@ fn match_route(path: &str) -> Option<(&'static str, Option<&str>)> {
     })
 }
 
-impl<'a, K: Kv> App<'a, K> {
+impl<'a, K: Kv, D: Db> App<'a, K, D> {
     /// The key and audit repository.
     #[must_use]
-    pub fn repo(&self) -> Repo<'a, K> {
-        Repo::new(self.kv)
+    pub fn repo(&self) -> Repo<'a, K, D> {
+        Repo::new(self.kv, self.db)
     }
 
     /// Which part of the worker answers `req`, from its host and its
@@ -148,17 +183,48 @@ impl<'a, K: Kv> App<'a, K> {
 
     /// Handles one request.
     pub async fn handle(&self, req: &HttpRequest) -> Outcome {
-        let Ok(path) = canonical(&req.path) else {
-            return HttpResponse::error(&bad_path()).into();
+        self.handle_logged(req).await.0
+    }
+
+    /// Handles one request and says what happened, for its log line.
+    pub async fn handle_logged(&self, req: &HttpRequest) -> (Outcome, RequestLog) {
+        let mut log = RequestLog {
+            route: "bad-path",
+            method: req.method.clone(),
+            status: 400,
+            code: None,
+            cause: None,
         };
-        match self.surface(req, &path) {
-            Surface::Gateway => self.gateway(req, &path).await,
-            Surface::AdminAsset => Outcome::ServeAdminAsset,
-            Surface::Api => match self.api(req, &path).await {
-                Ok(r) => r.into(),
-                Err(e) => HttpResponse::error(&e).into(),
-            },
-        }
+        let Ok(path) = canonical(&req.path) else {
+            log.code = Some(ErrorCode::BadPath.as_str());
+            return (HttpResponse::error(&bad_path()).into(), log);
+        };
+        let outcome = match self.surface(req, &path) {
+            Surface::Gateway => {
+                log.route = "gateway";
+                self.gateway(req, &path).await
+            }
+            Surface::AdminAsset => {
+                log.route = "admin-asset";
+                Outcome::ServeAdminAsset
+            }
+            Surface::Api => {
+                log.route = match_route(&path).map_or("unknown", |(t, _)| t);
+                match self.api(req, &path).await {
+                    Ok(r) => r.into(),
+                    Err(e) => {
+                        log.code = Some(e.code.as_str());
+                        log.cause.clone_from(&e.cause);
+                        HttpResponse::error(&e).into()
+                    }
+                }
+            }
+        };
+        log.status = match &outcome {
+            Outcome::Respond(r) => r.status,
+            Outcome::Forward(_) | Outcome::ServeAdminAsset => 0,
+        };
+        (outcome, log)
     }
 
     async fn api(&self, req: &HttpRequest, path: &str) -> Result<HttpResponse, ApiError> {

@@ -24,6 +24,9 @@ pub mod openapi;
 pub mod repo;
 pub mod secret_scanning;
 pub mod signing;
+pub mod sql;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod sqlite;
 pub mod store;
 pub mod verify;
 

@@ -1,4 +1,4 @@
-//! The daily cron (§6): expiry notices at 30/14/7/3/1 days and the purge
+//! The cron (§6, hourly): expiry notices at 30/14/7/3/1 days and the purge
 //! of expired keys.
 //!
 //! Notice rules:
@@ -16,7 +16,8 @@ use chrono::{DateTime, Duration, Utc};
 use keygate_shared::{ApiError, AuditEvent, ErrorCode, KeyRecord, KeyView};
 use serde::Serialize;
 
-use crate::repo::Repo;
+use crate::repo::{Cursor, Repo};
+use crate::sql::Db;
 use crate::store::Kv;
 
 /// Days before expiry at which notices go out.
@@ -71,7 +72,16 @@ pub struct CronReport {
     pub failed: Vec<(String, u32)>,
     /// Expired keys deleted.
     pub purged: Vec<String>,
+    /// Whether this run stopped at its budget (the next run goes on).
+    pub more: bool,
 }
+
+/// Keys one run purges, and keys it sends notices for, at most: with the
+/// reconciliation pass this keeps a run within one invocation's storage
+/// operations (README "Cron at scale"); the next hourly run goes on.
+pub const PER_RUN: usize = 100;
+/// Keys read per query.
+const PAGE: usize = 100;
 
 fn event(
     now: DateTime<Utc>,
@@ -82,76 +92,143 @@ fn event(
     AuditEvent::for_key(record, now, CRON_ACTOR, action, details)
 }
 
-/// One cron run over every key.
+fn unavailable(e: crate::store::StoreError) -> ApiError {
+    crate::log::error(&format!("cron: storage failed: {}", e.0));
+    ApiError::new(ErrorCode::Unavailable, "Key storage is unavailable.")
+}
+
+/// One cron run: purges keys past their expiry, then sends the notices
+/// that are due; both select only such keys (SQL on the expiry index).
 ///
 /// # Errors
 /// `UNAVAILABLE` when storage fails (the run stops; the next one resumes).
-pub async fn run<K: Kv, N: Notifier>(
-    kv: &K,
+pub async fn run<K: Kv, D: Db, N: Notifier>(
+    repo: &Repo<'_, K, D>,
     notifier: &N,
     webhook: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<CronReport, ApiError> {
-    let repo = Repo::new(kv);
-    let unavailable = |e: crate::store::StoreError| {
-        crate::log::error(&format!("cron: storage failed: {}", e.0));
-        ApiError::new(ErrorCode::Unavailable, "Key storage is unavailable.")
-    };
     let mut report = CronReport::default();
-    for record in repo.all().await.map_err(unavailable)? {
-        if record.expires_at.is_some_and(|at| at <= now) {
-            repo.remove(&record).await.map_err(unavailable)?;
-            repo.audit(&event(now, "key.expired", &record, serde_json::Map::new()))
-                .await
-                .map_err(unavailable)?;
-            report.purged.push(record.id);
-            continue;
-        }
-        let Some((days, settles)) = due_notice(&record, now) else {
-            continue;
+    let expired = repo.expired(now, PER_RUN + 1).await.map_err(unavailable)?;
+    report.more = expired.len() > PER_RUN;
+    for entry in expired.iter().take(PER_RUN) {
+        repo.remove_entry(entry).await.map_err(unavailable)?;
+        let event = match &entry.record {
+            Some(record) => event(now, "key.expired", record, serde_json::Map::new()),
+            None => AuditEvent {
+                at: now,
+                actor: CRON_ACTOR.into(),
+                action: "key.expired".into(),
+                key_id: entry.id.clone(),
+                details: serde_json::json!({
+                    "organization": entry.organization.clone().unwrap_or_default(),
+                    "name": entry.name.clone().unwrap_or_default(),
+                }),
+            },
         };
-        if let Some(url) = webhook {
-            let view = record.view(now);
-            let body = serde_json::to_string(&ExpiringNotice {
-                event: "key.expiring",
-                days_left: days,
-                key: &view,
-            })
-            .map_err(|_| ApiError::new(ErrorCode::Internal, "notice does not encode"))?;
-            if notifier.post_json(url, &body).await.is_err() {
-                report.failed.push((record.id, days));
-                continue;
-            }
-        }
-        // The list above is a snapshot from before the webhook call: write
-        // only the notice bookkeeping, over a fresh copy, so a disable,
-        // roll or delete made meanwhile is never undone.
-        let Some(record) = repo
-            .modify(&record.id, &record.hash, now, &|r| {
-                for t in &settles {
-                    if !r.notified_days.contains(t) {
-                        r.notified_days.push(*t);
-                    }
-                }
-            })
-            .await
-            .map_err(unavailable)?
-        else {
-            continue;
-        };
-        let mut details = serde_json::Map::new();
-        details.insert("days_left".into(), days.into());
-        repo.audit(&event(now, "key.expiring", &record, details))
+        repo.audit(&event).await.map_err(unavailable)?;
+        report.purged.push(entry.id.clone());
+    }
+    // Keys within the farthest threshold, in expiry order, page by page.
+    let horizon = now + Duration::days(i64::from(THRESHOLDS[0]));
+    let mut from = None;
+    let mut handled = 0;
+    'pages: loop {
+        let page = repo
+            .expiring(now, horizon, from.as_ref(), PAGE)
             .await
             .map_err(unavailable)?;
-        report.notified.push((record.id, days));
+        let full = page.len() == PAGE;
+        for record in &page {
+            from = Some(Cursor {
+                value: record
+                    .expires_at
+                    .map_or(crate::repo::NEVER, |t| t.timestamp_millis())
+                    .into(),
+                id: record.id.clone(),
+            });
+            let Some((days, settles)) = due_notice(record, now) else {
+                continue;
+            };
+            if handled == PER_RUN {
+                report.more = true;
+                break 'pages;
+            }
+            handled += 1;
+            notice(
+                repo,
+                notifier,
+                webhook,
+                now,
+                record,
+                days,
+                &settles,
+                &mut report,
+            )
+            .await?;
+        }
+        if !full {
+            break;
+        }
     }
     Ok(report)
+}
+
+/// Sends one notice and marks it done.
+#[allow(clippy::too_many_arguments)] // one call site; a struct would only rename them
+async fn notice<K: Kv, D: Db, N: Notifier>(
+    repo: &Repo<'_, K, D>,
+    notifier: &N,
+    webhook: Option<&str>,
+    now: DateTime<Utc>,
+    record: &KeyRecord,
+    days: u32,
+    settles: &[u32],
+    report: &mut CronReport,
+) -> Result<(), ApiError> {
+    if let Some(url) = webhook {
+        let view = record.view(now);
+        let body = serde_json::to_string(&ExpiringNotice {
+            event: "key.expiring",
+            days_left: days,
+            key: &view,
+        })
+        .map_err(|_| ApiError::new(ErrorCode::Internal, "notice does not encode"))?;
+        if notifier.post_json(url, &body).await.is_err() {
+            report.failed.push((record.id.clone(), days));
+            return Ok(());
+        }
+    }
+    // The page is a snapshot from before the webhook call: write only the
+    // notice bookkeeping, over a fresh copy, so a disable, roll or delete
+    // made meanwhile is never undone.
+    let Some(record) = repo
+        .modify(&record.id, &record.hash, now, &|r| {
+            for t in settles {
+                if !r.notified_days.contains(t) {
+                    r.notified_days.push(*t);
+                }
+            }
+        })
+        .await
+        .map_err(unavailable)?
+    else {
+        return Ok(());
+    };
+    let mut details = serde_json::Map::new();
+    details.insert("days_left".into(), days.into());
+    repo.audit(&event(now, "key.expiring", &record, details))
+        .await
+        .map_err(unavailable)?;
+    report.notified.push((record.id, days));
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::repo::AuditFilter;
+    use crate::sqlite::SqliteDb;
     use crate::store::MemoryKv;
     use chrono::TimeZone;
     use std::cell::RefCell;
@@ -201,14 +278,19 @@ mod tests {
 
     /// Runs the cron once a day from `t0` for `days` days; returns the
     /// (day, threshold) of every notice delivered.
-    fn daily(kv: &MemoryKv, hook: &Webhook, days: i64, skip: &[i64]) -> Vec<(i64, u32)> {
+    fn daily(
+        repo: &Repo<'_, MemoryKv, SqliteDb>,
+        hook: &Webhook,
+        days: i64,
+        skip: &[i64],
+    ) -> Vec<(i64, u32)> {
         let mut out = Vec::new();
         for day in 0..days {
             if skip.contains(&day) {
                 continue;
             }
             let report = pollster::block_on(run(
-                kv,
+                repo,
                 hook,
                 Some("http://127.0.0.1:9/hook"),
                 t0() + Duration::days(day),
@@ -221,13 +303,14 @@ mod tests {
 
     #[test]
     fn every_threshold_once() {
-        let kv = MemoryKv::default();
-        pollster::block_on(Repo::new(&kv).insert(&key(t0() - Duration::days(325), 365), t0()))
+        let (kv, db) = (MemoryKv::default(), SqliteDb::new());
+        let repo = Repo::new(&kv, &db);
+        pollster::block_on(repo.insert_unlimited(&key(t0() - Duration::days(325), 365), t0()))
             .unwrap();
         let hook = Webhook::default();
         // Expires on day 40: notices on days 10, 26, 33, 37, 39.
         assert_eq!(
-            daily(&kv, &hook, 45, &[]),
+            daily(&repo, &hook, 45, &[]),
             [(10, 30), (26, 14), (33, 7), (37, 3), (39, 1)]
         );
         let bodies = hook.sent.borrow();
@@ -239,35 +322,39 @@ mod tests {
 
     #[test]
     fn created_inside_a_window_gets_only_the_nearer_notices() {
-        let kv = MemoryKv::default();
-        pollster::block_on(Repo::new(&kv).insert(&key(t0(), 5), t0())).unwrap();
+        let (kv, db) = (MemoryKv::default(), SqliteDb::new());
+        let repo = Repo::new(&kv, &db);
+        pollster::block_on(repo.insert_unlimited(&key(t0(), 5), t0())).unwrap();
         let hook = Webhook::default();
-        assert_eq!(daily(&kv, &hook, 6, &[]), [(2, 3), (4, 1)]);
+        assert_eq!(daily(&repo, &hook, 6, &[]), [(2, 3), (4, 1)]);
     }
 
     #[test]
     fn missed_days_send_one_notice_not_a_burst() {
-        let kv = MemoryKv::default();
-        pollster::block_on(Repo::new(&kv).insert(&key(t0() - Duration::days(325), 365), t0()))
+        let (kv, db) = (MemoryKv::default(), SqliteDb::new());
+        let repo = Repo::new(&kv, &db);
+        pollster::block_on(repo.insert_unlimited(&key(t0() - Duration::days(325), 365), t0()))
             .unwrap();
         let hook = Webhook::default();
         // The cron is down from day 9 to day 34: on day 35 only the 7-day notice goes.
         let skip: Vec<i64> = (9..35).collect();
-        assert_eq!(daily(&kv, &hook, 41, &skip), [(35, 7), (37, 3), (39, 1)]);
+        assert_eq!(daily(&repo, &hook, 41, &skip), [(35, 7), (37, 3), (39, 1)]);
     }
 
     #[test]
     fn webhook_failure_is_retried_and_never_sent_twice() {
-        let kv = MemoryKv::default();
-        pollster::block_on(Repo::new(&kv).insert(&key(t0(), 20), t0())).unwrap();
+        let (kv, db) = (MemoryKv::default(), SqliteDb::new());
+        let repo = Repo::new(&kv, &db);
+        pollster::block_on(repo.insert_unlimited(&key(t0(), 20), t0())).unwrap();
         let hook = Webhook::default();
         hook.fail.set(true);
         let day6 = t0() + Duration::days(6);
-        let r = pollster::block_on(run(&kv, &hook, Some("http://127.0.0.1:9/hook"), day6)).unwrap();
+        let r =
+            pollster::block_on(run(&repo, &hook, Some("http://127.0.0.1:9/hook"), day6)).unwrap();
         assert_eq!((r.notified.len(), r.failed.len()), (0, 1));
         hook.fail.set(false);
         let r = pollster::block_on(run(
-            &kv,
+            &repo,
             &hook,
             Some("http://127.0.0.1:9/hook"),
             day6 + Duration::hours(1),
@@ -275,7 +362,7 @@ mod tests {
         .unwrap();
         assert_eq!(r.notified.len(), 1);
         let r = pollster::block_on(run(
-            &kv,
+            &repo,
             &hook,
             Some("http://127.0.0.1:9/hook"),
             day6 + Duration::hours(2),
@@ -283,7 +370,12 @@ mod tests {
         .unwrap();
         assert!(r.notified.is_empty(), "not twice");
         assert_eq!(hook.sent.borrow().len(), 1);
-        let (events, _) = pollster::block_on(Repo::new(&kv).audit_page(None, None, 100)).unwrap();
+        let events = pollster::block_on(repo.audit_page(&AuditFilter {
+            limit: 100,
+            ..AuditFilter::default()
+        }))
+        .unwrap()
+        .events;
         assert_eq!(
             events.iter().filter(|e| e.action == "key.expiring").count(),
             1
@@ -292,18 +384,22 @@ mod tests {
 
     #[test]
     fn expired_keys_are_purged_with_an_event() {
-        let kv = MemoryKv::default();
+        let (kv, db) = (MemoryKv::default(), SqliteDb::new());
+        let repo = Repo::new(&kv, &db);
         let k = key(t0(), 2);
-        pollster::block_on(Repo::new(&kv).insert(&k, t0())).unwrap();
+        pollster::block_on(repo.insert_unlimited(&k, t0())).unwrap();
         let hook = Webhook::default();
-        let r = pollster::block_on(run(&kv, &hook, None, t0() + Duration::days(2))).unwrap();
+        let r = pollster::block_on(run(&repo, &hook, None, t0() + Duration::days(2))).unwrap();
         assert_eq!(r.purged, std::slice::from_ref(&k.id));
-        assert!(kv
-            .keys()
-            .iter()
-            .all(|name| !name.starts_with("k/") && !name.starts_with("h/")));
-        let (events, _) =
-            pollster::block_on(Repo::new(&kv).audit_page(Some(&k.id), None, 10)).unwrap();
+        assert!(kv.keys().iter().all(|name| !name.starts_with("h/")));
+        assert_eq!(pollster::block_on(repo.entry_by_id(&k.id)).unwrap(), None);
+        let events = pollster::block_on(repo.audit_page(&AuditFilter {
+            key_id: Some(&k.id),
+            limit: 10,
+            ..AuditFilter::default()
+        }))
+        .unwrap()
+        .events;
         assert_eq!(events[0].action, "key.expired");
     }
 }

@@ -1,59 +1,63 @@
-//! Keygate's layout on KV. Every key record is stored twice, so that the
-//! hot path (verification) is one read by token hash and admin reads are
-//! one read by id:
+//! Keygate's storage: D1 is the source of truth for administration, and
+//! Workers KV holds one projection per key, read by verification:
 //!
-//! | KV key | value | metadata | expiration |
-//! |---|---|---|---|
-//! | `h/<sha256 hex>` | `KeyRecord` JSON | — | `expires_at` + 7 days |
-//! | `k/<key id>` | `KeyRecord` JSON | the same JSON when ≤ 1024 bytes | `expires_at` + 7 days |
-//! | `a/<13-digit inverted ms><6 random>` | `AuditEvent` JSON | the same when ≤ 1024 bytes | none |
-//! | `ak/<key id>/<inverted ms><random>` | `AuditEvent` JSON | idem | none |
+//! | store | entry | value |
+//! |---|---|---|
+//! | D1 `keys` | one row per key (`migrations/`) | indexed columns + the `KeyRecord` JSON |
+//! | D1 `audit` | one row per event | indexed columns + the `AuditEvent` JSON |
+//! | KV `h/<sha256 hex>` | the projection | the row's `KeyRecord` JSON; KV drops it 7 days after `expires_at` |
 //!
-//! - Listing keys lists `k/` (1 KV list per 1000 keys) and reads a record
-//!   only when its metadata did not fit.
-//! - Inverted timestamps make a plain `list` return audit events newest first.
-//! - The KV expiration is a backstop a week after expiry: verification
-//!   refuses an expired key at once from `expires_at`, and the daily cron
-//!   purges it with a `key.expired` audit event before KV would drop it.
-//!   KV takes expirations only up to 2038-01-19 (32-bit seconds): a key
-//!   whose backstop would fall later (expiry after 2038-01-12) has none,
-//!   only the refusal and the purge.
-//! - Write order keeps a failure on the safe side: create writes `k/` then
-//!   `h/` (a key is never verifiable without being listed) and removes
-//!   `k/` again if `h/` fails; delete and every edit touch `h/` first, so
-//!   revocation happens before bookkeeping.
-//! - Edits go through [`Repo::modify`]: each entry is re-read past the
-//!   isolate's cache and only the caller's fields change, so a revocation,
-//!   roll or delete made meanwhile is kept; within an isolate, edits and
-//!   deletes of keys take turns (`WriteTurn`).
-//! - A stored record that does not decode is skipped (and logged by id) by
-//!   every scan; [`Repo::entry_by_id`] still reads what it can of it
-//!   ([`StoredEntry`]) so it can be deleted.
-//! - Consistency: KV has no transactions and propagates writes and deletes
-//!   to other locations within about 60 s (negative lookups are cached
-//!   too). A deleted or disabled key may still verify for up to a minute in
-//!   other locations; within the location that made the change it is
-//!   immediate.
+//! Order of writes, so that a failure at any step errs safe:
+//! - create: the row (one D1 batch that inserts only under the
+//!   organization's limit), then the projection: a key verifies only once
+//!   its row exists.
+//! - a change that takes power away (disable, earlier expiry, another
+//!   allowlist): the projection first, then the row.
+//! - delete: the projection first, then the row.
+//! - every write ends by [`Repo::settle`]: the projection is rewritten
+//!   from the row and the row's version read again; if another write landed
+//!   meanwhile the projection is redone from it. A stale projection written
+//!   by a slower concurrent request is therefore repaired by that request
+//!   itself, and anything a failure leaves behind by [`Repo::reconcile`]
+//!   (the cron, `keygate reconcile`).
+//! - rows carry a version; an edit writes only over the version it read
+//!   (optimistic concurrency), re-reading and re-applying its change
+//!   otherwise, so a revocation, roll or edit made meanwhile is kept.
+//! - A stored record that does not decode is logged by id and skipped by
+//!   every list; [`Repo::entry_by_id`] still reads its id, organization and
+//!   hash columns ([`StoredEntry`]) so it can be deleted.
+//! - KV propagates a write or delete to other locations within about 60 s:
+//!   a disabled or deleted key may verify there for up to a minute.
 
 use chrono::{DateTime, Duration, Utc};
 use keygate_shared::{AuditEvent, KeyRecord};
 use serde::de::DeserializeOwned;
 
+use crate::sql::{int, text, Db, Param, Row, Statement};
 use crate::store::{Kv, PutOptions, StoreError, StoreResult, MAX_EXPIRATION};
 
+mod audit;
+mod query;
+mod reconcile;
+
+pub use audit::{AuditFilter, AuditPage};
+pub use query::{Cursor, KeyPage, KeyQuery};
+pub use reconcile::Reconciled;
+
 const BY_HASH: &str = "h/";
-const BY_ID: &str = "k/";
-const AUDIT: &str = "a/";
-const AUDIT_BY_KEY: &str = "ak/";
-/// Largest metadata KV keeps with a key.
-const METADATA_MAX: usize = 1024;
-/// How long after expiry KV itself drops a record (the cron purges first).
+/// How long after expiry KV itself drops a projection (the cron purges first).
 const EXPIRATION_BACKSTOP_DAYS: i64 = 7;
 /// KV refuses expirations less than 60 s ahead.
 const MIN_EXPIRATION_AHEAD_SECS: i64 = 60;
+/// Tries of an edit whose row keeps changing under it.
+const MAX_ATTEMPTS: usize = 8;
+/// `expiry_key` of a key that never expires: sorts after every date (the
+/// latest is in the year 9999) and is exact as a JS number, which D1's
+/// bindings pass (2^53).
+pub(crate) const NEVER: i64 = 1 << 53;
 
-/// A `k/` entry as stored: the record, or what could be read of one that
-/// does not decode (written by an older or broken version), enough to
+/// A stored key as read from D1: the record, or what could be read of one
+/// that does not decode (written by an older or broken version), enough to
 /// scope and delete it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredEntry {
@@ -61,70 +65,38 @@ pub struct StoredEntry {
     pub id: String,
     /// The record, when it decodes.
     pub record: Option<KeyRecord>,
-    /// Its organization, if readable (`None`: only a root admin sees it).
+    /// Its organization (`None`: only a root admin sees it).
     pub organization: Option<String>,
-    /// Its token hash, if readable as 64 hex digits.
+    /// Its token hash, if it reads as 64 hex digits.
     pub hash: Option<String>,
     /// Its name, if readable.
     pub name: Option<String>,
 }
 
 impl StoredEntry {
-    fn read(id: &str, raw: &str) -> Self {
-        if let Ok(record) = serde_json::from_str::<KeyRecord>(raw) {
-            return Self {
-                id: id.to_owned(),
-                organization: Some(record.organization.clone()),
-                hash: Some(record.hash.clone()),
-                name: Some(record.name.clone()),
-                record: Some(record),
-            };
-        }
-        let value: serde_json::Value = serde_json::from_str(raw).unwrap_or_default();
-        let text = |field: &str| value.get(field).and_then(|v| v.as_str()).map(str::to_owned);
-        Self {
-            id: id.to_owned(),
-            record: None,
-            organization: text("organization").filter(|o| keygate_shared::org::is_valid(o)),
-            hash: text("hash")
-                .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit())),
-            name: text("name"),
-        }
+    fn from_row(row: &Row) -> Option<Self> {
+        let id = text(row, "id")?.to_owned();
+        let raw = text(row, "record").unwrap_or("");
+        let record = serde_json::from_str::<KeyRecord>(raw)
+            .ok()
+            .filter(|r| r.id == id);
+        let name = record.as_ref().map(|r| r.name.clone()).or_else(|| {
+            serde_json::from_str::<serde_json::Value>(raw)
+                .ok()
+                .and_then(|v| v.get("name")?.as_str().map(str::to_owned))
+        });
+        Some(Self {
+            id,
+            organization: text(row, "organization")
+                .filter(|o| keygate_shared::org::is_valid(o))
+                .map(str::to_owned),
+            hash: text(row, "hash")
+                .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+                .map(str::to_owned),
+            name,
+            record,
+        })
     }
-}
-
-thread_local! {
-    /// Whether a read-modify-write or delete of a key is under way in this
-    /// isolate.
-    static WRITING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Held while this isolate re-reads and rewrites (or deletes) a key: an
-/// isolate serves requests concurrently, and without it a write could
-/// read a key, let a revocation land, then write the old state back. KV
-/// offers no transaction across isolates; within one, writes of keys take
-/// turns (they are rare: the admin plane, the cron, leak reports). A
-/// waiter sleeps on a short timer of its own and asks again.
-struct WriteTurn;
-
-impl WriteTurn {
-    async fn take<K: Kv>(kv: &K) -> Self {
-        while WRITING.with(|w| w.replace(true)) {
-            kv.pause().await;
-        }
-        Self
-    }
-}
-
-impl Drop for WriteTurn {
-    fn drop(&mut self) {
-        WRITING.with(|w| w.set(false));
-    }
-}
-
-/// Key records and audit events on a [`Kv`].
-pub struct Repo<'a, K: Kv> {
-    kv: &'a K,
 }
 
 fn decode<T: DeserializeOwned>(raw: &str, what: &str) -> StoreResult<T> {
@@ -135,20 +107,79 @@ fn encode<T: serde::Serialize>(value: &T) -> StoreResult<String> {
     serde_json::to_string(value).map_err(|e| StoreError(format!("cannot encode: {e}")))
 }
 
-/// Metadata for `json` if it fits KV's limit.
-fn metadata_for(json: &str) -> Option<serde_json::Value> {
-    (json.len() <= METADATA_MAX)
-        .then(|| serde_json::from_str(json).ok())
-        .flatten()
+/// The lower-case text `q` searches: the fields §4 names, one per line.
+fn search_text(record: &KeyRecord) -> String {
+    let mut fields = vec![
+        record.name.as_str(),
+        record.description.as_str(),
+        record.organization.as_str(),
+        record.group.as_deref().unwrap_or(""),
+        record.created_by.as_str(),
+        record.hint.as_str(),
+    ];
+    fields.extend(record.roles.iter().map(String::as_str));
+    fields.join("\n").to_lowercase()
 }
 
-impl<'a, K: Kv> Repo<'a, K> {
-    /// A repository over `kv`.
-    pub fn new(kv: &'a K) -> Self {
-        Self { kv }
+/// Whether `after` takes power away from `before`: such a change reaches
+/// the projection before the row.
+fn restricts(before: &KeyRecord, after: &KeyRecord) -> bool {
+    let expiry = |r: &KeyRecord| r.expires_at.map_or(NEVER, |t| t.timestamp_millis());
+    (before.enabled && !after.enabled)
+        || expiry(after) < expiry(before)
+        || after.ip_allowlist != before.ip_allowlist
+        || after.roles != before.roles
+}
+
+/// The column values of `record` at `version`, in [`COLUMNS`] order.
+fn columns(record: &KeyRecord, version: i64) -> StoreResult<Vec<Param>> {
+    let expires = record.expires_at.map(|t| t.timestamp_millis());
+    Ok(vec![
+        record.id.as_str().into(),
+        record.hash.as_str().into(),
+        record.organization.as_str().into(),
+        record.name.to_lowercase().into(),
+        record.group.as_deref().into(),
+        i64::from(record.enabled).into(),
+        record.created_at.timestamp_millis().into(),
+        expires.into(),
+        expires.unwrap_or(NEVER).into(),
+        search_text(record).into(),
+        version.into(),
+        encode(record)?.into(),
+    ])
+}
+
+/// The columns [`columns`] fills (never `last_used_at`, which usage reports own).
+const COLUMNS: &str = "id, hash, organization, name_key, key_group, enabled, created_at, \
+                       expires_at, expiry_key, search, version, record";
+/// Columns every read of a whole key selects.
+pub(crate) const ENTRY_COLUMNS: &str = "id, hash, organization, version, record";
+
+/// How a create ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use = "a create under the limit may not have stored anything"]
+pub enum Inserted {
+    /// The key is stored and verifiable.
+    Stored,
+    /// The organization already holds this many unexpired keys (the limit).
+    LimitReached(u64),
+}
+
+/// Key records and audit events on D1, projected to KV.
+pub struct Repo<'a, K: Kv, D: Db> {
+    kv: &'a K,
+    db: &'a D,
+}
+
+impl<'a, K: Kv, D: Db> Repo<'a, K, D> {
+    /// A repository over `kv` and `db`.
+    pub fn new(kv: &'a K, db: &'a D) -> Self {
+        Self { kv, db }
     }
 
-    /// The record whose token has SHA-256 `hash_hex`: one KV read.
+    /// The projection whose token has SHA-256 `hash_hex`: one KV read, the
+    /// only storage a verification touches.
     pub async fn by_hash(&self, hash_hex: &str) -> StoreResult<Option<KeyRecord>> {
         match self.kv.get(&format!("{BY_HASH}{hash_hex}")).await? {
             Some(raw) => decode(&raw, "key record").map(Some),
@@ -156,20 +187,33 @@ impl<'a, K: Kv> Repo<'a, K> {
         }
     }
 
-    /// Like [`Self::by_hash`], from storage itself (never a cache).
-    pub async fn by_hash_fresh(&self, hash_hex: &str) -> StoreResult<Option<KeyRecord>> {
-        match self.kv.get_fresh(&format!("{BY_HASH}{hash_hex}")).await? {
-            Some(raw) => decode(&raw, "key record").map(Some),
-            None => Ok(None),
-        }
+    /// The row of the key whose token hash is `hash_hex` (the source of
+    /// truth, for writes such as a leak response).
+    pub async fn entry_by_hash(&self, hash_hex: &str) -> StoreResult<Option<StoredEntry>> {
+        let rows = self
+            .db
+            .query(Statement::new(
+                format!("SELECT {ENTRY_COLUMNS} FROM keys WHERE hash = ?"),
+                vec![hash_hex.into()],
+            ))
+            .await?;
+        Ok(rows.first().and_then(StoredEntry::from_row))
     }
 
-    fn options(
-        record: &KeyRecord,
-        json: &str,
-        with_metadata: bool,
-        now: DateTime<Utc>,
-    ) -> PutOptions {
+    /// The key stored under id `id`, even when its record does not decode
+    /// (so that it can still be deleted): one D1 read.
+    pub async fn entry_by_id(&self, id: &str) -> StoreResult<Option<StoredEntry>> {
+        let rows = self
+            .db
+            .query(Statement::new(
+                format!("SELECT {ENTRY_COLUMNS} FROM keys WHERE id = ?"),
+                vec![id.into()],
+            ))
+            .await?;
+        Ok(rows.first().and_then(StoredEntry::from_row))
+    }
+
+    fn projection_options(record: &KeyRecord, version: i64, now: DateTime<Utc>) -> PutOptions {
         // Past KV's range (2038) there is no backstop: verification and the
         // cron still refuse and purge the key at `expires_at`.
         let expiration = record.expires_at.and_then(|at| {
@@ -179,59 +223,135 @@ impl<'a, K: Kv> Repo<'a, K> {
         });
         PutOptions {
             expiration,
-            metadata: if with_metadata {
-                metadata_for(json)
-            } else {
-                None
-            },
+            // The row version it projects: reconciliation compares it.
+            metadata: Some(serde_json::json!({ "v": version })),
         }
     }
 
-    /// Stores a new record: `k/` first, then `h/`; undoes `k/` if `h/` fails.
-    pub async fn insert(&self, record: &KeyRecord, now: DateTime<Utc>) -> StoreResult<()> {
-        let json = encode(record)?;
-        let id_key = format!("{BY_ID}{}", record.id);
+    /// Writes the projection of `record` at row `version` (its JSON as
+    /// stored in the row).
+    async fn project(
+        &self,
+        record: &KeyRecord,
+        json: &str,
+        version: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         self.kv
-            .put(&id_key, &json, Self::options(record, &json, true, now))
-            .await?;
-        if let Err(e) = self
-            .kv
             .put(
                 &format!("{BY_HASH}{}", record.hash),
-                &json,
-                Self::options(record, &json, false, now),
+                json,
+                Self::projection_options(record, version, now),
             )
             .await
-        {
-            // Best effort: a listed key that cannot verify is harmless, but tidy up.
-            let _ = self.kv.delete(&id_key).await;
+    }
+
+    /// Stores a new record no limit applies to (a roll's new key, the
+    /// bootstrap key, imports in tests): [`Repo::insert`] with no limit.
+    pub async fn insert_unlimited(
+        &self,
+        record: &KeyRecord,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        match self.insert(record, 0, now).await? {
+            Inserted::Stored => Ok(()),
+            Inserted::LimitReached(_) => Err(StoreError(format!(
+                "key {}: the row was not inserted",
+                record.id
+            ))),
+        }
+    }
+
+    /// Stores a new record: one D1 batch inserts the row only while its
+    /// organization holds fewer than `limit` unexpired keys (`0`: no
+    /// limit), then the projection makes it verifiable. If the projection
+    /// cannot be written the row is taken back (best effort; reconciliation
+    /// finishes either way).
+    pub async fn insert(
+        &self,
+        record: &KeyRecord,
+        limit: u32,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Inserted> {
+        let mut params = columns(record, 1)?;
+        params.push(i64::from(limit).into());
+        params.push(now.timestamp_millis().into());
+        let placeholders = (1..=12)
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let changed = self
+            .db
+            .execute(Statement::new(
+                format!(
+                    "INSERT INTO keys ({COLUMNS}) SELECT {placeholders} \
+                     WHERE ?13 = 0 OR (SELECT count(*) FROM keys \
+                     WHERE organization = ?3 AND expiry_key > ?14) < ?13"
+                ),
+                params,
+            ))
+            .await?;
+        if changed == 0 {
+            return Ok(Inserted::LimitReached(u64::from(limit)));
+        }
+        let json = encode(record)?;
+        if let Err(e) = self.project(record, &json, 1, now).await {
+            let _ = self
+                .db
+                .execute(Statement::new(
+                    "DELETE FROM keys WHERE id = ?",
+                    vec![record.id.as_str().into()],
+                ))
+                .await;
             return Err(e);
         }
-        Ok(())
+        self.settle(&record.id, &record.hash, now).await?;
+        Ok(Inserted::Stored)
     }
 
-    /// Deletes every entry of a record: `h/` first.
-    pub async fn remove(&self, record: &KeyRecord) -> StoreResult<()> {
-        self.delete_entries(&record.id, Some(&record.hash)).await
+    /// Makes the projection of key `id` match its row, and reads the row's
+    /// version again afterwards: when another write landed meanwhile, its
+    /// state is projected instead, so a slower concurrent write never
+    /// leaves an older state verifiable. No row: the projection is removed.
+    pub async fn settle(&self, id: &str, hash: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        let version_of = |rows: &[Row]| rows.first().and_then(|r| int(r, "version"));
+        let read = || {
+            self.db.query(Statement::new(
+                "SELECT version, record FROM keys WHERE id = ?",
+                vec![id.into()],
+            ))
+        };
+        let mut rows = read().await?;
+        for _ in 0..MAX_ATTEMPTS {
+            let Some(row) = rows.first() else {
+                return self.kv.delete(&format!("{BY_HASH}{hash}")).await;
+            };
+            let json = text(row, "record").unwrap_or("");
+            let Ok(record) = decode::<KeyRecord>(json, "key record") else {
+                // A record that does not decode never verifies.
+                crate::log::error(&format!(
+                    "key {id}: stored record does not decode; not projected"
+                ));
+                return self.kv.delete(&format!("{BY_HASH}{hash}")).await;
+            };
+            let version = int(row, "version").unwrap_or(0);
+            self.project(&record, json, version, now).await?;
+            let again = read().await?;
+            if version_of(&again) == version_of(&rows) {
+                return Ok(());
+            }
+            rows = again;
+        }
+        Err(StoreError(format!(
+            "key {id} kept changing while its projection was written"
+        )))
     }
 
-    /// The entry stored under id `id`, even when it does not decode as a
-    /// record (so that it can still be deleted): one KV read.
-    pub async fn entry_by_id(&self, id: &str) -> StoreResult<Option<StoredEntry>> {
-        Ok(self
-            .kv
-            .get_fresh(&format!("{BY_ID}{id}"))
-            .await?
-            .map(|raw| StoredEntry::read(id, &raw)))
-    }
-
-    /// Re-reads the record from storage (never a cache) right before
-    /// writing it, and changes only what `change` sets: `h/` first, then
-    /// `k/`, each read and written back with no wait in between, so a
-    /// revocation, roll or edit made meanwhile is kept, not overwritten
-    /// with an older copy. `None` when the key is gone (deleted
-    /// meanwhile): nothing is written, and an `h/` entry this call may
-    /// have put back is deleted again.
+    /// Re-reads the row right before writing it and changes only what
+    /// `change` sets, writing over the version read (re-reading and
+    /// re-applying when another write got there first), so a revocation,
+    /// roll or edit made meanwhile is kept. A change that takes power away
+    /// reaches the projection first. `None` when the key is gone.
     pub async fn modify(
         &self,
         id: &str,
@@ -240,140 +360,197 @@ impl<'a, K: Kv> Repo<'a, K> {
         // `dyn`: one copy of this future in the wasm, not one per caller.
         change: &dyn Fn(&mut KeyRecord),
     ) -> StoreResult<Option<KeyRecord>> {
-        let _turn = WriteTurn::take(self.kv).await;
-        let hash_key = format!("{BY_HASH}{hash}");
-        let Some(raw) = self.kv.get_fresh(&hash_key).await? else {
-            return Ok(None);
-        };
-        let mut by_hash: KeyRecord = decode(&raw, "key record")?;
-        change(&mut by_hash);
-        let json = encode(&by_hash)?;
-        self.kv
-            .put(&hash_key, &json, Self::options(&by_hash, &json, false, now))
-            .await?;
-        let id_key = format!("{BY_ID}{id}");
-        let Some(raw) = self.kv.get_fresh(&id_key).await? else {
-            // Deleted after `h/` was read: the put above may have brought
-            // `h/` back; a delete removes `h/` before `k/`, so remove it.
-            self.kv.delete(&hash_key).await?;
-            return Ok(None);
-        };
-        let mut by_id: KeyRecord = decode(&raw, "key record")?;
-        change(&mut by_id);
-        let json = encode(&by_id)?;
-        self.kv
-            .put(&id_key, &json, Self::options(&by_id, &json, true, now))
-            .await?;
-        Ok(Some(by_id))
+        for _ in 0..MAX_ATTEMPTS {
+            let rows = self
+                .db
+                .query(Statement::new(
+                    "SELECT version, record FROM keys WHERE id = ?",
+                    vec![id.into()],
+                ))
+                .await?;
+            let Some(row) = rows.first() else {
+                self.kv.delete(&format!("{BY_HASH}{hash}")).await?;
+                return Ok(None);
+            };
+            let version = int(row, "version").unwrap_or(0);
+            let before: KeyRecord = decode(text(row, "record").unwrap_or(""), "key record")?;
+            let mut after = before.clone();
+            change(&mut after);
+            if after == before {
+                return Ok(Some(after));
+            }
+            if restricts(&before, &after) {
+                self.project(&after, &encode(&after)?, version + 1, now)
+                    .await?;
+            }
+            let mut params = columns(&after, version + 1)?;
+            params.push(version.into());
+            let changed = self
+                .db
+                .execute(Statement::new(
+                    "UPDATE keys SET id = ?1, hash = ?2, organization = ?3, name_key = ?4, \
+                     key_group = ?5, enabled = ?6, created_at = ?7, expires_at = ?8, \
+                     expiry_key = ?9, search = ?10, version = ?11, record = ?12 \
+                     WHERE id = ?1 AND version = ?13",
+                    params,
+                ))
+                .await?;
+            if changed == 1 {
+                self.settle(id, hash, now).await?;
+                return Ok(Some(after));
+            }
+        }
+        Err(StoreError(format!(
+            "key {id} kept changing while it was written"
+        )))
     }
 
-    /// Deletes a stored entry that may not decode: `h/` (when its hash
-    /// could be read) first, then `k/`.
+    /// Deletes a key (even one whose record does not decode): the
+    /// projection first (when its hash is known), then the row.
     pub async fn remove_entry(&self, entry: &StoredEntry) -> StoreResult<()> {
-        self.delete_entries(&entry.id, entry.hash.as_deref()).await
+        self.delete(&entry.id, entry.hash.as_deref()).await
     }
 
-    /// Deletes `h/<hash>` (when known) then `k/<id>`, in this isolate's
-    /// write turn.
-    async fn delete_entries(&self, id: &str, hash: Option<&str>) -> StoreResult<()> {
-        let _turn = WriteTurn::take(self.kv).await;
+    /// Deletes `record`: the projection first, then the row.
+    pub async fn remove(&self, record: &KeyRecord) -> StoreResult<()> {
+        self.delete(&record.id, Some(&record.hash)).await
+    }
+
+    async fn delete(&self, id: &str, hash: Option<&str>) -> StoreResult<()> {
         if let Some(hash) = hash {
             self.kv.delete(&format!("{BY_HASH}{hash}")).await?;
         }
-        self.kv.delete(&format!("{BY_ID}{id}")).await
-    }
-
-    /// Every record, from list metadata where it fits. A stored record
-    /// that does not decode is logged (its id only) and skipped: one bad
-    /// record never stops a list, an export, a create or the cron.
-    pub async fn all(&self) -> StoreResult<Vec<KeyRecord>> {
-        let mut out = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let page = self.kv.list(BY_ID, cursor.as_deref(), 1000).await?;
-            for listed in page.keys {
-                let from_meta = listed
-                    .metadata
-                    .and_then(|m| serde_json::from_value::<KeyRecord>(m).ok());
-                match from_meta {
-                    Some(r) => out.push(r),
-                    None => {
-                        if let Some(raw) = self.kv.get(&listed.name).await? {
-                            match serde_json::from_str::<KeyRecord>(&raw) {
-                                Ok(r) => out.push(r),
-                                Err(e) => crate::log::error(&format!(
-                                    "skipped stored record {} (does not decode: {e}); it can be deleted by id",
-                                    listed.name.trim_start_matches(BY_ID)
-                                )),
-                            }
-                        }
-                    }
-                }
-            }
-            match page.cursor {
-                Some(c) => cursor = Some(c),
-                None => return Ok(out),
-            }
-        }
-    }
-
-    /// Appends an audit event (global log and per-key log).
-    pub async fn audit(&self, event: &AuditEvent) -> StoreResult<()> {
-        let json = encode(event)?;
-        let inverted = 9_999_999_999_999_i64
-            .saturating_sub(event.at.timestamp_millis())
-            .max(0);
-        let suffix =
-            keygate_shared::base62::random_string(6).map_err(|e| StoreError(e.to_string()))?;
-        let options = PutOptions {
-            expiration: None,
-            metadata: metadata_for(&json),
-        };
-        self.kv
-            .put(
-                &format!("{AUDIT}{inverted:013}{suffix}"),
-                &json,
-                options.clone(),
-            )
-            .await?;
-        self.kv
-            .put(
-                &format!("{AUDIT_BY_KEY}{}/{inverted:013}{suffix}", event.key_id),
-                &json,
-                options,
-            )
+        self.db
+            .execute(Statement::new(
+                "DELETE FROM keys WHERE id = ?",
+                vec![id.into()],
+            ))
             .await
+            .map(drop)
     }
 
-    /// A page of audit events, newest first, optionally of one key.
-    pub async fn audit_page(
-        &self,
-        key_id: Option<&str>,
-        cursor: Option<&str>,
-        limit: usize,
-    ) -> StoreResult<(Vec<AuditEvent>, Option<String>)> {
-        let prefix = key_id.map_or_else(|| AUDIT.to_owned(), |id| format!("{AUDIT_BY_KEY}{id}/"));
-        let page = self.kv.list(&prefix, cursor, limit).await?;
-        let mut events = Vec::with_capacity(page.keys.len());
-        for listed in page.keys {
-            match listed
-                .metadata
-                .and_then(|m| serde_json::from_value::<AuditEvent>(m).ok())
-            {
-                Some(e) => events.push(e),
-                None => {
-                    if let Some(raw) = self.kv.get(&listed.name).await? {
-                        match serde_json::from_str::<AuditEvent>(&raw) {
-                            Ok(e) => events.push(e),
-                            Err(e) => crate::log::error(&format!(
-                                "skipped stored audit event {} (does not decode: {e})",
-                                listed.name
-                            )),
-                        }
-                    }
-                }
-            }
-        }
-        Ok((events, page.cursor))
+    /// Unexpired keys stored in exactly `organization`.
+    pub async fn live_count(&self, organization: &str, now: DateTime<Utc>) -> StoreResult<u64> {
+        let rows = self
+            .db
+            .query(Statement::new(
+                "SELECT count(*) AS n FROM keys WHERE organization = ? AND expiry_key > ?",
+                vec![organization.into(), now.timestamp_millis().into()],
+            ))
+            .await?;
+        Ok(rows
+            .first()
+            .and_then(|r| int(r, "n"))
+            .and_then(|n| u64::try_from(n).ok())
+            .unwrap_or(0))
     }
+
+    /// Appends an audit event.
+    pub async fn audit(&self, event: &AuditEvent) -> StoreResult<()> {
+        self.db.execute(audit::insert(event, None)?).await.map(drop)
+    }
+
+    /// Keys expiring in `(after, until]` in expiry order, from `from`
+    /// (exclusive), at most `limit`: what the cron's notices look at.
+    pub async fn expiring(
+        &self,
+        after: DateTime<Utc>,
+        until: DateTime<Utc>,
+        from: Option<&Cursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<KeyRecord>> {
+        let mut params: Vec<Param> = vec![
+            after.timestamp_millis().into(),
+            until.timestamp_millis().into(),
+        ];
+        let mut keyset = String::new();
+        if let Some(c) = from {
+            keyset = " AND (expiry_key, id) > (?, ?)".into();
+            params.push(c.value.clone());
+            params.push(c.id.as_str().into());
+        }
+        params.push(i64::try_from(limit).unwrap_or(1000).into());
+        let rows = self
+            .db
+            .query(Statement::new(
+                format!(
+                    "SELECT {ENTRY_COLUMNS} FROM keys WHERE expiry_key > ? AND expiry_key <= ?\
+                     {keyset} ORDER BY expiry_key, id LIMIT ?"
+                ),
+                params,
+            ))
+            .await?;
+        Ok(decoded(&rows))
+    }
+}
+
+impl<K: Kv, D: Db> Repo<'_, K, D> {
+    /// Imports `records` (migration from the KV-only layout): one batch
+    /// inserts each row unless its id is there already; projections are
+    /// left to reconciliation. How many were new.
+    pub async fn import_keys(&self, records: &[KeyRecord]) -> StoreResult<u64> {
+        let placeholders = ["?"; 12].join(", ");
+        let statements = records
+            .iter()
+            .map(|r| {
+                Ok(Statement::new(
+                    format!("INSERT OR IGNORE INTO keys ({COLUMNS}) VALUES ({placeholders})"),
+                    columns(r, 1)?,
+                ))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        if statements.is_empty() {
+            return Ok(0);
+        }
+        Ok(self.db.batch(statements).await?.iter().sum())
+    }
+
+    /// Imports audit events, each named by the KV key it came from, so
+    /// importing twice adds nothing. How many were new.
+    pub async fn import_events(&self, events: &[(String, AuditEvent)]) -> StoreResult<u64> {
+        let statements = events
+            .iter()
+            .map(|(name, e)| audit::insert(e, Some(name)))
+            .collect::<StoreResult<Vec<_>>>()?;
+        if statements.is_empty() {
+            return Ok(0);
+        }
+        Ok(self.db.batch(statements).await?.iter().sum())
+    }
+
+    /// Keys whose expiry has passed (even ones whose record does not
+    /// decode), oldest expiry first, at most `limit`: what the cron purges.
+    pub async fn expired(&self, now: DateTime<Utc>, limit: usize) -> StoreResult<Vec<StoredEntry>> {
+        let rows = self
+            .db
+            .query(Statement::new(
+                format!(
+                    "SELECT {ENTRY_COLUMNS} FROM keys WHERE expiry_key <= ? \
+                     ORDER BY expiry_key, id LIMIT ?"
+                ),
+                vec![
+                    now.timestamp_millis().into(),
+                    i64::try_from(limit).unwrap_or(1000).into(),
+                ],
+            ))
+            .await?;
+        Ok(rows.iter().filter_map(StoredEntry::from_row).collect())
+    }
+}
+
+/// The records of `rows` that decode; the others are logged by id and
+/// skipped, so one bad record never stops a list, an export or the cron.
+pub(crate) fn decoded(rows: &[Row]) -> Vec<KeyRecord> {
+    rows.iter()
+        .filter_map(|row| {
+            let entry = StoredEntry::from_row(row)?;
+            if entry.record.is_none() {
+                crate::log::error(&format!(
+                    "skipped stored record {} (does not decode); it can be deleted by id",
+                    entry.id
+                ));
+            }
+            entry.record
+        })
+        .collect()
 }

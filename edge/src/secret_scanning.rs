@@ -13,6 +13,7 @@ use serde_json::Map;
 
 use crate::app::App;
 use crate::http::{HttpRequest, HttpResponse};
+use crate::sql::Db;
 use crate::store::Kv;
 
 /// Actor of `key.leaked` audit events.
@@ -110,12 +111,11 @@ pub async fn check_signature(
     }
 }
 
-impl<K: Kv> App<'_, K> {
+impl<K: Kv, D: Db> App<'_, K, D> {
     /// Disables the key of a reported token, if it is ours, and records
-    /// `key.leaked`. Read from storage itself (never the isolate's cache,
-    /// which may hold a copy from before a roll or edit), and only
-    /// `enabled` is written, over a fresh copy: the response always ends
-    /// with the key disabled and changes nothing else.
+    /// `key.leaked`. Looked up in D1 (the source of truth, never a cache),
+    /// and only `enabled` is written, over a fresh copy: the response
+    /// always ends with the key disabled and changes nothing else.
     async fn disable_leaked(
         &self,
         token: &keygate_shared::Token,
@@ -124,10 +124,13 @@ impl<K: Kv> App<'_, K> {
         let hash = token.lookup_hash();
         let found = self
             .repo()
-            .by_hash_fresh(&hash.to_hex())
+            .entry_by_hash(&hash.to_hex())
             .await
             .map_err(super::admin::unavailable)?;
-        let Some(record) = found.filter(|rec| hash.matches_hex(&rec.hash)) else {
+        let Some(record) = found
+            .and_then(|e| e.record)
+            .filter(|rec| hash.matches_hex(&rec.hash))
+        else {
             return Ok(false);
         };
         let disabled = self

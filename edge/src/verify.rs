@@ -12,6 +12,7 @@ use keygate_shared::{ApiError, ErrorCode, KeyRecord};
 use crate::app::App;
 use crate::credential;
 use crate::http::{Forward, HttpRequest, HttpResponse, Outcome};
+use crate::sql::Db;
 use crate::store::{Kv, StoreError};
 
 /// The client address the edge saw.
@@ -24,6 +25,7 @@ pub fn client_ip(req: &HttpRequest) -> Option<IpAddr> {
 /// The 503 of a verification whose lookup failed; logs the cause (an
 /// error of the store or a record that does not decode: never the token).
 fn unavailable(cause: &crate::store::StoreError) -> ApiError {
+    // Logged here: a gateway refusal has no API error to carry it.
     crate::log::error(&format!("verification lookup failed: {}", cause.0));
     ApiError::new(
         ErrorCode::Unavailable,
@@ -31,7 +33,7 @@ fn unavailable(cause: &crate::store::StoreError) -> ApiError {
     )
 }
 
-impl<K: Kv> App<'_, K> {
+impl<K: Kv, D: Db> App<'_, K, D> {
     /// The whole pipeline for one presented credential, shared by the
     /// gateway, the verify endpoint and admin authentication. A storage
     /// failure is an error for the caller to word, never a verdict.

@@ -1,9 +1,10 @@
 //! Revocations are never undone (issue: trust holes, item 5). Each test
 //! pauses one operation at a chosen storage call, runs another to the end
 //! meanwhile, then lets the first finish, over the in-memory store: the
-//! interleavings a real isolate can produce at its awaits, made
-//! deterministic. Every path that writes a key re-reads it fresh and
-//! changes only its own fields, so the second operation's effect survives.
+//! interleavings a real isolate (or two isolates) can produce at their
+//! awaits, made deterministic, with gates on KV and on D1. Every path that
+//! writes a key re-reads its row and writes only over the version it read,
+//! and re-projects after, so the second operation's effect survives.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
@@ -20,6 +21,8 @@ use keygate_edge::config::Config;
 use keygate_edge::http::{HttpRequest, Outcome};
 use keygate_edge::lifecycle::{self, Notifier};
 use keygate_edge::repo::Repo;
+use keygate_edge::sql::{Db, Row, Statement};
+use keygate_edge::sqlite::SqliteDb;
 use keygate_edge::store::{Kv, ListPage, MemoryKv, PutOptions, StoreResult};
 use keygate_shared::model::{KeyRecord, ROLE_ADMIN};
 use keygate_shared::{Prefix, Token};
@@ -100,6 +103,31 @@ impl Kv for GatedKv<'_> {
     }
 }
 
+/// The in-memory D1 with a gate in front of every statement: a query
+/// pauses after reading, a batch before writing; the gate matches on the
+/// start of the (first) statement's SQL.
+struct GatedDb<'a> {
+    inner: &'a SqliteDb,
+    gate: Gate,
+}
+
+impl Db for GatedDb<'_> {
+    async fn query(&self, statement: Statement) -> StoreResult<Vec<Row>> {
+        let sql = statement.sql.clone();
+        let rows = self.inner.query(statement).await;
+        self.gate.pass("query", &sql).await;
+        rows
+    }
+    async fn batch(&self, statements: Vec<Statement>) -> StoreResult<Vec<u64>> {
+        let sql = statements
+            .first()
+            .map(|s| s.sql.clone())
+            .unwrap_or_default();
+        self.gate.pass("batch", &sql).await;
+        self.inner.batch(statements).await
+    }
+}
+
 /// Runs `first` until it waits at `gate`; then `second` as far as it
 /// goes (to the end, or until it waits for `first`, e.g. for its turn to
 /// write); then both, alternately, to the end.
@@ -147,6 +175,7 @@ fn interleave<A: Future, B: Future>(gate: &Gate, first: A, second: B) -> (A::Out
 
 struct World {
     kv: MemoryKv,
+    db: SqliteDb,
     config: Config,
     admin: String,
     signer: p256::ecdsa::SigningKey,
@@ -174,10 +203,12 @@ fn record(token: &Token, org: &str, roles: &[&str], expires_in_days: i64) -> Key
 
 impl World {
     fn new() -> Self {
-        let kv = MemoryKv::default();
+        let (kv, db) = (MemoryKv::default(), SqliteDb::new());
         let admin = Token::generate(&Prefix::default()).unwrap();
-        pollster::block_on(Repo::new(&kv).insert(&record(&admin, "", &[ROLE_ADMIN], 365), now()))
-            .unwrap();
+        pollster::block_on(
+            Repo::new(&kv, &db).insert_unlimited(&record(&admin, "", &[ROLE_ADMIN], 365), now()),
+        )
+        .unwrap();
         let signer = p256::ecdsa::SigningKey::from_slice(&[7u8; 32]).unwrap();
         let pem = signer
             .verifying_key()
@@ -191,6 +222,7 @@ impl World {
         };
         Self {
             kv,
+            db,
             config,
             admin: admin.expose_secret().to_owned(),
             signer,
@@ -201,7 +233,7 @@ impl World {
     fn key(&self, days: i64) -> (KeyRecord, String) {
         let token = Token::generate(&Prefix::default()).unwrap();
         let r = record(&token, "acme", &["calls:read"], days);
-        pollster::block_on(Repo::new(&self.kv).insert(&r, now())).unwrap();
+        pollster::block_on(Repo::new(&self.kv, &self.db).insert_unlimited(&r, now())).unwrap();
         (r, token.expose_secret().to_owned())
     }
 
@@ -233,14 +265,28 @@ impl World {
         }
     }
 
-    /// Both stored copies of key `r` (by hash and by id), decoded.
+    /// The ids of every key row, sorted.
+    fn row_ids(&self) -> Vec<String> {
+        let rows = pollster::block_on(
+            self.db
+                .query(Statement::new("SELECT id FROM keys ORDER BY id", vec![])),
+        )
+        .unwrap();
+        rows.iter()
+            .map(|r| keygate_edge::sql::text(r, "id").unwrap().to_owned())
+            .collect()
+    }
+
+    /// Key `r`'s projection (KV) and row (D1), decoded.
     fn stored(&self, r: &KeyRecord) -> (Option<KeyRecord>, Option<KeyRecord>) {
-        let read = |k: String| {
-            self.kv
-                .raw(&k)
-                .map(|(v, _)| serde_json::from_str(&v).unwrap())
-        };
-        (read(format!("h/{}", r.hash)), read(format!("k/{}", r.id)))
+        let projection = self
+            .kv
+            .raw(&format!("h/{}", r.hash))
+            .map(|(v, _)| serde_json::from_str(&v).unwrap());
+        let row = pollster::block_on(Repo::new(&self.kv, &self.db).entry_by_id(&r.id))
+            .unwrap()
+            .map(|e| e.record.unwrap());
+        (projection, row)
     }
 }
 
@@ -257,9 +303,10 @@ fn verify_req(token: &str) -> HttpRequest {
     }
 }
 
-fn app<'a, K: Kv>(kv: &'a K, config: &'a Config) -> App<'a, K> {
+fn app<'a, K: Kv, D: Db>(kv: &'a K, db: &'a D, config: &'a Config) -> App<'a, K, D> {
     App {
         kv,
+        db,
         config,
         now: now(),
     }
@@ -299,11 +346,12 @@ fn cron_notices_never_undo_a_disable_roll_or_delete() {
         let token = Token::generate(&Prefix::default()).unwrap();
         let mut key = record(&token, "acme", &["calls:read"], 6);
         key.created_at = now() - Duration::days(100);
-        pollster::block_on(Repo::new(&w.kv).insert(&key, now())).unwrap();
+        let repo = Repo::new(&w.kv, &w.db);
+        pollster::block_on(repo.insert_unlimited(&key, now())).unwrap();
         let hook = PausingWebhook(Gate::default());
         hook.0.arm("post", "");
-        let cron = lifecycle::run(&w.kv, &hook, Some("http://127.0.0.1:9/hook"), now());
-        let a = app(&w.kv, &w.config);
+        let cron = lifecycle::run(&repo, &hook, Some("http://127.0.0.1:9/hook"), now());
+        let a = app(&w.kv, &w.db, &w.config);
         let (path, method, body) = match change {
             "disable" => (
                 format!("/api/v1/keys/{}", key.id),
@@ -359,21 +407,21 @@ fn body_of(o: &Outcome) -> String {
 fn a_leak_response_always_ends_with_the_key_disabled() {
     let w = World::new();
     let (key, token) = w.key(30);
-    let gated = GatedKv {
-        inner: &w.kv,
+    let gated = GatedDb {
+        inner: &w.db,
         gate: Gate::default(),
     };
-    // The edit has read `h/` fresh (holding this isolate's write turn) and
-    // waits for the answer; the leak report arrives meanwhile.
-    gated.gate.arm("get_fresh", "h/");
+    // The edit has read the row and waits for the answer; the leak report
+    // arrives meanwhile.
+    gated.gate.arm("query", "SELECT version, record");
     let edit = w.admin_req(
         "PATCH",
         &format!("/api/v1/keys/{}", key.id),
         r#"{"name": "renamed", "ip_allowlist": ["10.0.0.0/8"]}"#,
     );
     let leak = w.leak_req(&token);
-    let edit_app = app(&gated, &w.config);
-    let leak_app = app(&w.kv, &w.config);
+    let edit_app = app(&w.kv, &gated, &w.config);
+    let leak_app = app(&w.kv, &w.db, &w.config);
     let (edited, leaked) = interleave(&gated.gate, edit_app.handle(&edit), leak_app.handle(&leak));
     assert_eq!(status(&leaked), 200);
     assert_eq!(body(&leaked)[0]["label"], "true_positive");
@@ -389,18 +437,18 @@ fn a_leak_response_always_ends_with_the_key_disabled() {
     // The other way round: the leak response has looked the key up and
     // waits; an edit runs meanwhile; the leak then disables over it.
     let (key, token) = w.key(30);
-    let gated = GatedKv {
-        inner: &w.kv,
+    let gated = GatedDb {
+        inner: &w.db,
         gate: Gate::default(),
     };
-    gated.gate.arm("get_fresh", "h/");
-    let leak_app = app(&gated, &w.config);
+    gated.gate.arm("query", "SELECT version, record");
+    let leak_app = app(&w.kv, &gated, &w.config);
     let edit = w.admin_req(
         "PATCH",
         &format!("/api/v1/keys/{}", key.id),
         r#"{"description": "d"}"#,
     );
-    let edit_app = app(&w.kv, &w.config);
+    let edit_app = app(&w.kv, &w.db, &w.config);
     let (leaked, edited) = interleave(
         &gated.gate,
         leak_app.handle(&w.leak_req(&token)),
@@ -424,7 +472,9 @@ fn a_stale_cache_never_feeds_a_write() {
     let cached = CachedKv::new(&w.kv, &cache, now().timestamp_millis(), 60);
     let verify = verify_req(&token);
     assert_eq!(
-        body(&pollster::block_on(app(&cached, &w.config).handle(&verify)))["code"],
+        body(&pollster::block_on(
+            app(&cached, &w.db, &w.config).handle(&verify)
+        ))["code"],
         "VALID"
     );
     // Another isolate (no shared cache) rolls the key with 60 s of grace.
@@ -434,11 +484,13 @@ fn a_stale_cache_never_feeds_a_write() {
         r#"{"grace_seconds": 60}"#,
     );
     assert_eq!(
-        status(&pollster::block_on(app(&w.kv, &w.config).handle(&roll))),
+        status(&pollster::block_on(
+            app(&w.kv, &w.db, &w.config).handle(&roll)
+        )),
         201
     );
     // This isolate, cache still fresh, gets the leak report.
-    let leaked = pollster::block_on(app(&cached, &w.config).handle(&w.leak_req(&token)));
+    let leaked = pollster::block_on(app(&cached, &w.db, &w.config).handle(&w.leak_req(&token)));
     assert_eq!(status(&leaked), 200);
     let (by_hash, by_id) = w.stored(&key);
     for r in [by_hash.unwrap(), by_id.unwrap()] {
@@ -451,7 +503,9 @@ fn a_stale_cache_never_feeds_a_write() {
     }
     // The write evicted this isolate's entry: it verifies as stored.
     assert_eq!(
-        body(&pollster::block_on(app(&cached, &w.config).handle(&verify)))["code"],
+        body(&pollster::block_on(
+            app(&cached, &w.db, &w.config).handle(&verify)
+        ))["code"],
         "DISABLED"
     );
 }
@@ -470,7 +524,7 @@ fn a_read_in_flight_during_a_write_is_not_cached() {
     let cached = CachedKv::new(&gated, &cache, now().timestamp_millis(), 60);
     let verify = verify_req(&token);
     gated.gate.arm("get", "h/");
-    let a = app(&cached, &w.config);
+    let a = app(&cached, &w.db, &w.config);
     let disable = w.admin_req(
         "PATCH",
         &format!("/api/v1/keys/{}", key.id),
@@ -498,17 +552,18 @@ fn a_deleted_key_is_never_brought_back() {
         inner: &w.kv,
         gate: Gate::default(),
     };
-    gated.gate.arm("put", "k/");
+    // The edit has committed its row and is about to write the projection.
+    gated.gate.arm("put", "h/");
     let edit = w.admin_req(
         "PATCH",
         &format!("/api/v1/keys/{}", key.id),
         r#"{"name": "late"}"#,
     );
     let delete = w.admin_req("DELETE", &format!("/api/v1/keys/{}", key.id), "");
-    let other = app(&w.kv, &w.config);
+    let other = app(&w.kv, &w.db, &w.config);
     let (edited, deleted) = interleave(
         &gated.gate,
-        app(&gated, &w.config).handle(&edit),
+        app(&gated, &w.db, &w.config).handle(&edit),
         other.handle(&delete),
     );
     assert_eq!(
@@ -530,25 +585,22 @@ fn a_deleted_key_is_never_brought_back() {
 
     // Roll: about to store the copy when the original is deleted.
     let (key, _) = w.key(30);
-    let gated = GatedKv {
-        inner: &w.kv,
+    let gated = GatedDb {
+        inner: &w.db,
         gate: Gate::default(),
     };
-    gated.gate.arm("put", "k/");
+    gated.gate.arm("batch", "INSERT INTO keys");
     let roll = w.admin_req("POST", &format!("/api/v1/keys/{}/roll", key.id), "{}");
     let delete = w.admin_req("DELETE", &format!("/api/v1/keys/{}", key.id), "");
     let keys_before: Vec<String> =
         w.kv.keys()
             .into_iter()
-            .filter(|k| {
-                (k.starts_with("h/") || k.starts_with("k/"))
-                    && !k.contains(&key.id)
-                    && !k.contains(&key.hash)
-            })
+            .filter(|k| !k.contains(&key.hash))
             .collect();
+    let rows_before = w.row_ids();
     let (rolled, deleted) = interleave(
         &gated.gate,
-        app(&gated, &w.config).handle(&roll),
+        app(&w.kv, &gated, &w.config).handle(&roll),
         other.handle(&delete),
     );
     assert_eq!(
@@ -557,15 +609,11 @@ fn a_deleted_key_is_never_brought_back() {
         "{}",
         body_of(&rolled)
     );
-    let keys_after: Vec<String> =
-        w.kv.keys()
-            .into_iter()
-            .filter(|k| k.starts_with("h/") || k.starts_with("k/"))
-            .collect();
-    assert_eq!(
-        keys_after, keys_before,
-        "no copy of the deleted key is left"
-    );
+    assert_eq!(w.kv.keys(), keys_before, "no projection of a copy is left");
+    let mut rows_after = w.row_ids();
+    rows_after.push(key.id.clone());
+    rows_after.sort();
+    assert_eq!(rows_after, rows_before, "no row of a copy is left");
 }
 
 /// A disable or narrower allowlist that reaches the original while a roll
@@ -574,12 +622,12 @@ fn a_deleted_key_is_never_brought_back() {
 fn a_roll_copies_what_was_revoked_meanwhile() {
     let w = World::new();
     let (key, _) = w.key(30);
-    let gated = GatedKv {
-        inner: &w.kv,
+    let gated = GatedDb {
+        inner: &w.db,
         gate: Gate::default(),
     };
     // The roll has built its copy and is about to store it.
-    gated.gate.arm("put", "k/");
+    gated.gate.arm("batch", "INSERT INTO keys");
     let roll = w.admin_req(
         "POST",
         &format!("/api/v1/keys/{}/roll", key.id),
@@ -590,10 +638,10 @@ fn a_roll_copies_what_was_revoked_meanwhile() {
         &format!("/api/v1/keys/{}", key.id),
         r#"{"enabled": false, "ip_allowlist": ["10.0.0.0/8"]}"#,
     );
-    let other = app(&w.kv, &w.config);
+    let other = app(&w.kv, &w.db, &w.config);
     let (rolled, revoked) = interleave(
         &gated.gate,
-        app(&gated, &w.config).handle(&roll),
+        app(&w.kv, &gated, &w.config).handle(&roll),
         other.handle(&revoke),
     );
     assert_eq!(
@@ -604,8 +652,11 @@ fn a_roll_copies_what_was_revoked_meanwhile() {
     );
     let new_id = body(&rolled)["key"]["id"].as_str().unwrap().to_owned();
     assert_eq!(body(&rolled)["key"]["status"], "disabled");
-    let copy: KeyRecord =
-        serde_json::from_str(&w.kv.raw(&format!("k/{new_id}")).unwrap().0).unwrap();
+    let copy = pollster::block_on(Repo::new(&w.kv, &w.db).entry_by_id(&new_id))
+        .unwrap()
+        .unwrap()
+        .record
+        .unwrap();
     let by_hash: KeyRecord =
         serde_json::from_str(&w.kv.raw(&format!("h/{}", copy.hash)).unwrap().0).unwrap();
     for r in [copy, by_hash] {

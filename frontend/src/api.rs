@@ -219,15 +219,38 @@ pub async fn roll(token: &str, id: &str, grace_seconds: u32) -> Result<CreatedKe
     .await
 }
 
-/// `GET /api/v1/audit`, optionally for one key.
+/// The audit log's filters (§4); empty ones are left out.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditFilters {
+    /// Only events about this key.
+    pub key_id: String,
+    /// Only events by this actor (key id, email, bootstrap, cron, …).
+    pub actor: String,
+    /// Only this action.
+    pub action: String,
+    /// At or after (RFC 3339).
+    pub since: String,
+    /// Before (RFC 3339).
+    pub until: String,
+}
+
+/// `GET /api/v1/audit` with `filters`.
 pub async fn audit(
     token: &str,
-    key_id: Option<&str>,
+    filters: &AuditFilters,
     cursor: Option<&str>,
 ) -> Result<AuditPage, Failure> {
     let mut pairs: Vec<(&str, &str)> = vec![("limit", "100")];
-    if let Some(k) = key_id {
-        pairs.push(("key_id", k));
+    for (name, value) in [
+        ("key_id", &filters.key_id),
+        ("actor", &filters.actor),
+        ("action", &filters.action),
+        ("since", &filters.since),
+        ("until", &filters.until),
+    ] {
+        if !value.trim().is_empty() {
+            pairs.push((name, value.trim()));
+        }
     }
     if let Some(c) = cursor {
         pairs.push(("cursor", c));

@@ -1,10 +1,27 @@
-//! The audit log, newest first (of all keys in scope, or of one).
+//! The audit log, newest first (of all keys in scope, or of one), with the
+//! filters of §4: key, actor, action and a date range.
 
+use keygate_shared::model::AUDIT_ACTIONS;
 use keygate_shared::AuditEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::api::AuditFilters;
 use crate::session::Session;
+
+/// `since` for a picked day: its start (UTC).
+fn day_start(picked: &str) -> String {
+    crate::format::end_of_day(picked)
+        .map(|end| (end - chrono::Duration::seconds(86_399)).to_rfc3339())
+        .unwrap_or_default()
+}
+
+/// `until` for a picked day: the start of the next one (exclusive).
+fn day_after(picked: &str) -> String {
+    crate::format::end_of_day(picked)
+        .map(|end| (end + chrono::Duration::seconds(1)).to_rfc3339())
+        .unwrap_or_default()
+}
 
 /// Audit events, for one key when `key_id` is given.
 #[component]
@@ -15,12 +32,19 @@ pub fn AuditPage(key_id: Option<String>) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let loading = RwSignal::new(true);
     let standalone = key_id.is_none();
+    let filters = RwSignal::new(AuditFilters {
+        key_id: key_id.clone().unwrap_or_default(),
+        ..AuditFilters::default()
+    });
     let load = move |append: bool| {
-        let key_id = key_id.clone();
         let from = if append { cursor.get_untracked() } else { None };
+        let current = filters.get_untracked();
         loading.set(true);
+        error.set(None);
         spawn_local(async move {
-            match crate::api::audit(&session.token(), key_id.as_deref(), from.as_deref()).await {
+            match crate::api::audit(&session.token(), &current, from.as_deref()).await {
+                // A stale answer (the filters changed meanwhile) is dropped.
+                Ok(_) if filters.get_untracked() != current => {}
                 Ok(page) => {
                     cursor.set(page.next_cursor);
                     events.update(|e| {
@@ -36,10 +60,42 @@ pub fn AuditPage(key_id: Option<String>) -> impl IntoView {
         });
     };
     load(false);
-    let more = load.clone();
+    let set = move |change: &dyn Fn(&mut AuditFilters)| {
+        filters.update(|f| change(f));
+        load(false);
+    };
+    let filter_form = standalone.then(|| {
+        view! {
+            <form class="filters audit-filters" aria-label="Audit filters" on:submit=|ev| ev.prevent_default()>
+                <label>"Key id"
+                    <input type="search" name="key_id" placeholder="key_…"
+                        on:change=move |ev| { let v = event_target_value(&ev); set(&|f| f.key_id.clone_from(&v)) } />
+                </label>
+                <label>"By"
+                    <input type="search" name="actor" placeholder="key id, email, cron…"
+                        on:change=move |ev| { let v = event_target_value(&ev); set(&|f| f.actor.clone_from(&v)) } />
+                </label>
+                <label>"Action"
+                    <select name="action" on:change=move |ev| { let v = event_target_value(&ev); set(&|f| f.action.clone_from(&v)) }>
+                        <option value="">"any"</option>
+                        {AUDIT_ACTIONS.iter().map(|a| view! { <option value=*a>{*a}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label>"From"
+                    <input type="date" name="since"
+                        on:change=move |ev| { let v = day_start(&event_target_value(&ev)); set(&|f| f.since.clone_from(&v)) } />
+                </label>
+                <label>"To"
+                    <input type="date" name="until"
+                        on:change=move |ev| { let v = day_after(&event_target_value(&ev)); set(&|f| f.until.clone_from(&v)) } />
+                </label>
+            </form>
+        }
+    });
     view! {
         <section aria-label="Audit log">
             {standalone.then(|| view! { <h1>"Audit log"</h1> })}
+            {filter_form}
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <table class="audit">
                 <thead><tr><th scope="col">"When"</th><th scope="col">"Action"</th><th scope="col">"Key"</th><th scope="col">"By"</th><th scope="col">"Details"</th></tr></thead>
@@ -55,9 +111,9 @@ pub fn AuditPage(key_id: Option<String>) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
-            <Show when=move || !loading.get() && events.with(Vec::is_empty)><p class="empty">"No events yet."</p></Show>
+            <Show when=move || !loading.get() && events.with(Vec::is_empty)><p class="empty">"No events match."</p></Show>
             <Show when=move || cursor.get().is_some()>
-                <button on:click={ let more = more.clone(); move |_| more(true) }>"Load more"</button>
+                <button on:click=move |_| load(true)>"Load more"</button>
             </Show>
         </section>
     }

@@ -7,6 +7,8 @@ use keygate_edge::app::App;
 use keygate_edge::config::Config;
 use keygate_edge::http::{HttpRequest, Outcome};
 use keygate_edge::repo::Repo;
+use keygate_edge::sql::{text, Db, Statement};
+use keygate_edge::sqlite::SqliteDb;
 use keygate_edge::store::MemoryKv;
 use keygate_shared::model::{ROLE_ADMIN, ROLE_READER};
 use keygate_shared::{KeyRecord, Prefix, Token};
@@ -67,40 +69,55 @@ fn fixtures() -> Vec<Fixture> {
     ]
 }
 
-/// Every stored entry with its value and expiration.
-fn snapshot(kv: &MemoryKv) -> Vec<(String, String, Option<i64>)> {
-    kv.keys()
-        .into_iter()
-        .filter_map(|k| kv.raw(&k).map(|(v, o)| (k, v, o.expiration)))
-        .collect()
+/// Every key row's record JSON, by id.
+fn rows(db: &SqliteDb) -> Vec<(String, String)> {
+    pollster::block_on(db.query(Statement::new(
+        "SELECT id, record FROM keys ORDER BY id",
+        vec![],
+    )))
+    .expect("read rows")
+    .iter()
+    .map(|r| {
+        (
+            text(r, "id").unwrap_or("").to_owned(),
+            text(r, "record").unwrap_or("").to_owned(),
+        )
+    })
+    .collect()
 }
 
-/// `k/` and `h/` name the same records; after a create, no organization
-/// holds more unexpired keys than its limit (a roll replaces a key and may
-/// overlap it during the grace period).
-fn check_indexes(kv: &MemoryKv, created: bool) {
-    let decode = |k: &str| -> KeyRecord {
-        let (raw, _) = kv.raw(k).expect("listed key exists");
-        serde_json::from_str(&raw).expect("stored record decodes")
-    };
+/// Every stored entry with its value and expiration, and every row.
+type Snapshot = (Vec<(String, String, Option<i64>)>, Vec<(String, String)>);
+
+fn snapshot(kv: &MemoryKv, db: &SqliteDb) -> Snapshot {
+    let entries = kv
+        .keys()
+        .into_iter()
+        .filter_map(|k| kv.raw(&k).map(|(v, o)| (k, v, o.expiration)))
+        .collect();
+    (entries, rows(db))
+}
+
+/// Every row has exactly its projection and every projection a row;
+/// after a create, no organization holds more unexpired keys than its
+/// limit (a roll replaces a key and may overlap it during the grace
+/// period).
+fn check_indexes(kv: &MemoryKv, db: &SqliteDb, created: bool) {
     let mut per_org = std::collections::HashMap::<String, usize>::new();
-    for key in kv.keys() {
-        if let Some(id) = key.strip_prefix("k/") {
-            let record = decode(&key);
-            assert_eq!(record.id, id);
-            let by_hash = decode(&format!("h/{}", record.hash));
-            assert_eq!(by_hash, record, "h/ and k/ differ");
-            if record.expires_at.is_none_or(|at| at > now()) {
-                *per_org.entry(record.organization).or_default() += 1;
-            }
-        } else if key.starts_with("h/") {
-            let record = decode(&key);
-            assert!(
-                kv.raw(&format!("k/{}", record.id)).is_some(),
-                "h/ without k/"
-            );
+    let rows = rows(db);
+    for (id, json) in &rows {
+        let record: KeyRecord = serde_json::from_str(json).expect("stored record decodes");
+        assert_eq!(&record.id, id);
+        let (projection, _) = kv
+            .raw(&format!("h/{}", record.hash))
+            .expect("a row without its projection");
+        assert_eq!(&projection, json, "projection and row differ");
+        if record.expires_at.is_none_or(|at| at > now()) {
+            *per_org.entry(record.organization).or_default() += 1;
         }
     }
+    let projections = kv.keys().iter().filter(|k| k.starts_with("h/")).count();
+    assert_eq!(projections, rows.len(), "a projection without a row");
     if created {
         for (org, n) in per_org {
             assert!(n <= MAX_KEYS_PER_ORG, "{org} holds {n} unexpired keys");
@@ -117,10 +134,10 @@ pub fn api_bodies(data: &[u8]) {
     };
     let f = fields(rest, 4);
     let (body, extra, header, raw_id) = (&f[0], &f[1], &f[2], &f[3]);
-    let kv = MemoryKv::default();
+    let (kv, db) = (MemoryKv::default(), SqliteDb::new());
     let keys = fixtures();
     for k in &keys {
-        pollster::block_on(Repo::new(&kv).insert(&k.record, now())).expect("seed");
+        pollster::block_on(Repo::new(&kv, &db).insert_unlimited(&k.record, now())).expect("seed");
     }
     let config = Config {
         max_keys_per_org: MAX_KEYS_PER_ORG as u32,
@@ -174,9 +191,10 @@ pub fn api_bodies(data: &[u8]) {
         headers,
         body: body.as_bytes().to_vec(),
     };
-    let before = snapshot(&kv);
+    let before = snapshot(&kv, &db);
     let app = App {
         kv: &kv,
+        db: &db,
         config: &config,
         now: now(),
     };
@@ -193,12 +211,16 @@ pub fn api_bodies(data: &[u8]) {
         let v: Value = serde_json::from_str(&text).expect("error bodies are JSON");
         assert!(v["error"]["code"].as_str().is_some_and(|c| !c.is_empty()));
         assert!(v["error"]["message"].is_string());
-        assert_eq!(snapshot(&kv), before, "a refused request changed storage");
+        assert_eq!(
+            snapshot(&kv, &db),
+            before,
+            "a refused request changed storage"
+        );
     }
     if method == "GET" || path_is_read_only(&req.path) {
-        assert_eq!(snapshot(&kv), before, "a read changed storage");
+        assert_eq!(snapshot(&kv, &db), before, "a read changed storage");
     }
-    check_indexes(&kv, resp.status == 201 && req.path == "/api/v1/keys");
+    check_indexes(&kv, &db, resp.status == 201 && req.path == "/api/v1/keys");
 }
 
 fn path_is_read_only(path: &str) -> bool {

@@ -15,6 +15,7 @@ use keygate_edge::config::Config;
 use keygate_edge::http::{HttpRequest, Outcome};
 use keygate_edge::lifecycle;
 use keygate_edge::repo::Repo;
+use keygate_edge::sqlite::SqliteDb;
 use keygate_edge::store::MemoryKv;
 use keygate_shared::model::ROLE_ADMIN;
 use keygate_shared::path::canonical;
@@ -135,9 +136,9 @@ pub fn canonical_path(data: &[u8]) {
         return; // the runtime always hands over an absolute path
     }
     // Through the gateway, with a valid key that holds no role.
-    let kv = MemoryKv::default();
+    let (kv, db) = (MemoryKv::default(), SqliteDb::new());
     let (token, record) = key(1, &[]);
-    pollster::block_on(Repo::new(&kv).insert(&record, now())).expect("seed");
+    pollster::block_on(Repo::new(&kv, &db).insert_unlimited(&record, now())).expect("seed");
     let config = Config {
         origin_url: Some("http://127.0.0.1:9".into()),
         rules: GatewayRules::parse(RULES).expect("rules parse"),
@@ -145,6 +146,7 @@ pub fn canonical_path(data: &[u8]) {
     };
     let app = App {
         kv: &kv,
+        db: &db,
         config: &config,
         now: now(),
     };
@@ -180,12 +182,13 @@ pub fn canonical_path(data: &[u8]) {
 /// See the module documentation.
 pub fn record_roundtrip(data: &[u8]) {
     let f = fields(data, 3);
-    let kv = MemoryKv::default();
+    let (kv, db) = (MemoryKv::default(), SqliteDb::new());
     let (admin, record) = key(2, &[ROLE_ADMIN]);
-    pollster::block_on(Repo::new(&kv).insert(&record, now())).expect("seed");
+    pollster::block_on(Repo::new(&kv, &db).insert_unlimited(&record, now())).expect("seed");
     let config = Config::default();
     let app = App {
         kv: &kv,
+        db: &db,
         config: &config,
         now: now(),
     };
@@ -219,11 +222,7 @@ pub fn record_roundtrip(data: &[u8]) {
         created.status
     );
     // Whatever was stored reads back: every scan keeps working.
-    for name in kv
-        .keys()
-        .iter()
-        .filter(|k| k.starts_with("k/") || k.starts_with("h/"))
-    {
+    for name in kv.keys().iter().filter(|k| k.starts_with("h/")) {
         let (raw, _) = kv.raw(name).expect("listed");
         serde_json::from_str::<KeyRecord>(&raw).expect("a stored record decodes");
     }
@@ -237,7 +236,7 @@ pub fn record_roundtrip(data: &[u8]) {
     }
     for later in [0, 400, 4000] {
         pollster::block_on(lifecycle::run(
-            &kv,
+            &Repo::new(&kv, &db),
             &NoWebhook,
             None,
             now() + Duration::days(later),

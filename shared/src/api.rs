@@ -287,8 +287,9 @@ pub struct ListQuery {
     pub sort: SortOrder,
     /// Page size, 1–1000.
     pub limit: usize,
-    /// Offset of the page (opaque to clients).
-    pub offset: usize,
+    /// Where the page starts: a cursor this API handed out (opaque to
+    /// clients; the worker decodes it for the sort).
+    pub cursor: Option<String>,
 }
 
 impl Default for ListQuery {
@@ -300,7 +301,7 @@ impl Default for ListQuery {
             group: None,
             sort: SortOrder::Name,
             limit: 100,
-            offset: 0,
+            cursor: None,
         }
     }
 }
@@ -355,9 +356,10 @@ impl ListQuery {
                 }
                 "limit" => q.limit = parse_limit(v)?,
                 "cursor" => {
-                    q.offset = v.parse::<usize>().map_err(|_| {
-                        ApiError::invalid("cursor", "cursor is not one this API handed out.")
-                    })?;
+                    if !is_kv_cursor(v) {
+                        return Err(invalid_cursor());
+                    }
+                    q.cursor = Some(v.to_owned());
                 }
                 _ => {
                     return Err(ApiError::field(
@@ -392,7 +394,13 @@ pub fn refuse_repeated<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<(
     Ok(())
 }
 
-/// Whether `cursor` could be a Workers KV list cursor (base64 text, at
+/// 422 for a cursor this API did not hand out.
+#[must_use]
+pub fn invalid_cursor() -> ApiError {
+    ApiError::invalid("cursor", "cursor is not one this API handed out.")
+}
+
+/// Whether `cursor` could be a cursor of this API (base64 text, at
 /// most 1024 characters). KV checks the rest; this keeps made-up values
 /// from reaching it as anything but a 422.
 #[must_use]
@@ -674,12 +682,17 @@ mod tests {
             ("q", "ci"),
             ("sort", "-created_at"),
             ("limit", "5"),
-            ("cursor", "10"),
+            ("cursor", "WzEsImtleV8xIl0"),
         ])
         .unwrap();
         assert_eq!(
-            (q.sort, q.limit, q.offset, q.q.as_deref()),
-            (SortOrder::CreatedAtDesc, 5, 10, Some("ci"))
+            (q.sort, q.limit, q.cursor.as_deref(), q.q.as_deref()),
+            (
+                SortOrder::CreatedAtDesc,
+                5,
+                Some("WzEsImtleV8xIl0"),
+                Some("ci")
+            )
         );
         for (k, v) in [
             ("limit", "0"),
@@ -687,7 +700,7 @@ mod tests {
             ("limit", "x"),
             ("sort", "hash"),
             ("status", "on"),
-            ("cursor", "-1"),
+            ("cursor", "a.b"),
             ("organization", "A"),
         ] {
             assert_eq!(

@@ -131,6 +131,10 @@ pub struct ApiError {
     /// The one request field at fault, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Why, for the operator's log (a storage error's text); never sent to
+    /// the client and never holding a token.
+    #[serde(skip)]
+    pub cause: Option<String>,
 }
 
 /// `name` if it may be repeated back in an error: at most 32 characters of
@@ -153,7 +157,15 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            cause: None,
         }
+    }
+
+    /// The same error with `cause` for the log.
+    #[must_use]
+    pub fn with_cause(mut self, cause: impl Into<String>) -> Self {
+        self.cause = Some(cause.into());
+        self
     }
 
     /// An error about one field. A name that could not be one of ours
@@ -164,6 +176,7 @@ impl ApiError {
             code,
             message: message.into(),
             field: echoable_name(field).map(str::to_owned),
+            cause: None,
         }
     }
 

@@ -12,6 +12,20 @@ pub const RESERVED_ROLES: [&str; 2] = [ROLE_ADMIN, ROLE_READER];
 /// `created_by` of keys made by the bootstrap command.
 pub const BOOTSTRAP_ACTOR: &str = "bootstrap";
 
+/// Every audit action (§4), in the order the admin app offers them: the
+/// worker's `action` filter and the app's filter read this one list.
+pub const AUDIT_ACTIONS: [&str; 9] = [
+    "key.created",
+    "key.updated",
+    "key.enabled",
+    "key.disabled",
+    "key.deleted",
+    "key.rolled",
+    "key.expiring",
+    "key.expired",
+    "key.leaked",
+];
+
 /// A key's derived state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -156,9 +156,12 @@ fn the_organization_limit_holds_under_concurrent_creation() {
                 "{status} {body}"
             );
         }
-        assert!(
-            won.len() <= LIMIT,
-            "round {round}: {} creates won",
+        // One D1 statement checks and inserts: exactly as many winners as
+        // free places, never more, never fewer.
+        assert_eq!(
+            won.len(),
+            LIMIT,
+            "round {round}: {} of {CLIENTS} concurrent creates won",
             won.len()
         );
         assert_eq!(

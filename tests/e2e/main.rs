@@ -8,6 +8,7 @@ mod abuse;
 mod admin;
 mod browser;
 mod concurrency;
+mod d1;
 mod gateway;
 mod lifecycle;
 mod meta;

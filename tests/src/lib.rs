@@ -16,6 +16,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use keygate_cli::wrangler_d1::WranglerD1;
 use keygate_cli::wrangler_kv::{Target, WranglerKv};
 use keygate_cli::{bootstrap, BootstrapOptions, Bootstrapped};
 use serde_json::Value;
@@ -72,6 +73,15 @@ impl Reply {
     }
 }
 
+/// `PATH` with the project's `node_modules/.bin` first (wrangler).
+fn path_with_node_modules() -> std::ffi::OsString {
+    let mut paths = vec![repo_root().join("node_modules/.bin")];
+    paths.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(paths).unwrap_or_default()
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -114,11 +124,32 @@ pub fn default_vars(origin_port: u16) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// Applies `migrations/` to the local D1 of `target`, as the README's
+/// commands do.
+fn apply_migrations(target: &Target) {
+    let out = Command::new(target.wrangler_program())
+        .args(["d1", "migrations", "apply", "DB", "--local", "--config"])
+        .arg(&target.config)
+        .arg("--persist-to")
+        .arg(target.persist_to.as_ref().expect("a state folder"))
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("CI", "true")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run wrangler d1 migrations apply");
+    assert!(
+        out.status.success(),
+        "migrations did not apply: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn write_config(dir: &Path, root: &Path, vars: &[(&str, String)]) -> PathBuf {
     let mut toml = format!(
-        "name = \"keygate-test\"\nmain = \"{}\"\ncompatibility_date = \"2026-04-01\"\n\n[assets]\ndirectory = \"{}\"\nbinding = \"ASSETS\"\nrun_worker_first = true\n\n[[kv_namespaces]]\nbinding = \"KEYS\"\nid = \"00000000000000000000000000000000\"\n\n[vars]\n",
+        "name = \"keygate-test\"\nmain = \"{}\"\ncompatibility_date = \"2026-04-01\"\n\n[assets]\ndirectory = \"{}\"\nbinding = \"ASSETS\"\nrun_worker_first = true\n\n[[kv_namespaces]]\nbinding = \"KEYS\"\nid = \"00000000000000000000000000000000\"\n\n[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"keygate\"\ndatabase_id = \"00000000-0000-0000-0000-000000000000\"\nmigrations_dir = \"{}\"\n\n[vars]\n",
         root.join("edge/build/index.js").display(),
-        root.join("frontend/dist").display()
+        root.join("frontend/dist").display(),
+        root.join("migrations").display()
     );
     for (k, v) in vars {
         toml.push_str(&format!("{k} = {}\n", Value::from(v.as_str())));
@@ -154,7 +185,9 @@ impl Worker {
 
     /// Like [`Worker::start_seeded`], also writing `raw` (KV key, value)
     /// entries as given: records an older or broken version could have
-    /// left behind.
+    /// left behind. A `k/<id>` entry becomes a D1 row holding the value as
+    /// its record (hash and organization read leniently from it); any
+    /// other is written to KV.
     #[must_use]
     pub fn start_with_raw(
         name: &str,
@@ -178,20 +211,43 @@ impl Worker {
         let config = write_config(&dir, &root, &vars);
         let state = dir.join("state");
         let mut admin_token = String::new();
-        let kv = WranglerKv::new(Target {
+        let target = Target {
             config: config.clone(),
             local: true,
             persist_to: Some(state.clone()),
             wrangler: Some(root.join("node_modules/.bin/wrangler")),
-        });
+        };
+        apply_migrations(&target);
+        let kv = WranglerKv::new(target.clone());
+        let db = WranglerD1::new(target);
+        let repo = keygate_edge::repo::Repo::new(&kv, &db);
         for record in seed {
-            let repo = keygate_edge::repo::Repo::new(&kv);
-            pollster::block_on(repo.insert(record, chrono::Utc::now())).expect("seed a record");
+            pollster::block_on(repo.insert_unlimited(record, chrono::Utc::now()))
+                .expect("seed a record");
         }
         for (key, value) in raw {
+            use keygate_edge::sql::Db;
             use keygate_edge::store::Kv;
-            pollster::block_on(kv.put(key, value, keygate_edge::store::PutOptions::default()))
-                .expect("seed a raw entry");
+            if let Some(id) = key.strip_prefix("k/") {
+                let lenient: Value = serde_json::from_str(value).unwrap_or_default();
+                let field = |f: &str| lenient[f].as_str().unwrap_or("").to_owned();
+                let row = keygate_edge::sql::Statement::new(
+                    "INSERT INTO keys (id, hash, organization, name_key, enabled, created_at, \
+                     expiry_key, search, version, record) VALUES (?, ?, ?, ?, 1, 0, ?, '', 1, ?)",
+                    vec![
+                        id.into(),
+                        field("hash").into(),
+                        field("organization").into(),
+                        field("name").to_lowercase().into(),
+                        (1_i64 << 53).into(),
+                        value.as_str().into(),
+                    ],
+                );
+                pollster::block_on(db.execute(row)).expect("seed a raw row");
+            } else {
+                pollster::block_on(kv.put(key, value, keygate_edge::store::PutOptions::default()))
+                    .expect("seed a raw entry");
+            }
         }
         if with_admin {
             let options = BootstrapOptions {
@@ -201,7 +257,8 @@ impl Worker {
                 force: false,
                 saved_token: None,
             };
-            match pollster::block_on(bootstrap(&kv, &options)).expect("bootstrap through wrangler")
+            match pollster::block_on(bootstrap(&kv, &db, &options))
+                .expect("bootstrap through wrangler")
             {
                 Bootstrapped::Created { token, .. } => {
                     admin_token = token.expose_secret().to_owned();
@@ -351,6 +408,45 @@ impl Worker {
         let r = self.call("POST", "/api/v1/verify", &[], Some(&body));
         assert_eq!(r.status, 200, "{}", r.body);
         r.json()
+    }
+
+    /// Where its local D1 and KV live, for wrangler's own commands (the
+    /// `keygate` CLI, seeding, dropping a table to make storage fail).
+    #[must_use]
+    pub fn target(&self) -> Target {
+        Target {
+            config: self.dir.join("wrangler.toml"),
+            local: true,
+            persist_to: Some(self.dir.join("state")),
+            wrangler: Some(repo_root().join("node_modules/.bin/wrangler")),
+        }
+    }
+
+    /// Runs the `keygate` command line (built by cargo on first use) on
+    /// this worker's local stores; returns (success, stdout + stderr).
+    #[must_use]
+    pub fn keygate_cli(&self, args: &[&str]) -> (bool, String) {
+        let target = self.target();
+        let out = Command::new(env!("CARGO"))
+            .args(["run", "--quiet", "-p", "keygate-cli", "--"])
+            .args(args)
+            .arg("--local")
+            .arg("--config")
+            .arg(&target.config)
+            .arg("--persist-to")
+            .arg(target.persist_to.as_ref().expect("a state folder"))
+            .current_dir(repo_root())
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("PATH", path_with_node_modules())
+            .stdin(Stdio::null())
+            .output()
+            .expect("run the keygate CLI");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
     }
 
     /// Everything wrangler logged so far.

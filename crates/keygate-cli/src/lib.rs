@@ -1,14 +1,19 @@
-//! Operator commands for Keygate. `bootstrap` creates the first root
-//! administrator key of a deployment (local or on Cloudflare) through
-//! wrangler's KV commands, in exactly the layout the worker reads.
+//! Operator commands for Keygate, through wrangler's D1 and KV commands, in
+//! exactly the layout the worker reads (`keygate_edge::repo`): `bootstrap`
+//! creates the first root administrator key, `reconcile` makes KV match
+//! D1, `migrate-to-d1` imports a KV-only deployment.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod migrate;
+pub mod wrangler_d1;
 pub mod wrangler_kv;
 
 use chrono::{Duration, Utc};
+use keygate_edge::repo::KeyQuery;
 use keygate_edge::repo::Repo;
+use keygate_edge::sql::Db;
 use keygate_edge::store::Kv;
 use keygate_shared::model::{BOOTSTRAP_ACTOR, ROLE_ADMIN};
 use keygate_shared::{token, AuditEvent, KeyRecord, Prefix, Token};
@@ -49,8 +54,12 @@ pub struct BootstrapOptions {
 ///
 /// # Errors
 /// A sentence saying what failed (storage or randomness).
-pub async fn bootstrap<K: Kv>(kv: &K, options: &BootstrapOptions) -> Result<Bootstrapped, String> {
-    let repo = Repo::new(kv);
+pub async fn bootstrap<K: Kv, D: Db>(
+    kv: &K,
+    db: &D,
+    options: &BootstrapOptions,
+) -> Result<Bootstrapped, String> {
+    let repo = Repo::new(kv, db);
     let now = Utc::now();
     if !options.force {
         if let Some(saved) = &options.saved_token {
@@ -59,8 +68,25 @@ pub async fn bootstrap<K: Kv>(kv: &K, options: &BootstrapOptions) -> Result<Boot
             }
             return create(&repo, options, now).await;
         }
-        let existing = repo.all().await.map_err(|e| e.0)?;
-        if let Some(admin) = existing.iter().find(|r| is_usable_root_admin(r, now)) {
+        let candidates = repo
+            .page(&KeyQuery {
+                subtree: Some(""),
+                status: Some(keygate_shared::Status::Active),
+                group: None,
+                q: Some(ROLE_ADMIN),
+                sort: keygate_shared::api::SortOrder::CreatedAtDesc,
+                after: None,
+                limit: 1000,
+                now,
+                count: false,
+            })
+            .await
+            .map_err(|e| e.0)?;
+        if let Some(admin) = candidates
+            .keys
+            .iter()
+            .find(|r| is_usable_root_admin(r, now))
+        {
             return Ok(Bootstrapped::Exists(admin.id.clone()));
         }
     }
@@ -68,8 +94,8 @@ pub async fn bootstrap<K: Kv>(kv: &K, options: &BootstrapOptions) -> Result<Boot
 }
 
 /// The id of the active root admin key `token` opens, if any.
-async fn usable_root_admin<K: Kv>(
-    repo: &Repo<'_, K>,
+async fn usable_root_admin<K: Kv, D: Db>(
+    repo: &Repo<'_, K, D>,
     prefix: &Prefix,
     token: &str,
     now: chrono::DateTime<Utc>,
@@ -78,8 +104,9 @@ async fn usable_root_admin<K: Kv>(
         return Ok(None);
     };
     let hash = token.lookup_hash();
-    let record = repo.by_hash(&hash.to_hex()).await.map_err(|e| e.0)?;
+    let record = repo.entry_by_hash(&hash.to_hex()).await.map_err(|e| e.0)?;
     Ok(record
+        .and_then(|e| e.record)
         .filter(|r| hash.matches_hex(&r.hash) && is_usable_root_admin(r, now))
         .map(|r| r.id))
 }
@@ -91,8 +118,8 @@ fn is_usable_root_admin(record: &KeyRecord, now: chrono::DateTime<Utc>) -> bool 
         && record.status(now) == keygate_shared::Status::Active
 }
 
-async fn create<K: Kv>(
-    repo: &Repo<'_, K>,
+async fn create<K: Kv, D: Db>(
+    repo: &Repo<'_, K, D>,
     options: &BootstrapOptions,
     now: chrono::DateTime<Utc>,
 ) -> Result<Bootstrapped, String> {
@@ -114,7 +141,7 @@ async fn create<K: Kv>(
         notified_days: vec![],
         meta: serde_json::Map::new(),
     };
-    repo.insert(&record, now).await.map_err(|e| e.0)?;
+    repo.insert_unlimited(&record, now).await.map_err(|e| e.0)?;
     let event = AuditEvent::for_key(
         &record,
         now,
@@ -143,6 +170,7 @@ pub fn prefix_from_config(toml: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use keygate_edge::sqlite::SqliteDb;
     use keygate_edge::store::MemoryKv;
 
     fn options() -> BootstrapOptions {
@@ -157,19 +185,19 @@ mod tests {
 
     #[test]
     fn creates_once_then_reports_the_existing_key() {
-        let kv = MemoryKv::default();
-        let first = pollster::block_on(bootstrap(&kv, &options())).unwrap();
+        let (kv, db) = (MemoryKv::default(), SqliteDb::new());
+        let first = pollster::block_on(bootstrap(&kv, &db, &options())).unwrap();
         let Bootstrapped::Created { id, token } = first else {
             panic!("expected a new key")
         };
-        let stored = pollster::block_on(Repo::new(&kv).by_hash(&token.lookup_hash().to_hex()))
+        let stored = pollster::block_on(Repo::new(&kv, &db).by_hash(&token.lookup_hash().to_hex()))
             .unwrap()
             .unwrap();
         assert_eq!(
             (stored.id.as_str(), stored.roles.as_slice()),
             (id.as_str(), &[ROLE_ADMIN.to_owned()][..])
         );
-        match pollster::block_on(bootstrap(&kv, &options())).unwrap() {
+        match pollster::block_on(bootstrap(&kv, &db, &options())).unwrap() {
             Bootstrapped::Exists(existing) => assert_eq!(existing, id),
             Bootstrapped::Created { .. } => panic!("made a second admin key"),
         }
@@ -177,9 +205,9 @@ mod tests {
 
     #[test]
     fn a_saved_token_that_no_longer_opens_an_admin_key_gets_a_new_one() {
-        let kv = MemoryKv::default();
+        let (kv, db) = (MemoryKv::default(), SqliteDb::new());
         let Bootstrapped::Created { id, token } =
-            pollster::block_on(bootstrap(&kv, &options())).unwrap()
+            pollster::block_on(bootstrap(&kv, &db, &options())).unwrap()
         else {
             panic!("expected a new key")
         };
@@ -187,7 +215,7 @@ mod tests {
             saved_token: Some(format!("{saved}\n")),
             ..options()
         };
-        match pollster::block_on(bootstrap(&kv, &with_saved(token.expose_secret()))).unwrap() {
+        match pollster::block_on(bootstrap(&kv, &db, &with_saved(token.expose_secret()))).unwrap() {
             Bootstrapped::Exists(existing) => {
                 assert_eq!(existing, id, "the saved token still works")
             }
@@ -197,7 +225,7 @@ mod tests {
         // disabled, rolled or deleted) while another admin key exists.
         let stale = Token::generate(&Prefix::default()).unwrap();
         for saved in [stale.expose_secret(), "not a token"] {
-            match pollster::block_on(bootstrap(&kv, &with_saved(saved))).unwrap() {
+            match pollster::block_on(bootstrap(&kv, &db, &with_saved(saved))).unwrap() {
                 Bootstrapped::Created { id: new_id, .. } => assert_ne!(new_id, id),
                 Bootstrapped::Exists(_) => panic!("kept a token that opens nothing"),
             }

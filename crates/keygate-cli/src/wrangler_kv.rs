@@ -22,6 +22,21 @@ pub struct Target {
     pub wrangler: Option<PathBuf>,
 }
 
+impl Target {
+    /// The wrangler executable to run.
+    #[must_use]
+    pub fn wrangler_program(&self) -> PathBuf {
+        let beside_config = self
+            .config
+            .parent()
+            .map(|d| d.join("node_modules/.bin/wrangler"));
+        self.wrangler
+            .clone()
+            .or_else(|| beside_config.filter(|p| p.exists()))
+            .unwrap_or_else(|| PathBuf::from("wrangler"))
+    }
+}
+
 /// KV through the wrangler CLI.
 pub struct WranglerKv {
     target: Target,
@@ -35,18 +50,7 @@ impl WranglerKv {
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let beside_config = self
-            .target
-            .config
-            .parent()
-            .map(|d| d.join("node_modules/.bin/wrangler"));
-        let program = self
-            .target
-            .wrangler
-            .clone()
-            .or_else(|| beside_config.filter(|p| p.exists()))
-            .unwrap_or_else(|| PathBuf::from("wrangler"));
-        let mut cmd = Command::new(program);
+        let mut cmd = Command::new(self.target.wrangler_program());
         cmd.args(["kv", "key"])
             .args(args)
             .args(["--binding", "KEYS", "--config"])

@@ -4,9 +4,11 @@
 use keygate_shared::api::ListQuery;
 use keygate_shared::{ApiError, KeyRecord};
 
-use super::Caller;
+use super::{unavailable, Caller};
 use crate::app::App;
 use crate::http::{HttpRequest, HttpResponse};
+use crate::repo::KeyQuery;
+use crate::sql::Db;
 use crate::store::Kv;
 
 /// Columns, in order (the KeyView's fields).
@@ -60,7 +62,10 @@ fn row(r: &KeyRecord, now: chrono::DateTime<chrono::Utc>) -> String {
     fields.iter().map(|f| cell(f)).collect::<Vec<_>>().join(",")
 }
 
-impl<K: Kv> App<'_, K> {
+/// Keys read per query while exporting.
+const EXPORT_PAGE: usize = 1000;
+
+impl<K: Kv, D: Db> App<'_, K, D> {
     /// `GET /api/v1/keys/export.csv` with the list's filters (no paging).
     pub async fn export_csv(
         &self,
@@ -73,12 +78,27 @@ impl<K: Kv> App<'_, K> {
             .filter(|(k, _)| k != "limit" && k != "cursor")
             .map(|(k, v)| (k.as_str(), v.as_str()));
         let query = ListQuery::from_pairs(pairs)?;
-        let records = self.filtered_keys(caller, &query).await?;
         let mut out = COLUMNS.map(cell).join(",");
         out.push_str("\r\n");
-        for r in &records {
-            out.push_str(&row(r, self.now));
-            out.push_str("\r\n");
+        // Page by page in SQL: only one page of records is held at a time.
+        let mut after = None;
+        loop {
+            let page = self
+                .repo()
+                .page(&KeyQuery {
+                    count: false,
+                    ..self.key_query(caller, &query, after, EXPORT_PAGE)
+                })
+                .await
+                .map_err(unavailable)?;
+            for r in &page.keys {
+                out.push_str(&row(r, self.now));
+                out.push_str("\r\n");
+            }
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
         }
         Ok(HttpResponse {
             status: 200,

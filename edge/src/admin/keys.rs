@@ -2,8 +2,8 @@
 
 use chrono::Duration;
 use keygate_shared::api::{
-    decode_body, BulkDeleteRequest, BulkDeleteResult, CreateKeyRequest, CreatedKey, KeyList,
-    ListQuery, PatchKeyRequest, RollRequest, SortOrder, MAX_BULK_IDS, MAX_GRACE_SECONDS,
+    decode_body, invalid_cursor, BulkDeleteRequest, BulkDeleteResult, CreateKeyRequest, CreatedKey,
+    KeyList, ListQuery, PatchKeyRequest, RollRequest, MAX_BULK_IDS, MAX_GRACE_SECONDS,
 };
 use keygate_shared::rules::reach::{self, KeyReach};
 use keygate_shared::{org, token, validation, ApiError, ErrorCode, KeyRecord, Token};
@@ -12,118 +12,67 @@ use serde_json::{json, Map};
 use super::{unavailable, unavailable_after_write, Caller};
 use crate::app::App;
 use crate::http::{HttpRequest, HttpResponse};
-use crate::repo::StoredEntry;
+use crate::repo::{Cursor, Inserted, KeyQuery, StoredEntry};
+use crate::sql::Db;
 use crate::store::Kv;
 
 fn query_pairs(req: &HttpRequest) -> impl Iterator<Item = (&str, &str)> {
     req.query.iter().map(|(k, v)| (k.as_str(), v.as_str()))
 }
 
-/// Whether `record` matches the text query (already lower-case).
-fn matches_text(record: &KeyRecord, needle: &str) -> bool {
-    let hay = [
-        record.name.as_str(),
-        record.description.as_str(),
-        record.organization.as_str(),
-        record.group.as_deref().unwrap_or(""),
-        record.created_by.as_str(),
-        record.hint.as_str(),
-    ];
-    hay.iter().any(|h| h.to_lowercase().contains(needle))
-        || record
-            .roles
-            .iter()
-            .any(|r| r.to_lowercase().contains(needle))
-}
-
-fn sort(records: &mut [KeyRecord], order: SortOrder) {
-    let by_name = |a: &KeyRecord, b: &KeyRecord| {
-        a.name
-            .to_lowercase()
-            .cmp(&b.name.to_lowercase())
-            .then_with(|| a.id.cmp(&b.id))
-    };
-    // Never-expiring keys sort as the latest expiry.
-    let expiry = |r: &KeyRecord| r.expires_at.map_or(i64::MAX, |t| t.timestamp_millis());
-    match order {
-        SortOrder::Name => records.sort_by(by_name),
-        SortOrder::NameDesc => records.sort_by(|a, b| by_name(b, a)),
-        SortOrder::CreatedAt => records.sort_by(|a, b| {
-            a.created_at
-                .cmp(&b.created_at)
-                .then_with(|| a.id.cmp(&b.id))
-        }),
-        SortOrder::CreatedAtDesc => records.sort_by(|a, b| {
-            b.created_at
-                .cmp(&a.created_at)
-                .then_with(|| b.id.cmp(&a.id))
-        }),
-        SortOrder::ExpiresAt => {
-            records.sort_by(|a, b| expiry(a).cmp(&expiry(b)).then_with(|| a.id.cmp(&b.id)))
-        }
-        SortOrder::ExpiresAtDesc => {
-            records.sort_by(|a, b| expiry(b).cmp(&expiry(a)).then_with(|| b.id.cmp(&a.id)))
-        }
-    }
-}
-
-impl<K: Kv> App<'_, K> {
-    /// The caller's keys after the query's filters, in the query's order.
-    pub(crate) async fn filtered_keys(
+impl<K: Kv, D: Db> App<'_, K, D> {
+    /// The storage query of the caller's list `query` from `after`.
+    pub(crate) fn key_query<'q>(
         &self,
-        caller: &Caller,
-        query: &ListQuery,
-    ) -> Result<Vec<KeyRecord>, ApiError> {
-        let needle = query.q.as_ref().map(|q| q.trim().to_lowercase());
-        let mut records: Vec<KeyRecord> = self
-            .repo()
-            .all()
-            .await
-            .map_err(unavailable)?
-            .into_iter()
-            .filter(|r| caller.sees(&r.organization))
-            .filter(|r| {
-                query
-                    .organization
-                    .as_deref()
-                    .is_none_or(|o| org::is_within(&r.organization, o))
-            })
-            .filter(|r| query.status.is_none_or(|s| r.status(self.now) == s))
-            .filter(|r| {
-                query
-                    .group
-                    .as_deref()
-                    .is_none_or(|g| r.group.as_deref() == Some(g))
-            })
-            .filter(|r| needle.as_deref().is_none_or(|n| matches_text(r, n)))
-            .collect();
-        sort(&mut records, query.sort);
-        Ok(records)
+        caller: &'q Caller,
+        query: &'q ListQuery,
+        after: Option<Cursor>,
+        limit: usize,
+    ) -> KeyQuery<'q> {
+        // The asked-for subtree intersected with the caller's: the deeper
+        // of the two when one holds the other, else nothing.
+        let own = caller.record.organization.as_str();
+        let subtree = match query.organization.as_deref() {
+            None => Some(own),
+            Some(o) if org::is_within(o, own) => Some(o),
+            Some(o) if org::is_within(own, o) => Some(own),
+            Some(_) => None,
+        };
+        KeyQuery {
+            subtree,
+            status: query.status,
+            group: query.group.as_deref(),
+            q: query.q.as_deref().map(str::trim),
+            sort: query.sort,
+            after,
+            limit,
+            now: self.now,
+            count: true,
+        }
     }
 
-    /// `GET /api/v1/keys`.
+    /// `GET /api/v1/keys`: one page in SQL (keyset pagination).
     pub async fn list_keys(
         &self,
         caller: &Caller,
         req: &HttpRequest,
     ) -> Result<HttpResponse, ApiError> {
         let query = ListQuery::from_pairs(query_pairs(req))?;
-        let records = self.filtered_keys(caller, &query).await?;
-        let total = records.len();
-        let end = query.offset.saturating_add(query.limit).min(total);
-        let keys = records
-            .get(query.offset.min(total)..end)
-            .unwrap_or_default()
-            .iter()
-            .map(|r| r.view(self.now))
-            .collect();
-        let next_cursor = (end < total).then(|| end.to_string());
+        let after = match query.cursor.as_deref() {
+            Some(c) => Some(Cursor::decode(c, query.sort).ok_or_else(invalid_cursor)?),
+            None => None,
+        };
+        let page = self
+            .repo()
+            .page(&self.key_query(caller, &query, after, query.limit))
+            .await
+            .map_err(unavailable)?;
         Ok(HttpResponse::json(
             200,
             &KeyList {
-                keys,
-                next_cursor,
-                total,
+                keys: page.keys.iter().map(|r| r.view(self.now)).collect(),
+                next_cursor: page.next.map(|c| c.encode()),
+                total: usize::try_from(page.total).unwrap_or(usize::MAX),
             },
         ))
     }
@@ -185,7 +134,6 @@ impl<K: Kv> App<'_, K> {
                 },
             )?;
         }
-        self.check_org_limit(&organization).await?;
         let (token, id) = self.new_token_and_id()?;
         let record = KeyRecord {
             id,
@@ -204,11 +152,16 @@ impl<K: Kv> App<'_, K> {
             notified_days: vec![],
             meta,
         };
-        self.repo()
-            .insert(&record, self.now)
+        // One D1 batch inserts only under the limit: N concurrent creates
+        // for M free places give exactly M winners.
+        let inserted = self
+            .repo()
+            .insert(&record, self.config.max_keys_per_org, self.now)
             .await
             .map_err(unavailable_after_write)?;
-        self.undo_if_over_limit(&record).await?;
+        if let Inserted::LimitReached(max) = inserted {
+            return Err(limit_reached(max));
+        }
         self.record_event(&caller.record.id, "key.created", &record, Map::new())
             .await?;
         Ok(HttpResponse::json(
@@ -257,50 +210,6 @@ impl<K: Kv> App<'_, K> {
                 self.write_event(&event).await
             }
         }
-    }
-
-    /// Unexpired keys stored in exactly `organization`.
-    async fn live_keys_in(&self, organization: &str) -> Result<usize, ApiError> {
-        let all = self.repo().all().await.map_err(unavailable)?;
-        Ok(live_count(&all, organization, self.now))
-    }
-
-    /// `KEY_LIMIT_REACHED` when `organization` already holds the maximum
-    /// of unexpired keys (that exact organization).
-    async fn check_org_limit(&self, organization: &str) -> Result<(), ApiError> {
-        let max = self.config.max_keys_per_org as usize;
-        if max == 0 {
-            return Ok(());
-        }
-        let live = self.live_keys_in(organization).await?;
-        if live >= max {
-            return Err(limit_reached(live, max));
-        }
-        Ok(())
-    }
-
-    /// KV has no transactions, so two creates can both pass
-    /// [`Self::check_org_limit`]. Counting again after the write closes that
-    /// race wherever KV lists its own writes (one location; local dev):
-    /// a create that finds the organization over the limit takes its own
-    /// key back and answers 409, so concurrent creates may both lose but
-    /// never both win. Across Cloudflare locations KV propagates in up to
-    /// ~60 s, which bounds what this can see (README: "Limits").
-    async fn undo_if_over_limit(&self, record: &KeyRecord) -> Result<(), ApiError> {
-        let max = self.config.max_keys_per_org as usize;
-        if max == 0 {
-            return Ok(());
-        }
-        let all = self.repo().all().await.map_err(unavailable_after_write)?;
-        let live = live_count(&all, &record.organization, self.now);
-        if live > max {
-            self.repo()
-                .remove(record)
-                .await
-                .map_err(unavailable_after_write)?;
-            return Err(limit_reached(live - 1, max));
-        }
-        Ok(())
     }
 
     /// `PATCH /api/v1/keys/{id}`: only the fields sent change, written
@@ -512,8 +421,9 @@ impl<K: Kv> App<'_, K> {
             notified_days: vec![],
             ..old.clone()
         };
+        // A roll replaces a key: no limit (both live only for the grace).
         self.repo()
-            .insert(&new, self.now)
+            .insert_unlimited(&new, self.now)
             .await
             .map_err(unavailable_after_write)?;
         let cutoff = self.now + Duration::seconds(i64::from(grace));
@@ -568,21 +478,9 @@ impl<K: Kv> App<'_, K> {
     }
 }
 
-/// Unexpired keys among `records` in exactly `organization`.
-fn live_count(
-    records: &[KeyRecord],
-    organization: &str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> usize {
-    records
-        .iter()
-        .filter(|r| r.organization == organization && r.expires_at.is_none_or(|at| at > now))
-        .count()
-}
-
-fn limit_reached(live: usize, max: usize) -> ApiError {
+fn limit_reached(max: u64) -> ApiError {
     ApiError::new(
         ErrorCode::KeyLimitReached,
-        format!("This organization already has {live} unexpired keys; the limit is {max}."),
+        format!("This organization already has {max} unexpired keys, its limit."),
     )
 }

@@ -14,6 +14,7 @@ use crate::app::App;
 use crate::credential;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::repo::StoredEntry;
+use crate::sql::Db;
 use crate::store::{Kv, StoreError};
 use crate::verify::client_ip;
 
@@ -62,21 +63,21 @@ fn unauthenticated(why: &str) -> ApiError {
     )
 }
 
-/// The 503 for a storage failure before anything was written; logs the
-/// cause (never a token: store errors carry keys by id or hash prefix only).
+/// The 503 for a storage failure before anything was written, carrying
+/// the cause into the request's log line (never a token: store errors
+/// carry keys by id only).
 pub(crate) fn unavailable(cause: StoreError) -> ApiError {
-    crate::log::error(&format!("storage failed, nothing changed: {}", cause.0));
     ApiError::new(
         ErrorCode::Unavailable,
         "Key storage is unavailable; nothing was changed.",
     )
+    .with_cause(format!("storage failed, nothing changed: {}", cause.0))
 }
 
 /// The 503 for a storage failure once a write was attempted: the change
 /// may be partly stored, and the answer says so.
 pub(crate) fn unavailable_after_write(cause: StoreError) -> ApiError {
-    crate::log::error(&format!("storage failed during a write: {}", cause.0));
-    partly_stored()
+    partly_stored().with_cause(format!("storage failed during a write: {}", cause.0))
 }
 
 /// The answer of [`unavailable_after_write`], for a failure already logged.
@@ -94,7 +95,7 @@ pub(crate) fn not_found() -> ApiError {
     )
 }
 
-impl<K: Kv> App<'_, K> {
+impl<K: Kv, D: Db> App<'_, K, D> {
     /// The admin key of `Authorization: Bearer`, valid and holding an admin
     /// or reader role, checked like any key (expiry, enabled, allowlist).
     pub async fn authenticate(&self, req: &HttpRequest) -> Result<Caller, ApiError> {
@@ -111,8 +112,8 @@ impl<K: Kv> App<'_, K> {
             .check(credential::bearer(req), &facts)
             .await
             .map_err(|e| {
-                crate::log::error(&format!("storage failed during admin sign-in: {}", e.0));
                 ApiError::new(ErrorCode::Unavailable, "Key storage is unavailable.")
+                    .with_cause(format!("storage failed during admin sign-in: {}", e.0))
             })?;
         match verdict {
             (VerifyCode::Valid, Some(record)) => {
@@ -189,11 +190,11 @@ impl<K: Kv> App<'_, K> {
     /// Writes an audit event after a change was stored.
     pub(crate) async fn write_event(&self, event: &AuditEvent) -> Result<(), ApiError> {
         self.repo().audit(event).await.map_err(|e| {
-            crate::log::error(&format!("audit write failed after a change: {}", e.0));
             ApiError::new(
                 ErrorCode::Unavailable,
                 "The change was stored but its audit event could not be written.",
             )
+            .with_cause(format!("audit write failed after a change: {}", e.0))
         })
     }
 }

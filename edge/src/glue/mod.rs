@@ -2,6 +2,7 @@
 //! entry points, Workers KV ([`kv`]), requests and responses ([`web`]) and
 //! WebCrypto ([`ecdsa`]).
 
+mod d1;
 pub mod ecdsa;
 pub mod hmac;
 mod kv;
@@ -15,6 +16,7 @@ use crate::app::App;
 use crate::cache::{CachedKv, ReadCache};
 use crate::config::Config;
 use crate::http::Outcome;
+use d1::D1;
 use kv::WorkersKv;
 
 thread_local! {
@@ -54,6 +56,10 @@ fn now() -> chrono::DateTime<chrono::Utc> {
 
 fn kv_missing() -> ApiError {
     ApiError::new(ErrorCode::ConfigInvalid, "The KV binding KEYS is missing.")
+}
+
+fn db_missing() -> ApiError {
+    ApiError::new(ErrorCode::ConfigInvalid, "The D1 binding DB is missing.")
 }
 
 /// The `KEYS` binding behind this isolate's read cache, if it is bound.
@@ -99,10 +105,14 @@ async fn fetch(
     let Some(kv) = keys_store(&env, &cache, config, now) else {
         return Ok(web::error_response(&kv_missing())?);
     };
+    let Some(db) = D1::from_env(&env, "DB") else {
+        return Ok(web::error_response(&db_missing())?);
+    };
     let method = web::method_of(&req);
     let mut http_req = web::request_head(&req, method.clone());
     let app = App {
         kv: &kv,
+        db: &db,
         config,
         now,
     };
@@ -122,11 +132,31 @@ async fn fetch(
             }
         }
     }
-    match app.handle(&http_req).await {
+    let (outcome, mut log) = app.handle_logged(&http_req).await;
+    let answer = match outcome {
         Outcome::Respond(r) => Ok(web::to_response(&r)?),
-        Outcome::Forward(f) => Ok(web::forward(&req, &method, f).await?),
+        Outcome::Forward(f) => web::forward(&req, &method, f).await.map_err(Into::into),
         Outcome::ServeAdminAsset => web::serve_asset(req, &env).await,
+    };
+    if let Ok(r) = &answer {
+        if log.status == 0 {
+            log.status = r.status();
+        }
     }
+    // One JSON line per admin-plane request (Workers Logs), with its cause
+    // on failure. Verification traffic (gateway, verify endpoint) logs only
+    // failures: it is the high-volume path, and Workers Logs bills per line.
+    let failed = log.cause.is_some() || log.status >= 500;
+    let verification = log.route == "gateway" || log.route == "/api/v1/verify";
+    if failed || !verification {
+        let line = log.line(js_sys::Date::now() as i64 - now.timestamp_millis());
+        if failed {
+            worker::console_error!("{line}");
+        } else {
+            worker::console_log!("{line}");
+        }
+    }
+    answer
 }
 
 /// Webhook delivery with the runtime's fetch.
@@ -151,8 +181,12 @@ async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::Sched
     let Some(kv) = keys_store(&env, &cache, &config, now) else {
         return worker::console_error!("cron skipped: KV binding KEYS missing");
     };
+    let Some(db) = D1::from_env(&env, "DB") else {
+        return worker::console_error!("cron skipped: D1 binding DB missing");
+    };
+    let repo = crate::repo::Repo::new(&kv, &db);
     match crate::lifecycle::run(
-        &kv,
+        &repo,
         &FetchNotifier,
         config.notify_webhook_url.as_deref(),
         now,
@@ -160,11 +194,31 @@ async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::Sched
     .await
     {
         Ok(r) => worker::console_log!(
-            "cron: {} notices sent, {} failed (retried next run), {} expired keys purged",
+            "cron: {} notices sent, {} failed (retried next run), {} expired keys purged{}",
             r.notified.len(),
             r.failed.len(),
-            r.purged.len()
+            r.purged.len(),
+            if r.more {
+                "; more left for the next run"
+            } else {
+                ""
+            }
         ),
         Err(e) => worker::console_error!("cron stopped: {}", e.message),
+    }
+    match repo.reconcile(now, crate::lifecycle::PER_RUN as u64).await {
+        Ok(r) => worker::console_log!(
+            "reconcile: {} rows, {} projections written, {} rewritten, {} orphans removed{}",
+            r.rows,
+            r.missing_written,
+            r.stale_rewritten,
+            r.orphans_removed,
+            if r.incomplete {
+                "; more left for the next run"
+            } else {
+                ""
+            }
+        ),
+        Err(e) => worker::console_error!("reconcile stopped: {}", e.0),
     }
 }

@@ -1,0 +1,347 @@
+//! The admin plane on D1 (natively on SQLite, the same SQL): keyset pages
+//! of every sort add up to the whole sorted list, audit pages are scoped in
+//! the query (never an empty page with a cursor), the limit is exact, and
+//! create and delete cost the same number of storage operations whatever
+//! the number of keys.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use keygate_edge::app::App;
+use keygate_edge::config::Config;
+use keygate_edge::http::{HttpRequest, Outcome};
+use keygate_edge::repo::Repo;
+use keygate_edge::sqlite::SqliteDb;
+use keygate_edge::store::MemoryKv;
+use keygate_shared::model::{KeyRecord, ROLE_ADMIN};
+use keygate_shared::{Prefix, Token};
+use serde_json::Value;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
+}
+
+fn record(n: usize, org: &str, roles: &[&str]) -> (KeyRecord, String) {
+    let token = Token::generate(&Prefix::default()).unwrap();
+    let r = KeyRecord {
+        id: keygate_shared::token::new_key_id().unwrap(),
+        // Repeated names and dates: ties are broken by id.
+        name: format!("Key {}", n % 7),
+        description: format!("number {n}"),
+        organization: org.into(),
+        group: Some(format!("g{}", n % 3)),
+        roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        ip_allowlist: vec![],
+        enabled: !n.is_multiple_of(5),
+        created_at: now() - Duration::days((n % 11) as i64),
+        created_by: "bootstrap".into(),
+        expires_at: (!n.is_multiple_of(4)).then(|| now() + Duration::days((n % 13) as i64 - 2)),
+        hint: token.hint(),
+        hash: token.lookup_hash().to_hex(),
+        notified_days: vec![],
+        meta: serde_json::Map::new(),
+    };
+    (r, token.expose_secret().to_owned())
+}
+
+struct World {
+    kv: MemoryKv,
+    db: SqliteDb,
+    config: Config,
+}
+
+impl World {
+    fn new(max_keys_per_org: u32) -> Self {
+        Self {
+            kv: MemoryKv::default(),
+            db: SqliteDb::new(),
+            config: Config {
+                max_keys_per_org,
+                ..Config::default()
+            },
+        }
+    }
+
+    fn insert(&self, r: &KeyRecord) {
+        pollster::block_on(Repo::new(&self.kv, &self.db).insert_unlimited(r, now())).unwrap();
+    }
+
+    fn admin(&self, org: &str) -> String {
+        let (r, token) = record(0, org, &[ROLE_ADMIN]);
+        let r = KeyRecord {
+            enabled: true,
+            expires_at: Some(now() + Duration::days(300)),
+            ..r
+        };
+        self.insert(&r);
+        token
+    }
+
+    fn call(&self, token: &str, method: &str, path_and_query: &str, body: &str) -> (u16, Value) {
+        let (path, query) = path_and_query
+            .split_once('?')
+            .unwrap_or((path_and_query, ""));
+        let app = App {
+            kv: &self.kv,
+            db: &self.db,
+            config: &self.config,
+            now: now(),
+        };
+        let req = HttpRequest {
+            method: method.into(),
+            host: "127.0.0.1".into(),
+            path: path.into(),
+            raw_query: query.into(),
+            query: query
+                .split('&')
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                    (k.to_owned(), v.to_owned())
+                })
+                .collect(),
+            headers: vec![("authorization".into(), format!("Bearer {token}"))],
+            body: body.as_bytes().to_vec(),
+        };
+        match pollster::block_on(app.handle(&req)) {
+            Outcome::Respond(r) => (
+                r.status,
+                serde_json::from_slice(&r.body).unwrap_or(Value::Null),
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Every page of `query`, following the cursors; the ids in order.
+    fn walk(&self, token: &str, query: &str, limit: usize) -> Vec<String> {
+        let mut ids = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut q = format!("/api/v1/keys?limit={limit}&{query}");
+            if let Some(c) = &cursor {
+                q.push_str(&format!("&cursor={c}"));
+            }
+            let (status, page) = self.call(token, "GET", &q, "");
+            assert_eq!(status, 200, "{q}: {page}");
+            let keys = page["keys"].as_array().unwrap();
+            assert!(
+                !keys.is_empty() || ids.is_empty(),
+                "an empty page behind a cursor"
+            );
+            ids.extend(keys.iter().map(|k| k["id"].as_str().unwrap().to_owned()));
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => return ids,
+            }
+        }
+    }
+}
+
+#[test]
+fn keyset_pages_of_every_sort_add_up_to_the_sorted_list() {
+    let w = World::new(0);
+    let root = w.admin("");
+    for n in 0..60 {
+        let org = ["acme", "acme/emea", "globex", "acme2"][n % 4];
+        w.insert(&record(n, org, &[]).0);
+    }
+    for sort in [
+        "name",
+        "-name",
+        "created_at",
+        "-created_at",
+        "expires_at",
+        "-expires_at",
+    ] {
+        for filter in [
+            "",
+            "organization=acme",
+            "status=disabled",
+            "group=g1",
+            "q=NUMBER%201",
+        ] {
+            let query = format!("sort={sort}&{filter}").replace("%20", " ");
+            let whole = w.walk(&root, &query, 1000);
+            for limit in [1, 7] {
+                assert_eq!(
+                    w.walk(&root, &query, limit),
+                    whole,
+                    "{query}, pages of {limit}"
+                );
+            }
+            let (_, first) = w.call(&root, "GET", &format!("/api/v1/keys?{query}"), "");
+            assert_eq!(
+                first["total"].as_u64().unwrap() as usize,
+                whole.len(),
+                "{query}"
+            );
+        }
+    }
+    // The organization filter is a subtree, not a prefix: acme2 is not acme's.
+    let (_, acme) = w.call(
+        &root,
+        "GET",
+        "/api/v1/keys?organization=acme&limit=1000",
+        "",
+    );
+    for k in acme["keys"].as_array().unwrap() {
+        let o = k["organization"].as_str().unwrap();
+        assert!(o == "acme" || o.starts_with("acme/"), "{o}");
+    }
+    assert_eq!(acme["total"], 30);
+    // Sorted as the contract says: by name, ties by id.
+    let (_, by_name) = w.call(&root, "GET", "/api/v1/keys?sort=name&limit=1000", "");
+    let names: Vec<(String, String)> = by_name["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["name"].as_str().unwrap().to_lowercase(),
+                k["id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+    // A made-up cursor is a 422, not a 500.
+    for bad in ["x", "WzEsMl0", "bm90IGpzb24"] {
+        let (status, body) = w.call(&root, "GET", &format!("/api/v1/keys?cursor={bad}"), "");
+        assert_eq!(
+            (status, body["error"]["field"].as_str()),
+            (422, Some("cursor")),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn audit_pages_are_scoped_in_the_query() {
+    let w = World::new(0);
+    let root = w.admin("");
+    let leaf = w.admin("leaf");
+    // Many events elsewhere, a few in the leaf's subtree, interleaved.
+    for n in 0..40 {
+        let org = if n % 10 == 0 { "leaf/x" } else { "other" };
+        let (status, _) = w.call(
+            &root,
+            "POST",
+            "/api/v1/keys",
+            &format!(r#"{{"name": "k{n}", "organization": "{org}"}}"#),
+        );
+        assert_eq!(status, 201);
+    }
+    let mut cursor: Option<String> = None;
+    let mut seen = 0;
+    loop {
+        let q = cursor
+            .as_ref()
+            .map_or("/api/v1/audit?limit=1".to_owned(), |c| {
+                format!("/api/v1/audit?limit=1&cursor={c}")
+            });
+        let (status, page) = w.call(&leaf, "GET", &q, "");
+        assert_eq!(status, 200);
+        let events = page["events"].as_array().unwrap();
+        if let Some(c) = page["next_cursor"].as_str() {
+            assert_eq!(events.len(), 1, "a page with a cursor is never empty");
+            cursor = Some(c.to_owned());
+        } else {
+            seen += events.len();
+            break;
+        }
+        seen += 1;
+        assert_eq!(events[0]["details"]["organization"], "leaf/x");
+    }
+    assert_eq!(seen, 4, "exactly the leaf subtree's events");
+    // Filters: action, actor, key, time range.
+    let (_, created) = w.call(
+        &root,
+        "GET",
+        "/api/v1/audit?action=key.created&limit=1000",
+        "",
+    );
+    assert_eq!(created["events"].as_array().unwrap().len(), 40);
+    let (_, none) = w.call(&root, "GET", "/api/v1/audit?action=key.deleted", "");
+    assert!(none["events"].as_array().unwrap().is_empty() && none["next_cursor"].is_null());
+    let (_, after) = w.call(&root, "GET", "/api/v1/audit?since=2026-11-22T12:00:01Z", "");
+    assert!(after["events"].as_array().unwrap().is_empty());
+    let (_, until) = w.call(
+        &root,
+        "GET",
+        "/api/v1/audit?until=2026-11-22T12:00:01Z&limit=1000",
+        "",
+    );
+    assert_eq!(until["events"].as_array().unwrap().len(), 40);
+    for bad in ["action=key.eaten", "since=yesterday", "cursor=-1", "actor="] {
+        let (status, _) = w.call(&root, "GET", &format!("/api/v1/audit?{bad}"), "");
+        assert_eq!(status, 422, "{bad}");
+    }
+}
+
+#[test]
+fn the_limit_is_checked_in_the_insert() {
+    let w = World::new(3);
+    let root = w.admin("");
+    for n in 0..3 {
+        let (status, _) = w.call(
+            &root,
+            "POST",
+            "/api/v1/keys",
+            &format!(r#"{{"name": "k{n}", "organization": "full"}}"#),
+        );
+        assert_eq!(status, 201);
+    }
+    let (status, body) = w.call(
+        &root,
+        "POST",
+        "/api/v1/keys",
+        r#"{"name": "one more", "organization": "full"}"#,
+    );
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("KEY_LIMIT_REACHED"))
+    );
+    // Expired keys do not count; another organization has its own places.
+    let (status, _) = w.call(
+        &root,
+        "POST",
+        "/api/v1/keys",
+        r#"{"name": "elsewhere", "organization": "full/sub"}"#,
+    );
+    assert_eq!(status, 201);
+}
+
+#[test]
+fn create_and_delete_cost_the_same_at_any_size() {
+    let mut costs = Vec::new();
+    for keys in [10, 1000] {
+        let w = World::new(10);
+        let root = w.admin("");
+        for n in 0..keys {
+            w.insert(&record(n, &format!("org{}", n % 50), &[]).0);
+        }
+        let (kv0, db0) = (w.kv.counts.get(), w.db.statements.get());
+        let (status, created) = w.call(
+            &root,
+            "POST",
+            "/api/v1/keys",
+            r#"{"name": "measured", "organization": "measured"}"#,
+        );
+        assert_eq!(status, 201, "{created}");
+        let (kv1, db1) = (w.kv.counts.get(), w.db.statements.get());
+        let id = created["key"]["id"].as_str().unwrap();
+        let (status, _) = w.call(&root, "DELETE", &format!("/api/v1/keys/{id}"), "");
+        assert_eq!(status, 204);
+        let (kv2, db2) = (w.kv.counts.get(), w.db.statements.get());
+        let ops = |a: (u32, u32, u32, u32), b: (u32, u32, u32, u32)| {
+            (b.0 - a.0) + (b.1 - a.1) + (b.2 - a.2) + (b.3 - a.3)
+        };
+        costs.push(((ops(kv0, kv1), db1 - db0), (ops(kv1, kv2), db2 - db1)));
+    }
+    println!(
+        "storage operations (KV, D1): create {:?}, delete {:?}",
+        costs[0].0, costs[0].1
+    );
+    assert_eq!(costs[0], costs[1], "cost grows with the number of keys");
+}

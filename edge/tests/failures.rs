@@ -1,0 +1,255 @@
+//! A storage failure injected at every step of every write, in KV and in
+//! D1: no state it leaves lets a revoked key verify, a 503 says "nothing
+//! was changed" only when nothing was, and one reconciliation pass makes
+//! KV match D1 again.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use keygate_edge::app::App;
+use keygate_edge::config::Config;
+use keygate_edge::http::{HttpRequest, Outcome};
+use keygate_edge::repo::{Reconciled, Repo};
+use keygate_edge::sql::{int, text, Db, Statement};
+use keygate_edge::sqlite::SqliteDb;
+use keygate_edge::store::MemoryKv;
+use keygate_shared::model::{KeyRecord, ROLE_ADMIN};
+use keygate_shared::{Prefix, Token};
+use serde_json::Value;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
+}
+
+fn record(token: &Token, org: &str, roles: &[&str]) -> KeyRecord {
+    KeyRecord {
+        id: keygate_shared::token::new_key_id().unwrap(),
+        name: "fixture".into(),
+        description: String::new(),
+        organization: org.into(),
+        group: None,
+        roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        ip_allowlist: vec![],
+        enabled: true,
+        created_at: now() - Duration::days(1),
+        created_by: "bootstrap".into(),
+        expires_at: Some(now() + Duration::days(30)),
+        hint: token.hint(),
+        hash: token.lookup_hash().to_hex(),
+        notified_days: vec![],
+        meta: serde_json::Map::new(),
+    }
+}
+
+struct World {
+    kv: MemoryKv,
+    db: SqliteDb,
+    config: Config,
+    admin: String,
+    target: KeyRecord,
+    target_token: String,
+}
+
+/// Everything stored: KV entries and every row of both tables.
+type Snapshot = (Vec<(String, String)>, Vec<(String, i64, String)>, i64);
+
+impl World {
+    fn new() -> Self {
+        let (kv, db) = (MemoryKv::default(), SqliteDb::new());
+        let repo = Repo::new(&kv, &db);
+        let admin = Token::generate(&Prefix::default()).unwrap();
+        pollster::block_on(repo.insert_unlimited(&record(&admin, "", &[ROLE_ADMIN]), now()))
+            .unwrap();
+        let token = Token::generate(&Prefix::default()).unwrap();
+        let target = record(&token, "acme", &[]);
+        pollster::block_on(repo.insert_unlimited(&target, now())).unwrap();
+        Self {
+            kv,
+            db,
+            config: Config {
+                max_keys_per_org: 5,
+                ..Config::default()
+            },
+            admin: admin.expose_secret().to_owned(),
+            target,
+            target_token: token.expose_secret().to_owned(),
+        }
+    }
+
+    fn handle(&self, req: &HttpRequest) -> (u16, Value) {
+        let app = App {
+            kv: &self.kv,
+            db: &self.db,
+            config: &self.config,
+            now: now(),
+        };
+        match pollster::block_on(app.handle(req)) {
+            Outcome::Respond(r) => (
+                r.status,
+                serde_json::from_slice(&r.body).unwrap_or(Value::Null),
+            ),
+            other => panic!("expected a response, got {other:?}"),
+        }
+    }
+
+    fn admin(&self, method: &str, path: &str, body: &str) -> (u16, Value) {
+        self.handle(&HttpRequest {
+            method: method.into(),
+            host: "127.0.0.1".into(),
+            path: path.into(),
+            headers: vec![("authorization".into(), format!("Bearer {}", self.admin))],
+            body: body.as_bytes().to_vec(),
+            ..HttpRequest::default()
+        })
+    }
+
+    fn verify_code(&self, token: &str) -> String {
+        let (_, body) = self.handle(&HttpRequest {
+            method: "POST".into(),
+            host: "127.0.0.1".into(),
+            path: "/api/v1/verify".into(),
+            body: serde_json::json!({ "token": token })
+                .to_string()
+                .into_bytes(),
+            ..HttpRequest::default()
+        });
+        body["code"].as_str().unwrap_or("").to_owned()
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        let kv = self
+            .kv
+            .keys()
+            .into_iter()
+            .map(|k| (k.clone(), self.kv.raw(&k).unwrap().0))
+            .collect();
+        let rows = pollster::block_on(self.db.query(Statement::new(
+            "SELECT id, version, record FROM keys ORDER BY id",
+            vec![],
+        )))
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                text(r, "id").unwrap().to_owned(),
+                int(r, "version").unwrap(),
+                text(r, "record").unwrap().to_owned(),
+            )
+        })
+        .collect();
+        let events = pollster::block_on(
+            self.db
+                .query(Statement::new("SELECT count(*) AS n FROM audit", vec![])),
+        )
+        .unwrap();
+        (kv, rows, int(&events[0], "n").unwrap())
+    }
+
+    /// The target's row, if any.
+    fn target_row(&self) -> Option<KeyRecord> {
+        pollster::block_on(Repo::new(&self.kv, &self.db).entry_by_id(&self.target.id))
+            .unwrap()
+            .and_then(|e| e.record)
+    }
+
+    fn clear_failures(&self) {
+        self.kv.failing.set(false);
+        self.kv.fail_after.set(0);
+        self.db.failing.set(false);
+        self.db.fail_after.set(0);
+    }
+
+    /// KV holds exactly one projection per row, equal to its record.
+    fn assert_consistent(&self, what: &str) {
+        let (kv, rows, _) = self.snapshot();
+        let projections: Vec<(String, String)> = kv
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("h/"))
+            .collect();
+        let mut expected: Vec<(String, String)> = rows
+            .iter()
+            .map(|(_, _, json)| {
+                let r: KeyRecord = serde_json::from_str(json).unwrap();
+                (format!("h/{}", r.hash), json.clone())
+            })
+            .collect();
+        expected.sort();
+        assert_eq!(projections, expected, "{what}: KV does not match D1");
+    }
+}
+
+const WRITES: [(&str, &str, &str); 6] = [
+    ("POST", "/api/v1/keys", r#"{"name": "new"}"#),
+    ("PATCH", "/api/v1/keys/{id}", r#"{"enabled": false}"#),
+    (
+        "PATCH",
+        "/api/v1/keys/{id}",
+        r#"{"name": "renamed", "ip_allowlist": ["10.0.0.0/8"]}"#,
+    ),
+    ("POST", "/api/v1/keys/{id}/roll", r#"{"grace_seconds": 60}"#),
+    ("DELETE", "/api/v1/keys/{id}", ""),
+    ("POST", "/api/v1/keys/bulk-delete", r#"{"ids": ["{id}"]}"#),
+];
+
+#[test]
+fn every_failure_of_every_write_errs_safe_and_reconciles() {
+    let mut partial_seen = 0;
+    let mut repaired = Reconciled::default();
+    for (method, path, body) in WRITES {
+        for store in ["kv", "d1"] {
+            for fail_at in 1..30 {
+                let w = World::new();
+                let before = w.snapshot();
+                let path = path.replace("{id}", &w.target.id);
+                let body = body.replace("{id}", &w.target.id);
+                match store {
+                    "kv" => w.kv.fail_after.set(fail_at),
+                    _ => w.db.fail_after.set(fail_at),
+                }
+                let (status, answer) = w.admin(method, &path, &body);
+                w.clear_failures();
+                let what = format!("{method} {path} {body}, {store} failing at op {fail_at}");
+                if status != 503 {
+                    assert!(status < 300, "{what}: {answer}");
+                    w.assert_consistent(&what);
+                    break;
+                }
+                let after = w.snapshot();
+                let says_nothing = answer["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("nothing was changed");
+                if before != after {
+                    assert!(
+                        !says_nothing,
+                        "{what}: changed storage but said nothing changed"
+                    );
+                    partial_seen += 1;
+                }
+                // The source of truth decides: a key whose row is disabled
+                // or gone never verifies, whatever KV was left holding.
+                let code = w.verify_code(&w.target_token);
+                match w.target_row() {
+                    Some(r) if r.enabled => {}
+                    _ => assert_ne!(code, "VALID", "{what}: a revoked key verifies"),
+                }
+                let report =
+                    pollster::block_on(Repo::new(&w.kv, &w.db).reconcile(now(), 1000)).unwrap();
+                repaired.missing_written += report.missing_written;
+                repaired.stale_rewritten += report.stale_rewritten;
+                repaired.orphans_removed += report.orphans_removed;
+                w.assert_consistent(&format!("{what}, after reconciliation"));
+            }
+        }
+    }
+    assert!(partial_seen > 0, "no failure landed mid-write");
+    println!(
+        "failure injection: {partial_seen} partial writes; reconciliation wrote {} missing, \
+         rewrote {} stale, removed {} orphan projections",
+        repaired.missing_written, repaired.stale_rewritten, repaired.orphans_removed
+    );
+    assert!(
+        repaired.missing_written + repaired.stale_rewritten + repaired.orphans_removed > 0,
+        "reconciliation never had anything to repair"
+    );
+}
