@@ -28,6 +28,8 @@ DAY = 86_400_000
 NOW = int(time.time() * 1000)
 ORGS = 100
 DUE, EXPIRED = 150, 150
+# D1 refuses statements over 100 KB (SQLITE_TOOBIG): about 1 KB a row.
+ROWS_PER_INSERT = 40
 
 
 def iso(ms):
@@ -95,13 +97,13 @@ def seed(layout, n, out):
     with open(os.path.join(out, "kv.json"), "w") as f:
         json.dump(kv, f, ensure_ascii=False)
     with open(os.path.join(out, "seed.sql"), "w") as f:
-        for i in range(0, len(rows), 500):
+        for i in range(0, len(rows), ROWS_PER_INSERT):
             f.write("INSERT INTO keys (id, hash, organization, name_key, key_group, enabled, created_at, "
                     "expires_at, expiry_key, search, version, record) VALUES\n")
-            f.write(",\n".join(rows[i:i + 500]) + ";\n")
-        for i in range(0, len(events), 500):
+            f.write(",\n".join(rows[i:i + ROWS_PER_INSERT]) + ";\n")
+        for i in range(0, len(events), ROWS_PER_INSERT):
             f.write("INSERT INTO audit (at, actor, action, key_id, organization, event) VALUES\n")
-            f.write(",\n".join(events[i:i + 500]) + ";\n")
+            f.write(",\n".join(events[i:i + ROWS_PER_INSERT]) + ";\n")
 
 
 def call(conn, method, path, token, body=None):

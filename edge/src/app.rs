@@ -99,22 +99,61 @@ fn bad_path() -> ApiError {
     )
 }
 
-/// Every API route: method and path template (`{id}` = a key id).
-pub const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/api/v1/health"),
-    ("GET", "/api/v1/openapi.json"),
-    ("POST", "/api/v1/verify"),
-    ("GET", "/api/v1/me"),
-    ("GET", "/api/v1/keys"),
-    ("POST", "/api/v1/keys"),
-    ("GET", "/api/v1/keys/export.csv"),
-    ("POST", "/api/v1/keys/bulk-delete"),
-    ("GET", "/api/v1/keys/{id}"),
-    ("PATCH", "/api/v1/keys/{id}"),
-    ("DELETE", "/api/v1/keys/{id}"),
-    ("POST", "/api/v1/keys/{id}/roll"),
-    ("GET", "/api/v1/audit"),
-    ("POST", "/api/v1/secret-scanning/github"),
+/// What an API route does: the router dispatches on it, so a route in
+/// [`ROUTES`] without a handler does not compile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// `GET /api/v1/health`.
+    Health,
+    /// `GET /api/v1/openapi.json`.
+    OpenApi,
+    /// `POST /api/v1/verify`.
+    Verify,
+    /// `GET /api/v1/me`.
+    Me,
+    /// `GET /api/v1/keys`.
+    ListKeys,
+    /// `POST /api/v1/keys`.
+    CreateKey,
+    /// `GET /api/v1/keys/export.csv`.
+    ExportCsv,
+    /// `POST /api/v1/keys/bulk-delete`.
+    BulkDelete,
+    /// `GET /api/v1/keys/{id}`.
+    GetKey,
+    /// `PATCH /api/v1/keys/{id}`.
+    PatchKey,
+    /// `DELETE /api/v1/keys/{id}`.
+    DeleteKey,
+    /// `POST /api/v1/keys/{id}/roll`.
+    RollKey,
+    /// `GET /api/v1/audit`.
+    Audit,
+    /// `POST /api/v1/secret-scanning/github`.
+    SecretScanning,
+}
+
+/// The one route table: method, path template (`{id}` = a key id) and
+/// what it does. The router and the OpenAPI check both read it.
+pub const ROUTES: &[(&str, &str, Route)] = &[
+    ("GET", "/api/v1/health", Route::Health),
+    ("GET", "/api/v1/openapi.json", Route::OpenApi),
+    ("POST", "/api/v1/verify", Route::Verify),
+    ("GET", "/api/v1/me", Route::Me),
+    ("GET", "/api/v1/keys", Route::ListKeys),
+    ("POST", "/api/v1/keys", Route::CreateKey),
+    ("GET", "/api/v1/keys/export.csv", Route::ExportCsv),
+    ("POST", "/api/v1/keys/bulk-delete", Route::BulkDelete),
+    ("GET", "/api/v1/keys/{id}", Route::GetKey),
+    ("PATCH", "/api/v1/keys/{id}", Route::PatchKey),
+    ("DELETE", "/api/v1/keys/{id}", Route::DeleteKey),
+    ("POST", "/api/v1/keys/{id}/roll", Route::RollKey),
+    ("GET", "/api/v1/audit", Route::Audit),
+    (
+        "POST",
+        "/api/v1/secret-scanning/github",
+        Route::SecretScanning,
+    ),
 ];
 
 /// The route template `path` matches, with the `{id}` segment if any.
@@ -123,7 +162,7 @@ fn match_route(path: &str) -> Option<(&'static str, Option<&str>)> {
         .strip_suffix('/')
         .filter(|p| !p.is_empty())
         .unwrap_or(path);
-    ROUTES.iter().map(|(_, t)| *t).find_map(|template| {
+    ROUTES.iter().map(|(_, t, _)| *t).find_map(|template| {
         let mut id = None;
         let mut t = template.split('/');
         let mut p = path.split('/');
@@ -235,55 +274,67 @@ impl<'a, K: Kv, D: Db> App<'a, K, D> {
             ));
         };
         let method = req.method.as_str();
-        if !ROUTES.iter().any(|(m, t)| *t == template && *m == method) {
+        let Some(route) = ROUTES
+            .iter()
+            .find(|(m, t, _)| *t == template && *m == method)
+            .map(|(_, _, r)| *r)
+        else {
             let allowed: Vec<&str> = ROUTES
                 .iter()
-                .filter(|(_, t)| *t == template)
-                .map(|(m, _)| *m)
+                .filter(|(_, t, _)| *t == template)
+                .map(|(m, _, _)| *m)
                 .collect();
             return Ok(HttpResponse::error(&ApiError::new(
                 ErrorCode::MethodNotAllowed,
                 format!("This route takes {}.", allowed.join(", ")),
             ))
             .with_header("allow", &allowed.join(", ")));
-        }
+        };
         let limit = body_limit_of(path);
         if req.body.len() > limit {
             return Err(body_too_large(limit));
         }
         let id = id.unwrap_or_default();
-        match (method, template) {
-            ("GET", "/api/v1/health") => Ok(HttpResponse::json(
-                200,
-                &Health {
-                    ok: true,
-                    version: VERSION.into(),
-                },
-            )),
-            ("GET", "/api/v1/openapi.json") => Ok(crate::openapi::response()),
-            ("POST", "/api/v1/verify") => self.verify_endpoint(req).await,
-            ("POST", "/api/v1/secret-scanning/github") => self.secret_scanning(req).await,
-            _ => {
-                let caller = self.authenticate(req).await?;
-                match (method, template) {
-                    ("GET", "/api/v1/me") => Ok(self.me(&caller)),
-                    ("GET", "/api/v1/keys") => self.list_keys(&caller, req).await,
-                    ("POST", "/api/v1/keys") => self.create_key(&caller, req).await,
-                    ("GET", "/api/v1/keys/export.csv") => self.export_csv(&caller, req).await,
-                    ("POST", "/api/v1/keys/bulk-delete") => self.bulk_delete(&caller, req).await,
-                    ("GET", "/api/v1/keys/{id}") => self.get_key(&caller, id).await,
-                    ("PATCH", "/api/v1/keys/{id}") => self.patch_key(&caller, id, req).await,
-                    ("DELETE", "/api/v1/keys/{id}") => self.delete_key(&caller, id).await,
-                    ("POST", "/api/v1/keys/{id}/roll") => self.roll_key(&caller, id, req).await,
-                    ("GET", "/api/v1/audit") => self.audit_log(&caller, req).await,
-                    _ => Err(ApiError::new(
-                        ErrorCode::NotFound,
-                        "There is no such API route.",
-                    )),
-                }
+        let session = match route {
+            Route::Health => {
+                return Ok(HttpResponse::json(
+                    200,
+                    &Health {
+                        ok: true,
+                        version: VERSION.into(),
+                    },
+                ))
+            }
+            Route::OpenApi => return Ok(crate::openapi::response()),
+            Route::Verify => return self.verify_endpoint(req).await,
+            Route::SecretScanning => return self.secret_scanning(req).await,
+            _ => self.authenticate(req).await?,
+        };
+        let s = &session;
+        match route {
+            Route::Me => Ok(self.me(s)),
+            Route::ListKeys => self.list_keys(s, req).await,
+            Route::CreateKey => self.create_key(s, req).await,
+            Route::ExportCsv => self.export_csv(s, req).await,
+            Route::BulkDelete => self.bulk_delete(s, req).await,
+            Route::GetKey => self.get_key(s, id).await,
+            Route::PatchKey => self.patch_key(s, id, req).await,
+            Route::DeleteKey => self.delete_key(s, id).await,
+            Route::RollKey => self.roll_key(s, id, req).await,
+            Route::Audit => self.audit_log(s, req).await,
+            Route::Health | Route::OpenApi | Route::Verify | Route::SecretScanning => {
+                unreachable_route()
             }
         }
     }
+}
+
+/// Routes answered before authentication never reach the second match.
+fn unreachable_route() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::new(
+        ErrorCode::NotFound,
+        "There is no such API route.",
+    ))
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ pub mod log;
 pub mod openapi;
 pub mod repo;
 pub mod secret_scanning;
+pub mod service;
 pub mod signing;
 pub mod sql;
 #[cfg(not(target_arch = "wasm32"))]

@@ -13,7 +13,7 @@
 //!   is written with the mark, so it is recorded once.
 
 use chrono::{DateTime, Duration, Utc};
-use keygate_shared::{ApiError, AuditEvent, ErrorCode, KeyRecord, KeyView};
+use keygate_shared::{ApiError, AuditAction, AuditEvent, ErrorCode, KeyId, KeyRecord, KeyView};
 use serde::Serialize;
 
 use crate::repo::{Cursor, Repo};
@@ -67,11 +67,11 @@ pub fn due_notice(record: &KeyRecord, now: DateTime<Utc>) -> Option<(u32, Vec<u3
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct CronReport {
     /// Notices delivered (key id, days).
-    pub notified: Vec<(String, u32)>,
+    pub notified: Vec<(KeyId, u32)>,
     /// Notices whose webhook failed (retried next run).
-    pub failed: Vec<(String, u32)>,
+    pub failed: Vec<(KeyId, u32)>,
     /// Expired keys deleted.
-    pub purged: Vec<String>,
+    pub purged: Vec<KeyId>,
     /// Whether this run stopped at its budget (the next run goes on).
     pub more: bool,
 }
@@ -85,7 +85,7 @@ const PAGE: usize = 100;
 
 fn event(
     now: DateTime<Utc>,
-    action: &str,
+    action: AuditAction,
     record: &KeyRecord,
     details: serde_json::Map<String, serde_json::Value>,
 ) -> AuditEvent {
@@ -114,14 +114,14 @@ pub async fn run<K: Kv, D: Db, N: Notifier>(
     for entry in expired.iter().take(PER_RUN) {
         repo.remove_entry(entry).await.map_err(unavailable)?;
         let event = match &entry.record {
-            Some(record) => event(now, "key.expired", record, serde_json::Map::new()),
+            Some(record) => event(now, AuditAction::Expired, record, serde_json::Map::new()),
             None => AuditEvent {
                 at: now,
                 actor: CRON_ACTOR.into(),
-                action: "key.expired".into(),
+                action: AuditAction::Expired,
                 key_id: entry.id.clone(),
                 details: serde_json::json!({
-                    "organization": entry.organization.clone().unwrap_or_default(),
+                    "organization": entry.organization.as_ref().map(|o| o.as_str()).unwrap_or_default(),
                     "name": entry.name.clone().unwrap_or_default(),
                 }),
             },
@@ -217,7 +217,7 @@ async fn notice<K: Kv, D: Db, N: Notifier>(
     };
     let mut details = serde_json::Map::new();
     details.insert("days_left".into(), days.into());
-    repo.audit(&event(now, "key.expiring", &record, details))
+    repo.audit(&event(now, AuditAction::Expiring, &record, details))
         .await
         .map_err(unavailable)?;
     report.notified.push((record.id, days));
@@ -258,10 +258,10 @@ mod tests {
 
     fn key(created: DateTime<Utc>, lifetime_days: i64) -> KeyRecord {
         KeyRecord {
-            id: keygate_shared::token::new_key_id().unwrap(),
+            id: keygate_shared::KeyId::generate().unwrap(),
             name: "k".into(),
             description: String::new(),
-            organization: "acme".into(),
+            organization: "acme".parse().unwrap(),
             group: None,
             roles: vec![],
             ip_allowlist: vec![],
@@ -377,7 +377,10 @@ mod tests {
         .unwrap()
         .events;
         assert_eq!(
-            events.iter().filter(|e| e.action == "key.expiring").count(),
+            events
+                .iter()
+                .filter(|e| e.action == AuditAction::Expiring)
+                .count(),
             1
         );
     }
@@ -400,6 +403,6 @@ mod tests {
         }))
         .unwrap()
         .events;
-        assert_eq!(events[0].action, "key.expired");
+        assert_eq!(events[0].action, AuditAction::Expired);
     }
 }

@@ -41,7 +41,7 @@ mod tests {
         }
         let mut routed: Vec<(String, String)> = ROUTES
             .iter()
-            .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+            .map(|(m, p, _)| ((*m).to_owned(), (*p).to_owned()))
             .collect();
         documented.sort();
         routed.sort();

@@ -30,7 +30,7 @@
 //!   a disabled or deleted key may verify there for up to a minute.
 
 use chrono::{DateTime, Duration, Utc};
-use keygate_shared::{AuditEvent, KeyRecord};
+use keygate_shared::{AuditEvent, KeyId, KeyRecord, Organization};
 use serde::de::DeserializeOwned;
 
 use crate::sql::{int, text, Db, Param, Row, Statement};
@@ -62,11 +62,11 @@ pub(crate) const NEVER: i64 = 1 << 53;
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredEntry {
     /// The key id.
-    pub id: String,
+    pub id: KeyId,
     /// The record, when it decodes.
     pub record: Option<KeyRecord>,
     /// Its organization (`None`: only a root admin sees it).
-    pub organization: Option<String>,
+    pub organization: Option<Organization>,
     /// Its token hash, if it reads as 64 hex digits.
     pub hash: Option<String>,
     /// Its name, if readable.
@@ -75,7 +75,8 @@ pub struct StoredEntry {
 
 impl StoredEntry {
     fn from_row(row: &Row) -> Option<Self> {
-        let id = text(row, "id")?.to_owned();
+        // Every writer checks the id's shape; a row without one is not ours.
+        let id: KeyId = text(row, "id")?.parse().ok()?;
         let raw = text(row, "record").unwrap_or("");
         let record = serde_json::from_str::<KeyRecord>(raw)
             .ok()
@@ -87,9 +88,7 @@ impl StoredEntry {
         });
         Some(Self {
             id,
-            organization: text(row, "organization")
-                .filter(|o| keygate_shared::org::is_valid(o))
-                .map(str::to_owned),
+            organization: text(row, "organization").and_then(|o| o.parse().ok()),
             hash: text(row, "hash")
                 .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
                 .map(str::to_owned),
@@ -117,7 +116,7 @@ fn search_text(record: &KeyRecord) -> String {
         record.created_by.as_str(),
         record.hint.as_str(),
     ];
-    fields.extend(record.roles.iter().map(String::as_str));
+    fields.extend(record.roles.iter().map(|r| r.as_str()));
     fields.join("\n").to_lowercase()
 }
 

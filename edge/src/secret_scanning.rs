@@ -112,42 +112,6 @@ pub async fn check_signature(
 }
 
 impl<K: Kv, D: Db> App<'_, K, D> {
-    /// Disables the key of a reported token, if it is ours, and records
-    /// `key.leaked`. Looked up in D1 (the source of truth, never a cache),
-    /// and only `enabled` is written, over a fresh copy: the response
-    /// always ends with the key disabled and changes nothing else.
-    async fn disable_leaked(
-        &self,
-        token: &keygate_shared::Token,
-        report: &Reported,
-    ) -> Result<bool, ApiError> {
-        let hash = token.lookup_hash();
-        let found = self
-            .repo()
-            .entry_by_hash(&hash.to_hex())
-            .await
-            .map_err(super::admin::unavailable)?;
-        let Some(record) = found
-            .and_then(|e| e.record)
-            .filter(|rec| hash.matches_hex(&rec.hash))
-        else {
-            return Ok(false);
-        };
-        let disabled = self
-            .repo()
-            .modify(&record.id, &record.hash, self.now, &|r| r.enabled = false)
-            .await
-            .map_err(super::admin::unavailable_after_write)?;
-        // Deleted meanwhile: nothing left to disable, still ours.
-        let record = disabled.unwrap_or(record);
-        let mut details = Map::new();
-        details.insert("url".into(), report.url.clone().into());
-        details.insert("source".into(), report.source.clone().into());
-        self.record_event(ACTOR, "key.leaked", &record, details)
-            .await?;
-        Ok(true)
-    }
-
     /// `POST /api/v1/secret-scanning/github`.
     pub async fn secret_scanning(&self, req: &HttpRequest) -> Result<HttpResponse, ApiError> {
         check_signature(self.config.github_secret_scanning_keys.as_deref(), req).await?;
@@ -168,7 +132,14 @@ impl<K: Kv, D: Db> App<'_, K, D> {
         for r in reported {
             let mut label = "false_positive";
             if let Ok(token) = keygate_shared::Token::parse(&self.config.prefix, r.token.trim()) {
-                match self.disable_leaked(&token, &r).await {
+                let mut details = Map::new();
+                details.insert("url".into(), r.url.clone().into());
+                details.insert("source".into(), r.source.clone().into());
+                match self
+                    .keys()
+                    .disable_leaked(&token.lookup_hash(), ACTOR, details)
+                    .await
+                {
                     Ok(true) => {
                         label = "true_positive";
                         disabled_any = true;
@@ -176,7 +147,7 @@ impl<K: Kv, D: Db> App<'_, K, D> {
                     Ok(false) => {}
                     // Keys disabled before the failure stay disabled: say so.
                     Err(e) if e.code == ErrorCode::Unavailable && disabled_any => {
-                        return Err(super::admin::partly_stored())
+                        return Err(crate::service::partly_stored(e.cause.unwrap_or_default()))
                     }
                     Err(e) => return Err(e),
                 }

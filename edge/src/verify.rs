@@ -57,8 +57,7 @@ impl<K: Kv, D: Db> App<'_, K, D> {
     /// itself is bad or storage failed.
     pub async fn verify_endpoint(&self, req: &HttpRequest) -> Result<HttpResponse, ApiError> {
         let body: VerifyRequest = decode_body(&req.body, VerifyRequest::FIELDS, &[])?;
-        let roles = body.roles.unwrap_or_default();
-        keygate_shared::validation::roles(&roles)?;
+        let roles = keygate_shared::validation::roles(&body.roles.unwrap_or_default())?;
         let organization = body
             .organization
             .map(|o| keygate_shared::validation::organization(&o))
@@ -72,8 +71,8 @@ impl<K: Kv, D: Db> App<'_, K, D> {
             None => None,
         };
         let requirement = Requirement {
-            roles,
-            organization,
+            roles: roles.into_iter().map(String::from).collect(),
+            organization: organization.map(String::from),
         };
         let facts = RequestFacts {
             client_ip: ip,
@@ -127,7 +126,7 @@ impl<K: Kv, D: Db> App<'_, K, D> {
         // What the origin receives, built once: the forward's URL and
         // identity headers and the signature all come from it.
         let query = forwarded_query(&req.raw_query);
-        let roles = record.roles.join(",");
+        let roles = keygate_shared::ids::join_roles(&record.roles, ",");
         let meta = record.meta_header();
         let sent = Forwarded {
             method: &req.method,

@@ -24,13 +24,13 @@ fn now() -> DateTime<Utc> {
 fn record(n: usize, org: &str, roles: &[&str]) -> (KeyRecord, String) {
     let token = Token::generate(&Prefix::default()).unwrap();
     let r = KeyRecord {
-        id: keygate_shared::token::new_key_id().unwrap(),
+        id: keygate_shared::KeyId::generate().unwrap(),
         // Repeated names and dates: ties are broken by id.
         name: format!("Key {}", n % 7),
         description: format!("number {n}"),
-        organization: org.into(),
+        organization: org.parse().unwrap(),
         group: Some(format!("g{}", n % 3)),
-        roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        roles: roles.iter().map(|r| r.parse().unwrap()).collect(),
         ip_allowlist: vec![],
         enabled: !n.is_multiple_of(5),
         created_at: now() - Duration::days((n % 11) as i64),

@@ -23,12 +23,12 @@ fn now() -> DateTime<Utc> {
 
 fn record(token: &Token, org: &str, roles: &[&str]) -> KeyRecord {
     KeyRecord {
-        id: keygate_shared::token::new_key_id().unwrap(),
+        id: keygate_shared::KeyId::generate().unwrap(),
         name: "fixture".into(),
         description: String::new(),
-        organization: org.into(),
+        organization: org.parse().unwrap(),
         group: None,
-        roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        roles: roles.iter().map(|r| r.parse().unwrap()).collect(),
         ip_allowlist: vec![],
         enabled: true,
         created_at: now() - Duration::days(1),

@@ -183,12 +183,12 @@ struct World {
 
 fn record(token: &Token, org: &str, roles: &[&str], expires_in_days: i64) -> KeyRecord {
     KeyRecord {
-        id: keygate_shared::token::new_key_id().unwrap(),
+        id: keygate_shared::KeyId::generate().unwrap(),
         name: "fixture".into(),
         description: String::new(),
-        organization: org.into(),
+        organization: org.parse().unwrap(),
         group: None,
-        roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        roles: roles.iter().map(|r| r.parse().unwrap()).collect(),
         ip_allowlist: vec![],
         enabled: true,
         created_at: now() - Duration::days(1),
@@ -611,7 +611,7 @@ fn a_deleted_key_is_never_brought_back() {
     );
     assert_eq!(w.kv.keys(), keys_before, "no projection of a copy is left");
     let mut rows_after = w.row_ids();
-    rows_after.push(key.id.clone());
+    rows_after.push(key.id.to_string());
     rows_after.sort();
     assert_eq!(rows_after, rows_before, "no row of a copy is left");
 }

@@ -4,8 +4,8 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use keygate_shared::api::{
-    AuditPage, BulkDeleteRequest, BulkDeleteResult, CreateKeyRequest, CreatedKey, KeyList, Me,
-    PatchKeyRequest, RollRequest,
+    AuditPage, AuditQuery, BulkDeleteRequest, BulkDeleteResult, CreateKeyRequest, CreatedKey,
+    KeyList, Me, PatchKeyRequest, RollRequest,
 };
 use keygate_shared::error::ErrorBody;
 use keygate_shared::{ApiError, ErrorCode, KeyView};
@@ -219,41 +219,15 @@ pub async fn roll(token: &str, id: &str, grace_seconds: u32) -> Result<CreatedKe
     .await
 }
 
-/// The audit log's filters (§4); empty ones are left out.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AuditFilters {
-    /// Only events about this key.
-    pub key_id: String,
-    /// Only events by this actor (key id, email, bootstrap, cron, …).
-    pub actor: String,
-    /// Only this action.
-    pub action: String,
-    /// At or after (RFC 3339).
-    pub since: String,
-    /// Before (RFC 3339).
-    pub until: String,
-}
-
-/// `GET /api/v1/audit` with `filters`.
+/// `GET /api/v1/audit` with `query` (the worker parses the same type).
 pub async fn audit(
     token: &str,
-    filters: &AuditFilters,
+    query: &AuditQuery,
     cursor: Option<&str>,
 ) -> Result<AuditPage, Failure> {
-    let mut pairs: Vec<(&str, &str)> = vec![("limit", "100")];
-    for (name, value) in [
-        ("key_id", &filters.key_id),
-        ("actor", &filters.actor),
-        ("action", &filters.action),
-        ("since", &filters.since),
-        ("until", &filters.until),
-    ] {
-        if !value.trim().is_empty() {
-            pairs.push((name, value.trim()));
-        }
-    }
+    let mut pairs = query.to_pairs();
     if let Some(c) = cursor {
-        pairs.push(("cursor", c));
+        pairs.push(("cursor", c.to_owned()));
     }
     finish(
         authed(Request::get("/api/v1/audit").query(pairs), token)

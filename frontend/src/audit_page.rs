@@ -1,41 +1,39 @@
 //! The audit log, newest first (of all keys in scope, or of one), with the
 //! filters of §4: key, actor, action and a date range.
 
-use keygate_shared::model::AUDIT_ACTIONS;
-use keygate_shared::AuditEvent;
+use chrono::{DateTime, Utc};
+use keygate_shared::api::AuditQuery;
+use keygate_shared::{AuditAction, AuditEvent, KeyId};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::AuditFilters;
 use crate::session::Session;
 
-/// `since` for a picked day: its start (UTC).
-fn day_start(picked: &str) -> String {
-    crate::format::end_of_day(picked)
-        .map(|end| (end - chrono::Duration::seconds(86_399)).to_rfc3339())
-        .unwrap_or_default()
+/// `since` for a picked day: its start (UTC); none for an empty pick.
+fn day_start(picked: &str) -> Option<DateTime<Utc>> {
+    crate::format::end_of_day(picked).map(|end| end - chrono::Duration::seconds(86_399))
 }
 
 /// `until` for a picked day: the start of the next one (exclusive).
-fn day_after(picked: &str) -> String {
-    crate::format::end_of_day(picked)
-        .map(|end| (end + chrono::Duration::seconds(1)).to_rfc3339())
-        .unwrap_or_default()
+fn day_after(picked: &str) -> Option<DateTime<Utc>> {
+    crate::format::end_of_day(picked).map(|end| end + chrono::Duration::seconds(1))
 }
 
 /// Audit events, for one key when `key_id` is given.
 #[component]
-pub fn AuditPage(key_id: Option<String>) -> impl IntoView {
+pub fn AuditPage(key_id: Option<KeyId>) -> impl IntoView {
     let session = Session::get();
     let events = RwSignal::new(Vec::<AuditEvent>::new());
     let cursor = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
     let loading = RwSignal::new(true);
     let standalone = key_id.is_none();
-    let filters = RwSignal::new(AuditFilters {
-        key_id: key_id.clone().unwrap_or_default(),
-        ..AuditFilters::default()
+    let filters = RwSignal::new(AuditQuery {
+        key_id,
+        ..AuditQuery::default()
     });
+    // A typed key id that is not one: said at once, nothing is sent.
+    let key_id_error = RwSignal::new(None::<&'static str>);
     let load = move |append: bool| {
         let from = if append { cursor.get_untracked() } else { None };
         let current = filters.get_untracked();
@@ -60,7 +58,7 @@ pub fn AuditPage(key_id: Option<String>) -> impl IntoView {
         });
     };
     load(false);
-    let set = move |change: &dyn Fn(&mut AuditFilters)| {
+    let set = move |change: &dyn Fn(&mut AuditQuery)| {
         filters.update(|f| change(f));
         load(false);
     };
@@ -68,26 +66,38 @@ pub fn AuditPage(key_id: Option<String>) -> impl IntoView {
         view! {
             <form class="filters audit-filters" aria-label="Audit filters" on:submit=|ev| ev.prevent_default()>
                 <label>"Key id"
-                    <input type="search" name="key_id" placeholder="key_…"
-                        on:change=move |ev| { let v = event_target_value(&ev); set(&|f| f.key_id.clone_from(&v)) } />
+                    <input type="search" name="key_id" placeholder="key_…" aria-describedby="audit-key-id-error"
+                        on:change=move |ev| {
+                            let v = event_target_value(&ev);
+                            let v = v.trim();
+                            match v.parse::<KeyId>() {
+                                _ if v.is_empty() => { key_id_error.set(None); set(&|f| f.key_id = None) }
+                                Ok(id) => { key_id_error.set(None); set(&|f| f.key_id = Some(id.clone())) }
+                                Err(_) => key_id_error.set(Some("Not a key id: key_ and 16 letters or digits.")),
+                            }
+                        } />
+                    <span class="error" id="audit-key-id-error" role="alert">{move || key_id_error.get()}</span>
                 </label>
                 <label>"By"
                     <input type="search" name="actor" placeholder="key id, email, cron…"
-                        on:change=move |ev| { let v = event_target_value(&ev); set(&|f| f.actor.clone_from(&v)) } />
+                        on:change=move |ev| {
+                            let v = event_target_value(&ev).trim().to_owned();
+                            set(&|f| f.actor = Some(v.clone()).filter(|a| !a.is_empty()))
+                        } />
                 </label>
                 <label>"Action"
-                    <select name="action" on:change=move |ev| { let v = event_target_value(&ev); set(&|f| f.action.clone_from(&v)) }>
+                    <select name="action" on:change=move |ev| { let v = event_target_value(&ev); set(&|f| f.action = v.parse::<AuditAction>().ok()) }>
                         <option value="">"any"</option>
-                        {AUDIT_ACTIONS.iter().map(|a| view! { <option value=*a>{*a}</option> }).collect_view()}
+                        {AuditAction::ALL.iter().map(|a| view! { <option value=a.as_str()>{a.as_str()}</option> }).collect_view()}
                     </select>
                 </label>
                 <label>"From"
                     <input type="date" name="since"
-                        on:change=move |ev| { let v = day_start(&event_target_value(&ev)); set(&|f| f.since.clone_from(&v)) } />
+                        on:change=move |ev| { let v = day_start(&event_target_value(&ev)); set(&|f| f.since = v) } />
                 </label>
                 <label>"To"
                     <input type="date" name="until"
-                        on:change=move |ev| { let v = day_after(&event_target_value(&ev)); set(&|f| f.until.clone_from(&v)) } />
+                        on:change=move |ev| { let v = day_after(&event_target_value(&ev)); set(&|f| f.until = v) } />
                 </label>
             </form>
         }
@@ -103,8 +113,8 @@ pub fn AuditPage(key_id: Option<String>) -> impl IntoView {
                     {move || events.get().into_iter().map(|e| view! {
                         <tr>
                             <td>{crate::format::date_time(&e.at)}</td>
-                            <td>{e.action.clone()}</td>
-                            <td>{e.details.get("name").and_then(|n| n.as_str()).unwrap_or_default().to_owned()} " " <span class="mono">{e.key_id.clone()}</span></td>
+                            <td>{e.action.as_str()}</td>
+                            <td>{e.details.get("name").and_then(|n| n.as_str()).unwrap_or_default().to_owned()} " " <span class="mono">{e.key_id.to_string()}</span></td>
                             <td class="mono">{e.actor.clone()}</td>
                             <td class="mono">{e.details.to_string()}</td>
                         </tr>

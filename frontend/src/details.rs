@@ -10,7 +10,7 @@ use crate::format;
 pub fn Details(
     key: KeyView,
     on_close: Callback<()>,
-    on_delete: Callback<(String, String)>,
+    on_delete: Callback<(keygate_shared::KeyId, String)>,
 ) -> impl IntoView {
     let id = key.id.clone();
     let session = crate::session::Session::get();
@@ -22,12 +22,12 @@ pub fn Details(
             <div class="dialog wide" role="dialog" aria-modal="true" aria-labelledby="details-title" id="details-dialog">
                 <h2 id="details-title">{key.name.clone()}</h2>
                 <dl class="readonly">
-                    <dt>"Id"</dt><dd class="mono">{key.id.clone()}</dd>
+                    <dt>"Id"</dt><dd class="mono">{key.id.to_string()}</dd>
                     <dt>"Key"</dt><dd class="mono">{key.hint.clone()}</dd>
                     <dt>"Status"</dt><dd>{key.status.as_str()}</dd>
                     <dt>"Description"</dt><dd>{key.description.clone()}</dd>
-                    <dt>"Organization"</dt><dd>{if key.organization.is_empty() { "(root)".to_owned() } else { key.organization.clone() }}</dd>
-                    <dt>"Roles"</dt><dd>{key.roles.join(", ")}</dd>
+                    <dt>"Organization"</dt><dd>{if key.organization.is_empty() { "(root)".to_owned() } else { key.organization.to_string() }}</dd>
+                    <dt>"Roles"</dt><dd>{keygate_shared::ids::join_roles(&key.roles, ", ")}</dd>
                     <dt>"IP allowlist"</dt><dd>{if key.ip_allowlist.is_empty() { "any".to_owned() } else { key.ip_allowlist.join(", ") }}</dd>
                     <dt>"Created"</dt><dd>{format!("{} by {}", format::date(&key.created_at), key.created_by)}</dd>
                     <dt>"Metadata"</dt><dd class="mono" id="details-meta">{if key.meta.is_empty() { "—".to_owned() } else { format::meta_text(&key.meta) }}</dd>

@@ -78,9 +78,9 @@ pub fn EditDialog(
                 <textarea id="e-meta" prop:value=move || meta.get() on:input=move |ev| meta.set(event_target_value(&ev))></textarea>
                 <p class="error" role="alert" id="e-meta-error">{meta_error}</p>
                 <dl class="readonly" aria-describedby="immutable-note">
-                    <dt>"Organization"</dt><dd>{if key.organization.is_empty() { "(root)".to_owned() } else { key.organization.clone() }}</dd>
+                    <dt>"Organization"</dt><dd>{if key.organization.is_empty() { "(root)".to_owned() } else { key.organization.to_string() }}</dd>
                     <dt>"Group"</dt><dd>{key.group.clone().unwrap_or_else(|| "—".into())}</dd>
-                    <dt>"Roles"</dt><dd>{if key.roles.is_empty() { "—".to_owned() } else { key.roles.join(", ") }}</dd>
+                    <dt>"Roles"</dt><dd>{if key.roles.is_empty() { "—".to_owned() } else { keygate_shared::ids::join_roles(&key.roles, ", ") }}</dd>
                     <dt>"Expires"</dt><dd>{key.expires_at.as_ref().map_or_else(|| "never".to_owned(), format::date)}</dd>
                 </dl>
                 <p class="hint" id="immutable-note">"Organization, group, roles and expiry are fixed when a key is created, so that a leaked key never gains reach. To change them, roll or create a new key."</p>

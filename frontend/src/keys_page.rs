@@ -13,7 +13,7 @@ use crate::format;
 use crate::session::Session;
 
 /// What a confirmation is about to delete: (id, name) pairs.
-type ToDelete = Vec<(String, String)>;
+type ToDelete = Vec<(keygate_shared::KeyId, String)>;
 
 /// The keys page.
 #[component]
@@ -29,7 +29,7 @@ pub fn KeysPage() -> impl IntoView {
     let loading = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let info = RwSignal::new(None::<String>);
-    let selected = RwSignal::new(BTreeSet::<String>::new());
+    let selected = RwSignal::new(BTreeSet::<keygate_shared::KeyId>::new());
     let creating = RwSignal::new(false);
     let shown_token = RwSignal::new(None::<(String, CreatedKey)>);
     let editing = RwSignal::new(None::<KeyView>);
@@ -114,7 +114,7 @@ pub fn KeysPage() -> impl IntoView {
     let do_delete = move |items: ToDelete| {
         confirming.set(None);
         spawn_local(async move {
-            let ids: Vec<String> = items.iter().map(|(id, _)| id.clone()).collect();
+            let ids: Vec<String> = items.iter().map(|(id, _)| id.to_string()).collect();
             let result = if ids.len() == 1 {
                 api::delete(&session.token(), &ids[0]).await.map(|()| 1)
             } else {
@@ -234,7 +234,7 @@ pub fn KeysPage() -> impl IntoView {
                             let del = (k.id.clone(), k.name.clone());
                             let soon = format::expires_soon(&k.expires_at);
                             view! {
-                                <tr data-id=id.clone()>
+                                <tr data-id=id.to_string()>
                                     <td><input type="checkbox" aria-label=format!("Select {}", k.name) prop:checked=checked
                                         on:change=move |ev| {
                                             let on = event_target_checked(&ev);
@@ -242,9 +242,9 @@ pub fn KeysPage() -> impl IntoView {
                                             selected.update(|s| { if on { s.insert(id); } else { s.remove(&id); } });
                                         } /></td>
                                     <td class="name" data-label="Name"><button class="link" on:click=move |_| details.set(Some(row_key.clone()))>{k.name.clone()}</button></td>
-                                    <td data-label="Organization">{if k.organization.is_empty() { "(root)".to_owned() } else { k.organization.clone() }}</td>
+                                    <td data-label="Organization">{if k.organization.is_empty() { "(root)".to_owned() } else { k.organization.to_string() }}</td>
                                     <td data-label="Group">{k.group.clone().unwrap_or_default()}</td>
-                                    <td class="roles" data-label="Roles">{k.roles.join(", ")}</td>
+                                    <td class="roles" data-label="Roles">{keygate_shared::ids::join_roles(&k.roles, ", ")}</td>
                                     <td data-label="Status"><span class=format!("badge {}", k.status.as_str())>{k.status.as_str()}</span></td>
                                     // Dates on one line, the relative time on a muted second one.
                                     <td class="date" class:soon=soon data-label="Expires">{match &k.expires_at {
@@ -314,7 +314,7 @@ pub fn KeysPage() -> impl IntoView {
         })}
         {move || details.get().map(|key| view! {
             <crate::details::Details key=key on_close=Callback::new(move |()| details.set(None))
-                on_delete=Callback::new(move |target: (String, String)| { details.set(None); confirming.set(Some(vec![target])); }) />
+                on_delete=Callback::new(move |target: (keygate_shared::KeyId, String)| { details.set(None); confirming.set(Some(vec![target])); }) />
         })}
     }
 }

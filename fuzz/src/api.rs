@@ -37,12 +37,12 @@ fn fixture(n: usize, org: &str, roles: &[&str]) -> Fixture {
     let random = format!("{n:0>32}");
     let token = Token::from_random_part(&Prefix::default(), &random);
     let record = KeyRecord {
-        id: format!("key_fixture{n:0>9}"),
+        id: format!("key_fixture{n:0>9}").parse().unwrap(),
         name: format!("fixture {n}"),
         description: String::new(),
-        organization: org.into(),
+        organization: org.parse().unwrap(),
         group: None,
-        roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        roles: roles.iter().map(|r| r.parse().unwrap()).collect(),
         ip_allowlist: vec![],
         enabled: true,
         created_at: now() - Duration::days(1),
@@ -113,7 +113,7 @@ fn check_indexes(kv: &MemoryKv, db: &SqliteDb, created: bool) {
             .expect("a row without its projection");
         assert_eq!(&projection, json, "projection and row differ");
         if record.expires_at.is_none_or(|at| at > now()) {
-            *per_org.entry(record.organization).or_default() += 1;
+            *per_org.entry(record.organization.to_string()).or_default() += 1;
         }
     }
     let projections = kv.keys().iter().filter(|k| k.starts_with("h/")).count();
@@ -152,7 +152,10 @@ pub fn api_bodies(data: &[u8]) {
         _ => Some(header.clone()),
     };
     let id = match (pick / 7) % 3 {
-        0 => keys[usize::from(pick / 21) % keys.len()].record.id.clone(),
+        0 => keys[usize::from(pick / 21) % keys.len()]
+            .record
+            .id
+            .to_string(),
         _ => raw_id.clone(),
     };
     let (method, path) = match (pick >> 4) % 11 {

@@ -59,14 +59,14 @@ pub fn verify_decision(data: &[u8]) {
     let org = ORGS[usize::from(case.org) % ORGS.len()];
     let nets = pick(case.nets, &NETS);
     let record = KeyRecord {
-        id: "key_0000000000000000".into(),
+        id: "key_0000000000000000".parse().unwrap(),
         name: "fuzz".into(),
         description: String::new(),
-        organization: org.into(),
+        organization: org.parse().unwrap(),
         group: None,
         roles: pick(case.roles, &ROLES)
             .into_iter()
-            .map(String::from)
+            .map(|r| r.parse().unwrap())
             .collect(),
         ip_allowlist: nets.iter().map(|n| (*n).to_owned()).collect(),
         enabled: case.enabled,
@@ -110,8 +110,11 @@ pub fn verify_decision(data: &[u8]) {
             nets.iter()
                 .any(|n| n.parse::<ipnet::IpNet>().is_ok_and(|net| net.contains(&c)))
         });
-    let role_ok =
-        requirement.roles.is_empty() || requirement.roles.iter().any(|r| record.roles.contains(r));
+    let role_ok = requirement.roles.is_empty()
+        || requirement
+            .roles
+            .iter()
+            .any(|r| record.roles.iter().any(|held| held == r));
     let org_ok = requirement
         .organization
         .as_deref()

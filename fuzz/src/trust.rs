@@ -37,12 +37,12 @@ fn now() -> DateTime<Utc> {
 fn key(n: u8, roles: &[&str]) -> (String, KeyRecord) {
     let token = Token::from_random_part(&Prefix::default(), &format!("{n:0>32}"));
     let record = KeyRecord {
-        id: format!("key_trust{n:0>11}"),
+        id: format!("key_trust{n:0>11}").parse().unwrap(),
         name: format!("trust {n}"),
         description: String::new(),
-        organization: String::new(),
+        organization: keygate_shared::Organization::root(),
         group: None,
-        roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        roles: roles.iter().map(|r| r.parse().unwrap()).collect(),
         ip_allowlist: vec![],
         enabled: true,
         created_at: now() - Duration::days(1),

@@ -278,7 +278,7 @@ pub struct ListQuery {
     /// Case-insensitive text match.
     pub q: Option<String>,
     /// This organization and below.
-    pub organization: Option<String>,
+    pub organization: Option<crate::ids::Organization>,
     /// Only this status.
     pub status: Option<Status>,
     /// Only this group.
@@ -371,6 +371,146 @@ impl ListQuery {
             }
         }
         Ok(q)
+    }
+}
+
+/// `GET /api/v1/audit`'s parameters (§4), parsed: the worker filters on
+/// them and the app builds them, so both speak the same names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Only events about this key.
+    pub key_id: Option<crate::ids::KeyId>,
+    /// Only events by this actor (an admin key id, `bootstrap`, `cron`,
+    /// `github-secret-scanning`).
+    pub actor: Option<String>,
+    /// Only this action.
+    pub action: Option<crate::audit::AuditAction>,
+    /// At or after.
+    pub since: Option<DateTime<Utc>>,
+    /// Before.
+    pub until: Option<DateTime<Utc>>,
+    /// Page size, 1–1000.
+    pub limit: usize,
+    /// Older than this event (a cursor this API handed out).
+    pub before_seq: Option<i64>,
+}
+
+impl Default for AuditQuery {
+    fn default() -> Self {
+        Self {
+            key_id: None,
+            actor: None,
+            action: None,
+            since: None,
+            until: None,
+            limit: 100,
+            before_seq: None,
+        }
+    }
+}
+
+/// Longest `actor` filter (an email is at most 320 characters).
+pub const MAX_ACTOR_LEN: usize = 320;
+
+fn time_param(name: &str, v: &str) -> Result<DateTime<Utc>, ApiError> {
+    DateTime::parse_from_rfc3339(v)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            ApiError::invalid(
+                name,
+                format!("{name} is a date-time like 2026-01-31T12:00:00Z."),
+            )
+        })
+}
+
+impl AuditQuery {
+    /// Parameters the audit log takes.
+    pub const PARAMS: &'static [&'static str] = &[
+        "limit", "cursor", "key_id", "actor", "action", "since", "until",
+    ];
+
+    /// Parses decoded query pairs.
+    ///
+    /// # Errors
+    /// `UNKNOWN_FIELD` for a parameter the audit log does not take,
+    /// `INVALID_FIELD` naming the one whose value is wrong.
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, ApiError> {
+        let mut q = Self::default();
+        let pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
+        refuse_repeated(pairs.iter().map(|(k, _)| *k))?;
+        for (k, v) in pairs {
+            match k {
+                "limit" => q.limit = parse_limit(v)?,
+                "cursor" => {
+                    let seq = v
+                        .parse::<i64>()
+                        .ok()
+                        .filter(|s| *s > 0 && v.bytes().all(|b| b.is_ascii_digit()))
+                        .ok_or_else(invalid_cursor)?;
+                    q.before_seq = Some(seq);
+                }
+                "key_id" => {
+                    q.key_id = Some(
+                        v.parse()
+                            .map_err(|_| ApiError::invalid("key_id", "key_id is not a key id."))?,
+                    );
+                }
+                "actor" => {
+                    if v.is_empty() || v.len() > MAX_ACTOR_LEN || v.chars().any(char::is_control) {
+                        return Err(ApiError::invalid(
+                            "actor",
+                            "actor is a key id, an email, bootstrap, cron or github-secret-scanning.",
+                        ));
+                    }
+                    q.actor = Some(v.to_owned());
+                }
+                "action" => {
+                    q.action = Some(v.parse().map_err(|_| {
+                        let all: Vec<&str> = crate::audit::AuditAction::ALL
+                            .iter()
+                            .map(|a| a.as_str())
+                            .collect();
+                        ApiError::invalid("action", format!("action is one of {}.", all.join(", ")))
+                    })?);
+                }
+                "since" => q.since = Some(time_param("since", v)?),
+                "until" => q.until = Some(time_param("until", v)?),
+                _ => {
+                    return Err(ApiError::field(
+                        ErrorCode::UnknownField,
+                        k,
+                        "This query parameter is not known here.",
+                    ))
+                }
+            }
+        }
+        Ok(q)
+    }
+
+    /// The query as `(name, value)` pairs, without defaults: what the app
+    /// sends (the cursor is added by the caller).
+    #[must_use]
+    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
+        let time = |t: &DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let mut out = vec![("limit", self.limit.to_string())];
+        if let Some(k) = &self.key_id {
+            out.push(("key_id", k.to_string()));
+        }
+        if let Some(a) = &self.actor {
+            out.push(("actor", a.clone()));
+        }
+        if let Some(a) = self.action {
+            out.push(("action", a.as_str().to_owned()));
+        }
+        if let Some(t) = &self.since {
+            out.push(("since", time(t)));
+        }
+        if let Some(t) = &self.until {
+            out.push(("until", time(t)));
+        }
+        out
     }
 }
 
@@ -583,6 +723,46 @@ impl ClassifyMessage for serde_json::Error {
     /// Position only: the message of a syntax error may quote the body.
     fn classify_message(&self) -> String {
         format!("line {}, column {}", self.line(), self.column())
+    }
+}
+
+#[cfg(test)]
+mod audit_query_tests {
+    use super::*;
+
+    #[test]
+    fn parses_what_it_prints_and_refuses_the_rest() {
+        let q = AuditQuery::from_pairs([
+            ("limit", "5"),
+            ("key_id", "key_0123456789abcdef"),
+            ("actor", "cron"),
+            ("action", "key.rolled"),
+            ("since", "2026-01-01T00:00:00Z"),
+            ("until", "2026-02-01T00:00:00+01:00"),
+        ])
+        .unwrap();
+        assert_eq!(q.action, Some(crate::audit::AuditAction::Rolled));
+        let printed = q.to_pairs();
+        let again = AuditQuery::from_pairs(printed.iter().map(|(k, v)| (*k, v.as_str()))).unwrap();
+        assert_eq!(again, q);
+        for (k, v) in [
+            ("action", "key.frobbed"),
+            ("since", "yesterday"),
+            ("cursor", "-1"),
+            ("cursor", "+5"),
+            ("key_id", "nope"),
+            ("actor", ""),
+        ] {
+            assert_eq!(
+                AuditQuery::from_pairs([(k, v)]).unwrap_err().code,
+                ErrorCode::InvalidField,
+                "{k}={v}"
+            );
+        }
+        assert_eq!(
+            AuditQuery::from_pairs([("page", "2")]).unwrap_err().code,
+            ErrorCode::UnknownField
+        );
     }
 }
 

@@ -30,9 +30,11 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod audit;
 pub mod base62;
 pub mod crc32;
 pub mod error;
+pub mod ids;
 pub mod ip;
 pub mod model;
 pub mod org;
@@ -43,6 +45,8 @@ pub mod time;
 pub mod token;
 pub mod validation;
 
+pub use audit::AuditAction;
 pub use error::{ApiError, ErrorCode};
+pub use ids::{KeyId, Organization, Role};
 pub use model::{AuditEvent, KeyRecord, KeyView, Status};
 pub use token::{LookupHash, Prefix, Token};

@@ -3,6 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::audit::AuditAction;
+use crate::ids::{KeyId, Organization, Role};
+
 /// Role that makes a key an Administrator of its organization subtree.
 pub const ROLE_ADMIN: &str = "keygate:admin";
 /// Role that makes a key a Reader of its organization subtree.
@@ -11,20 +14,6 @@ pub const ROLE_READER: &str = "keygate:reader";
 pub const RESERVED_ROLES: [&str; 2] = [ROLE_ADMIN, ROLE_READER];
 /// `created_by` of keys made by the bootstrap command.
 pub const BOOTSTRAP_ACTOR: &str = "bootstrap";
-
-/// Every audit action (§4), in the order the admin app offers them: the
-/// worker's `action` filter and the app's filter read this one list.
-pub const AUDIT_ACTIONS: [&str; 9] = [
-    "key.created",
-    "key.updated",
-    "key.enabled",
-    "key.disabled",
-    "key.deleted",
-    "key.rolled",
-    "key.expiring",
-    "key.expired",
-    "key.leaked",
-];
 
 /// A key's derived state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -54,7 +43,7 @@ impl Status {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyRecord {
     /// Public id, `key_…`.
-    pub id: String,
+    pub id: KeyId,
     /// Display name.
     pub name: String,
     /// Free text.
@@ -62,13 +51,13 @@ pub struct KeyRecord {
     pub description: String,
     /// Owning organization (`""` = root).
     #[serde(default)]
-    pub organization: String,
+    pub organization: Organization,
     /// Key group, if any.
     #[serde(default)]
     pub group: Option<String>,
     /// Roles held.
     #[serde(default)]
-    pub roles: Vec<String>,
+    pub roles: Vec<Role>,
     /// Canonical CIDRs; empty = any address.
     #[serde(default)]
     pub ip_allowlist: Vec<String>,
@@ -112,7 +101,7 @@ impl KeyRecord {
     /// Whether the key holds `role`.
     #[must_use]
     pub fn has_role(&self, role: &str) -> bool {
-        self.roles.iter().any(|r| r == role)
+        self.roles.iter().any(|r| r.as_str() == role)
     }
 
     /// The public view at `now` (never the hash).
@@ -152,17 +141,17 @@ impl KeyRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyView {
     /// Public id, `key_…`.
-    pub id: String,
+    pub id: KeyId,
     /// Display name.
     pub name: String,
     /// Free text.
     pub description: String,
     /// Owning organization (`""` = root).
-    pub organization: String,
+    pub organization: Organization,
     /// Key group, if any.
     pub group: Option<String>,
     /// Roles held.
-    pub roles: Vec<String>,
+    pub roles: Vec<Role>,
     /// Canonical CIDRs; empty = any address.
     pub ip_allowlist: Vec<String>,
     /// Activated or deactivated.
@@ -192,10 +181,10 @@ pub struct AuditEvent {
     pub at: DateTime<Utc>,
     /// Admin key id, `bootstrap`, `cron` or `github-secret-scanning`.
     pub actor: String,
-    /// `key.created`, `key.updated`, …
-    pub action: String,
+    /// What happened.
+    pub action: AuditAction,
     /// The key concerned.
-    pub key_id: String,
+    pub key_id: KeyId,
     /// What changed, by field name and public value.
     #[serde(default)]
     pub details: serde_json::Value,
@@ -210,15 +199,15 @@ impl AuditEvent {
         record: &KeyRecord,
         at: DateTime<Utc>,
         actor: &str,
-        action: &str,
+        action: AuditAction,
         mut details: serde_json::Map<String, serde_json::Value>,
     ) -> Self {
-        details.insert("organization".into(), record.organization.clone().into());
+        details.insert("organization".into(), record.organization.as_str().into());
         details.insert("name".into(), record.name.clone().into());
         Self {
             at,
             actor: actor.to_owned(),
-            action: action.to_owned(),
+            action,
             key_id: record.id.clone(),
             details: serde_json::Value::Object(details),
         }
@@ -226,18 +215,18 @@ impl AuditEvent {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use chrono::TimeZone;
 
     pub(crate) fn record() -> KeyRecord {
         KeyRecord {
-            id: "key_0123456789abcdef".into(),
+            id: "key_0123456789abcdef".parse().unwrap(),
             name: "ci".into(),
             description: String::new(),
-            organization: "acme".into(),
+            organization: "acme".parse().unwrap(),
             group: None,
-            roles: vec!["calls:read".into()],
+            roles: vec!["calls:read".parse().unwrap()],
             ip_allowlist: vec![],
             enabled: true,
             created_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),

@@ -265,12 +265,12 @@ mod tests {
 
     fn record() -> KeyRecord {
         KeyRecord {
-            id: "key_0123456789abcdef".into(),
+            id: "key_0123456789abcdef".parse().unwrap(),
             name: "ci".into(),
             description: String::new(),
-            organization: "acme/emea".into(),
+            organization: "acme/emea".parse().unwrap(),
             group: None,
-            roles: vec!["calls:read".into()],
+            roles: vec!["calls:read".parse().unwrap()],
             ip_allowlist: vec!["10.0.0.0/8".into()],
             enabled: true,
             created_at: now() - Duration::days(1),

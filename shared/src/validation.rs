@@ -5,7 +5,8 @@
 use chrono::{DateTime, Datelike, Duration, Utc};
 
 use crate::error::ApiError;
-use crate::{ip, org};
+use crate::ids::{Organization, Role};
+use crate::ip;
 
 /// Longest name, in characters.
 pub const NAME_MAX: usize = 100;
@@ -70,9 +71,9 @@ pub fn description(raw: &str) -> Result<String, ApiError> {
 ///
 /// # Errors
 /// `INVALID_FIELD` on `organization`.
-pub fn organization(raw: &str) -> Result<String, ApiError> {
-    if org::is_valid(raw) {
-        Ok(raw.to_owned())
+pub fn organization(raw: &str) -> Result<Organization, ApiError> {
+    if let Ok(organization) = raw.parse() {
+        Ok(organization)
     } else {
         Err(ApiError::invalid(
             "organization",
@@ -113,7 +114,7 @@ pub fn is_role(role: &str) -> bool {
 ///
 /// # Errors
 /// `INVALID_FIELD` on `roles`.
-pub fn roles(roles: &[String]) -> Result<(), ApiError> {
+pub fn roles(roles: &[String]) -> Result<Vec<Role>, ApiError> {
     if roles.len() > ROLES_MAX {
         return Err(ApiError::invalid(
             "roles",
@@ -139,7 +140,11 @@ pub fn roles(roles: &[String]) -> Result<(), ApiError> {
             "Each role may appear only once.",
         ));
     }
-    Ok(())
+    roles
+        .iter()
+        .map(|r| r.parse::<Role>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| ApiError::invalid("roles", "A role is not of the right shape."))
 }
 
 /// At most 64 addresses or CIDRs, returned canonical and without duplicates.

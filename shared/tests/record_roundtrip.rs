@@ -11,10 +11,10 @@ use proptest::prelude::*;
 
 fn record(created: DateTime<Utc>, expires_at: Option<DateTime<Utc>>) -> KeyRecord {
     KeyRecord {
-        id: "key_0123456789abcdef".into(),
+        id: "key_0123456789abcdef".parse().unwrap(),
         name: "n".into(),
         description: String::new(),
-        organization: "acme".into(),
+        organization: "acme".parse().unwrap(),
         group: None,
         roles: vec![],
         ip_allowlist: vec![],

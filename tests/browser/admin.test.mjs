@@ -302,6 +302,55 @@ test('audit log page', async () => {
   await page.click('nav button:has-text("Keys")');
 });
 
+test('audit filters: action, key, actor and dates are asked of the server', async () => {
+  // Events of our own: a key created, renamed and deleted in "spa-audit".
+  const made = await api('POST', '/api/v1/keys', { name: 'spa audited', organization: 'spa-audit' });
+  assert.equal(made.status, 201);
+  const id = made.json.key.id;
+  assert.equal((await api('PATCH', `/api/v1/keys/${id}`, { name: 'spa audited 2' })).status, 200);
+  assert.equal((await api('DELETE', `/api/v1/keys/${id}`)).status, 204);
+  const asked = [];
+  const onRequest = (r) => { if (r.url().includes('/api/v1/audit')) asked.push(new URL(r.url()).searchParams); };
+  page.on('request', onRequest);
+  await page.click('nav button:has-text("Audit log")');
+  await page.waitForSelector('table.audit tbody tr');
+  const actions = async () => page.locator('table.audit tbody tr td:nth-child(2)').allInnerTexts();
+  const waitRows = async (check, what) => {
+    const deadline = Date.now() + 10000;
+    let seen = [];
+    while (Date.now() < deadline) {
+      seen = await actions();
+      if (check(seen)) return seen;
+      await page.waitForTimeout(50);
+    }
+    assert.fail(`${what}: ${JSON.stringify(seen)}`);
+  };
+  await page.selectOption('select[name=action]', 'key.deleted');
+  await waitRows((a) => a.length > 0 && a.every((x) => x === 'key.deleted'), 'only deletions');
+  assert.equal(asked.at(-1).get('action'), 'key.deleted', 'the filter is the server\'s');
+  await page.selectOption('select[name=action]', '');
+  await page.fill('input[name=key_id]', id);
+  await page.dispatchEvent('input[name=key_id]', 'change');
+  await waitRows((a) => JSON.stringify(a) === JSON.stringify(['key.deleted', 'key.updated', 'key.created']), 'one key, newest first');
+  assert.equal(asked.at(-1).get('key_id'), id);
+  // A mistyped id is said at once and not sent.
+  const before = asked.length;
+  await page.fill('input[name=key_id]', 'key_nope');
+  await page.dispatchEvent('input[name=key_id]', 'change');
+  await page.waitForSelector('#audit-key-id-error:has-text("Not a key id")');
+  assert.equal(asked.length, before, 'nothing sent for a bad id');
+  await page.fill('input[name=key_id]', id);
+  await page.dispatchEvent('input[name=key_id]', 'change');
+  // A date range that ends before today: nothing matches.
+  await page.fill('input[name=until]', '2020-01-01');
+  await page.dispatchEvent('input[name=until]', 'change');
+  await page.waitForSelector('p.empty:has-text("No events match.")');
+  assert.equal(asked.at(-1).get('until'), '2020-01-02T00:00:00Z', 'until is the start of the next day');
+  await shot('08-audit-filtered');
+  page.off('request', onRequest);
+  await page.click('nav button:has-text("Keys")');
+});
+
 test('a Reader sees keys but no write controls; a deleted key signs out', async () => {
   const created = await api('POST', '/api/v1/keys', { name: 'spa reader', organization: 'spa', roles: ['keygate:reader'], expires_in_days: 5 });
   assert.equal(created.status, 201);

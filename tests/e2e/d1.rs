@@ -240,12 +240,12 @@ fn keyset_pages_of_every_sort_cover_the_list_once() {
 fn old_layout_record(name: &str) -> (KeyRecord, String) {
     let token = Token::generate(&Prefix::default()).unwrap();
     let record = KeyRecord {
-        id: keygate_shared::token::new_key_id().unwrap(),
+        id: keygate_shared::KeyId::generate().unwrap(),
         name: name.into(),
         description: "made before D1".into(),
-        organization: "legacy".into(),
+        organization: "legacy".parse().unwrap(),
         group: None,
-        roles: vec!["calls:read".into()],
+        roles: vec!["calls:read".parse().unwrap()],
         ip_allowlist: vec![],
         enabled: true,
         created_at: Utc::now() - Duration::days(3),

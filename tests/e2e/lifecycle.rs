@@ -71,10 +71,10 @@ fn seeded(name: &str, created_days_ago: i64, expires_in_hours: i64) -> keygate_s
     use chrono::{Duration, Utc};
     let token = keygate_shared::Token::generate(&keygate_shared::Prefix::default()).unwrap();
     keygate_shared::KeyRecord {
-        id: keygate_shared::token::new_key_id().unwrap(),
+        id: keygate_shared::KeyId::generate().unwrap(),
         name: name.into(),
         description: String::new(),
-        organization: "cron".into(),
+        organization: "cron".parse().unwrap(),
         group: None,
         roles: vec![],
         ip_allowlist: vec![],

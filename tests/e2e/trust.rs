@@ -570,10 +570,10 @@ fn browser_and_file_hardening() {
 fn gateway_bodies_reach_the_origin_untouched() {
     let token = keygate_shared::Token::generate(&keygate_shared::Prefix::default()).unwrap();
     let record = keygate_shared::KeyRecord {
-        id: keygate_shared::token::new_key_id().unwrap(),
+        id: keygate_shared::KeyId::generate().unwrap(),
         name: "api caller".into(),
         description: String::new(),
-        organization: "orders".into(),
+        organization: "orders".parse().unwrap(),
         group: None,
         roles: vec![],
         ip_allowlist: vec![],

@@ -16,17 +16,19 @@ use keygate_edge::repo::Repo;
 use keygate_edge::sql::Db;
 use keygate_edge::store::Kv;
 use keygate_shared::model::{BOOTSTRAP_ACTOR, ROLE_ADMIN};
-use keygate_shared::{token, AuditEvent, KeyRecord, Prefix, Token};
+use keygate_shared::{
+    AuditAction, AuditEvent, KeyId, KeyRecord, Organization, Prefix, Role, Token,
+};
 
 /// What `bootstrap` did.
 #[derive(Debug)]
 pub enum Bootstrapped {
     /// A usable root admin key exists already (its id); nothing was written.
-    Exists(String),
+    Exists(KeyId),
     /// A new key was made; its token is shown this once.
     Created {
         /// The new key's id.
-        id: String,
+        id: KeyId,
         /// The secret.
         token: Token,
     },
@@ -99,7 +101,7 @@ async fn usable_root_admin<K: Kv, D: Db>(
     prefix: &Prefix,
     token: &str,
     now: chrono::DateTime<Utc>,
-) -> Result<Option<String>, String> {
+) -> Result<Option<KeyId>, String> {
     let Ok(token) = Token::parse(prefix, token.trim()) else {
         return Ok(None);
     };
@@ -125,12 +127,12 @@ async fn create<K: Kv, D: Db>(
 ) -> Result<Bootstrapped, String> {
     let token = Token::generate(&options.prefix).map_err(|e| e.to_string())?;
     let record = KeyRecord {
-        id: token::new_key_id().map_err(|e| e.to_string())?,
+        id: KeyId::generate().map_err(|e| e.to_string())?,
         name: keygate_shared::validation::name(&options.name).map_err(|e| e.message)?,
         description: "Created by `keygate bootstrap`.".into(),
-        organization: String::new(),
+        organization: Organization::root(),
         group: None,
-        roles: vec![ROLE_ADMIN.into()],
+        roles: vec![Role::admin()],
         ip_allowlist: vec![],
         enabled: true,
         created_at: now,
@@ -146,7 +148,7 @@ async fn create<K: Kv, D: Db>(
         &record,
         now,
         BOOTSTRAP_ACTOR,
-        "key.created",
+        AuditAction::Created,
         serde_json::Map::new(),
     );
     repo.audit(&event).await.map_err(|e| e.0)?;
@@ -195,7 +197,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             (stored.id.as_str(), stored.roles.as_slice()),
-            (id.as_str(), &[ROLE_ADMIN.to_owned()][..])
+            (id.as_str(), &[Role::admin()][..])
         );
         match pollster::block_on(bootstrap(&kv, &db, &options())).unwrap() {
             Bootstrapped::Exists(existing) => assert_eq!(existing, id),

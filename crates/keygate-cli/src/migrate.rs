@@ -103,10 +103,10 @@ mod tests {
     fn record(n: u32) -> KeyRecord {
         let t = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
         KeyRecord {
-            id: keygate_shared::token::new_key_id().unwrap(),
+            id: keygate_shared::KeyId::generate().unwrap(),
             name: format!("key {n}"),
             description: "d".repeat(if n == 0 { 1500 } else { 1 }),
-            organization: "acme".into(),
+            organization: "acme".parse().unwrap(),
             group: None,
             roles: vec![],
             ip_allowlist: vec![],
@@ -145,7 +145,7 @@ mod tests {
                 r,
                 r.created_at + Duration::minutes(i as i64),
                 "bootstrap",
-                "key.created",
+                keygate_shared::AuditAction::Created,
                 serde_json::Map::new(),
             );
             let inverted = 9_999_999_999_999_i64 - event.at.timestamp_millis();

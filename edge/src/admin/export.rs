@@ -4,10 +4,9 @@
 use keygate_shared::api::ListQuery;
 use keygate_shared::{ApiError, KeyRecord};
 
-use super::{unavailable, Caller};
+use super::Session;
 use crate::app::App;
 use crate::http::{HttpRequest, HttpResponse};
-use crate::repo::KeyQuery;
 use crate::sql::Db;
 use crate::store::Kv;
 
@@ -44,12 +43,12 @@ pub fn cell(raw: &str) -> String {
 
 fn row(r: &KeyRecord, now: chrono::DateTime<chrono::Utc>) -> String {
     let fields = [
-        r.id.clone(),
+        r.id.to_string(),
         r.name.clone(),
         r.description.clone(),
-        r.organization.clone(),
+        r.organization.to_string(),
         r.group.clone().unwrap_or_default(),
-        r.roles.join(" "),
+        keygate_shared::ids::join_roles(&r.roles, " "),
         r.ip_allowlist.join(" "),
         r.enabled.to_string(),
         r.status(now).as_str().to_owned(),
@@ -62,14 +61,11 @@ fn row(r: &KeyRecord, now: chrono::DateTime<chrono::Utc>) -> String {
     fields.iter().map(|f| cell(f)).collect::<Vec<_>>().join(",")
 }
 
-/// Keys read per query while exporting.
-const EXPORT_PAGE: usize = 1000;
-
 impl<K: Kv, D: Db> App<'_, K, D> {
     /// `GET /api/v1/keys/export.csv` with the list's filters (no paging).
     pub async fn export_csv(
         &self,
-        caller: &Caller,
+        s: &Session,
         req: &HttpRequest,
     ) -> Result<HttpResponse, ApiError> {
         let pairs = req
@@ -80,26 +76,12 @@ impl<K: Kv, D: Db> App<'_, K, D> {
         let query = ListQuery::from_pairs(pairs)?;
         let mut out = COLUMNS.map(cell).join(",");
         out.push_str("\r\n");
-        // Page by page in SQL: only one page of records is held at a time.
-        let mut after = None;
-        loop {
-            let page = self
-                .repo()
-                .page(&KeyQuery {
-                    count: false,
-                    ..self.key_query(caller, &query, after, EXPORT_PAGE)
-                })
-                .await
-                .map_err(unavailable)?;
-            for r in &page.keys {
+        self.keys()
+            .export(&s.caller, &query, &mut |r| {
                 out.push_str(&row(r, self.now));
                 out.push_str("\r\n");
-            }
-            match page.next {
-                Some(next) => after = Some(next),
-                None => break,
-            }
-        }
+            })
+            .await?;
         Ok(HttpResponse {
             status: 200,
             headers: vec![

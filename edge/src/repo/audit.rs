@@ -3,7 +3,7 @@
 //! is empty only when nothing is left.
 
 use chrono::{DateTime, Utc};
-use keygate_shared::AuditEvent;
+use keygate_shared::{AuditAction, AuditEvent};
 
 use super::query::Filter;
 use super::{encode, Repo};
@@ -20,7 +20,7 @@ pub struct AuditFilter<'f> {
     /// Only events by this actor.
     pub actor: Option<&'f str>,
     /// Only this action.
-    pub action: Option<&'f str>,
+    pub action: Option<AuditAction>,
     /// At or after.
     pub since: Option<DateTime<Utc>>,
     /// Before.
@@ -79,7 +79,7 @@ impl<K: Kv, D: Db> Repo<'_, K, D> {
             f.push("actor = ?", vec![a.into()]);
         }
         if let Some(a) = filter.action {
-            f.push("action = ?", vec![a.into()]);
+            f.push("action = ?", vec![a.as_str().into()]);
         }
         if let Some(t) = filter.since {
             f.push("at >= ?", vec![t.timestamp_millis().into()]);

@@ -5,7 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use keygate_shared::api::SortOrder;
-use keygate_shared::{KeyRecord, Status};
+use keygate_shared::{KeyId, KeyRecord, Status};
 
 use super::{decoded, Repo, ENTRY_COLUMNS};
 use crate::sql::{int, text, Db, Param, Row, Statement};
@@ -17,7 +17,7 @@ pub struct Cursor {
     /// The sort column's value.
     pub value: Param,
     /// The id (ties).
-    pub id: String,
+    pub id: KeyId,
 }
 
 impl Cursor {
@@ -42,7 +42,10 @@ impl Cursor {
             ("created_at" | "expiry_key", v) => Param::Int(v.as_i64()?),
             _ => return None,
         };
-        keygate_shared::token::is_key_id(&id).then_some(Self { value, id })
+        Some(Self {
+            value,
+            id: id.parse().ok()?,
+        })
     }
 }
 
@@ -208,7 +211,7 @@ impl<K: Kv, D: Db> Repo<'_, K, D> {
         let more = rows.len() > query.limit;
         let rows = &rows[..rows.len().min(query.limit)];
         let next = more
-            .then(|| rows.last().map(|r| cursor_of(r, column)))
+            .then(|| rows.last().and_then(|r| cursor_of(r, column)))
             .flatten();
         Ok(KeyPage {
             keys: decoded(rows),
@@ -218,14 +221,14 @@ impl<K: Kv, D: Db> Repo<'_, K, D> {
     }
 }
 
-fn cursor_of(row: &Row, column: &str) -> Cursor {
+fn cursor_of(row: &Row, column: &str) -> Option<Cursor> {
     let value = if column == "name_key" {
         Param::Text(text(row, "sort_value").unwrap_or("").to_owned())
     } else {
         Param::Int(int(row, "sort_value").unwrap_or(0))
     };
-    Cursor {
+    Some(Cursor {
         value,
-        id: text(row, "id").unwrap_or("").to_owned(),
-    }
+        id: text(row, "id")?.parse().ok()?,
+    })
 }

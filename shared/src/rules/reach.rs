@@ -16,15 +16,15 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::error::{ApiError, ErrorCode};
-use crate::model::RESERVED_ROLES;
+use crate::ids::{Organization, Role};
+use crate::ip;
 use crate::validation::DEFAULT_EXPIRY_DAYS;
-use crate::{ip, org};
 
 /// What the caller holds: the bound of every reserved-role key it makes.
 #[derive(Debug, Clone, Copy)]
 pub struct Reach<'a> {
     /// The caller's organization (its subtree is its reach).
-    pub organization: &'a str,
+    pub organization: &'a Organization,
     /// The caller's expiry (`None` = never).
     pub expires_at: Option<DateTime<Utc>>,
     /// The caller's canonical allowlist (empty = any address).
@@ -35,7 +35,7 @@ pub struct Reach<'a> {
 #[derive(Debug, Clone, Copy)]
 pub struct KeyReach<'a> {
     /// Its organization.
-    pub organization: &'a str,
+    pub organization: &'a Organization,
     /// Its expiry (`None` = never).
     pub expires_at: Option<DateTime<Utc>>,
     /// Its canonical allowlist.
@@ -44,8 +44,8 @@ pub struct KeyReach<'a> {
 
 /// Whether `roles` holds a reserved role.
 #[must_use]
-pub fn holds_reserved_role(roles: &[String]) -> bool {
-    roles.iter().any(|r| RESERVED_ROLES.contains(&r.as_str()))
+pub fn holds_reserved_role(roles: &[Role]) -> bool {
+    roles.iter().any(Role::is_reserved)
 }
 
 /// The expiry of a new key whose creator named none: 365 days, and for a
@@ -85,7 +85,7 @@ pub fn allowlist_within(inner: &[String], outer: &[String]) -> bool {
 /// # Errors
 /// `FORBIDDEN` naming `organization`, `expires_at` or `ip_allowlist`.
 pub fn check_reserved_key(caller: &Reach<'_>, key: &KeyReach<'_>) -> Result<(), ApiError> {
-    if !org::is_within(key.organization, caller.organization) {
+    if !key.organization.is_within(caller.organization) {
         return Err(forbidden(
             "organization",
             "An admin or reader key must lie in your own organization or below it.",
@@ -138,11 +138,16 @@ mod tests {
         v.iter().map(|x| (*x).to_owned()).collect()
     }
 
+    fn o(name: &str) -> Organization {
+        name.parse().unwrap()
+    }
+
     #[test]
     fn default_expiry_is_capped_for_reserved_keys_only() {
         let in_10 = now() + Duration::days(10);
+        let acme = o("acme");
         let caller = Reach {
-            organization: "acme",
+            organization: &acme,
             expires_at: Some(in_10),
             ip_allowlist: &[],
         };
@@ -173,14 +178,15 @@ mod tests {
     #[test]
     fn reserved_keys_stay_inside_the_callers_reach() {
         let allow = s(&["10.0.0.0/8"]);
+        let (acme, emea, other) = (o("acme"), o("acme/emea"), o("other"));
         let caller = Reach {
-            organization: "acme",
+            organization: &acme,
             expires_at: Some(now() + Duration::days(10)),
             ip_allowlist: &allow,
         };
         let inside = s(&["10.1.0.0/16", "10.2.3.4/32"]);
         let ok = KeyReach {
-            organization: "acme/emea",
+            organization: &emea,
             expires_at: Some(now() + Duration::days(10)),
             ip_allowlist: &inside,
         };
@@ -188,7 +194,7 @@ mod tests {
         let field = |k: KeyReach<'_>| check_reserved_key(&caller, &k).unwrap_err().field;
         assert_eq!(
             field(KeyReach {
-                organization: "other",
+                organization: &other,
                 ..ok
             })
             .as_deref(),
@@ -217,15 +223,16 @@ mod tests {
             );
         }
         // A caller without bounds sets none.
+        let (root_org, x) = (o(""), o("x"));
         let root = Reach {
-            organization: "",
+            organization: &root_org,
             expires_at: None,
             ip_allowlist: &[],
         };
         assert!(check_reserved_key(
             &root,
             &KeyReach {
-                organization: "x",
+                organization: &x,
                 expires_at: None,
                 ip_allowlist: &[]
             }

@@ -1,0 +1,384 @@
+//! The key service: get, list, export, create, patch, delete, bulk delete,
+//! roll and the leak response, each one rule of
+//! [`keygate_shared::rules`] and the storage calls it needs.
+
+use chrono::{DateTime, Utc};
+use keygate_shared::api::{
+    invalid_cursor, BulkDeleteRequest, BulkDeleteResult, CreateKeyRequest, ListQuery,
+    PatchKeyRequest, RollRequest,
+};
+use keygate_shared::rules::caller::Caller;
+use keygate_shared::rules::{create, delete, limits, patch, roll};
+use keygate_shared::{
+    ApiError, AuditAction, AuditEvent, ErrorCode, KeyId, KeyRecord, LookupHash, Token,
+};
+use serde_json::{json, Map, Value};
+
+use super::{not_found, partly_stored, unavailable, unavailable_after_write};
+use crate::config::Config;
+use crate::repo::{Cursor, Inserted, KeyPage, KeyQuery, Repo, StoredEntry};
+use crate::sql::Db;
+use crate::store::Kv;
+
+/// A key just made (create or roll): its record and its token, shown once.
+pub struct Created {
+    /// The stored record.
+    pub record: KeyRecord,
+    /// The secret.
+    pub token: Token,
+}
+
+/// Keys read per query while exporting.
+const EXPORT_PAGE: usize = 1000;
+
+/// The key service over `repo`, for one request at `now`.
+pub struct KeyService<'a, K: Kv, D: Db> {
+    repo: Repo<'a, K, D>,
+    config: &'a Config,
+    now: DateTime<Utc>,
+}
+
+impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
+    /// The service over `repo` with `config`, at `now`.
+    pub fn new(repo: Repo<'a, K, D>, config: &'a Config, now: DateTime<Utc>) -> Self {
+        Self { repo, config, now }
+    }
+
+    /// The stored entry of key `id` in the caller's subtree, even one
+    /// whose record does not decode (an entry whose organization cannot
+    /// be read is seen by root callers only), or `KEY_NOT_FOUND`.
+    pub async fn entry(&self, caller: &Caller, id: &str) -> Result<StoredEntry, ApiError> {
+        if !keygate_shared::token::is_key_id(id) {
+            return Err(not_found());
+        }
+        match self.repo.entry_by_id(id).await.map_err(unavailable)? {
+            // An unreadable organization counts as the root's.
+            Some(e)
+                if e.organization
+                    .as_ref()
+                    .map_or(caller.organization.is_root(), |o| caller.sees(o)) =>
+            {
+                Ok(e)
+            }
+            _ => Err(not_found()),
+        }
+    }
+
+    /// Key `id` in the caller's subtree.
+    ///
+    /// # Errors
+    /// `KEY_NOT_FOUND`; `INTERNAL` for a record that does not decode.
+    pub async fn get(&self, caller: &Caller, id: &str) -> Result<KeyRecord, ApiError> {
+        self.entry(caller, id).await?.record.ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::Internal,
+                "The stored record of this key cannot be read; it can still be deleted.",
+            )
+        })
+    }
+
+    fn key_query<'q>(
+        &self,
+        caller: &'q Caller,
+        query: &'q ListQuery,
+        after: Option<Cursor>,
+        limit: usize,
+    ) -> KeyQuery<'q> {
+        KeyQuery {
+            subtree: caller
+                .list_subtree(query.organization.as_ref())
+                .map(|o| o.as_str()),
+            status: query.status,
+            group: query.group.as_deref(),
+            q: query.q.as_deref().map(str::trim),
+            sort: query.sort,
+            after,
+            limit,
+            now: self.now,
+            count: true,
+        }
+    }
+
+    /// One page of the caller's keys matching `query` (keyset paging).
+    ///
+    /// # Errors
+    /// `INVALID_FIELD` on a cursor this API did not hand out for the sort.
+    pub async fn list(&self, caller: &Caller, query: &ListQuery) -> Result<KeyPage, ApiError> {
+        let after = match query.cursor.as_deref() {
+            Some(c) => Some(Cursor::decode(c, query.sort).ok_or_else(invalid_cursor)?),
+            None => None,
+        };
+        self.repo
+            .page(&self.key_query(caller, query, after, query.limit))
+            .await
+            .map_err(unavailable)
+    }
+
+    /// Every key of the caller matching `query`, page by page in the
+    /// query's order: only one page of records is held at a time.
+    pub async fn export(
+        &self,
+        caller: &Caller,
+        query: &ListQuery,
+        each: &mut dyn FnMut(&KeyRecord),
+    ) -> Result<(), ApiError> {
+        let mut after = None;
+        loop {
+            let page = self
+                .repo
+                .page(&KeyQuery {
+                    count: false,
+                    ..self.key_query(caller, query, after, EXPORT_PAGE)
+                })
+                .await
+                .map_err(unavailable)?;
+            page.keys.iter().for_each(&mut *each);
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// A fresh token and key id (create and roll).
+    fn new_token_and_id(&self) -> Result<(Token, KeyId), ApiError> {
+        let no_randomness = |_| ApiError::new(ErrorCode::Internal, "No randomness available.");
+        let token = Token::generate(&self.config.prefix).map_err(no_randomness)?;
+        let id = KeyId::generate().map_err(no_randomness)?;
+        Ok((token, id))
+    }
+
+    /// Creates a key (`rules::create`), held to the organization's limit
+    /// in the insert itself: N concurrent creates for M free places give
+    /// exactly M winners.
+    pub async fn create(
+        &self,
+        caller: &Caller,
+        body: &CreateKeyRequest,
+    ) -> Result<Created, ApiError> {
+        let new = create::new_key(caller, body, self.now)?;
+        let (token, id) = self.new_token_and_id()?;
+        let record = new.into_record(id, &token, caller, self.now);
+        let limit = limits::for_create(self.config.max_keys_per_org);
+        match self
+            .repo
+            .insert(&record, limit, self.now)
+            .await
+            .map_err(unavailable_after_write)?
+        {
+            Inserted::Stored => {}
+            Inserted::LimitReached(max) => return Err(limits::reached(max)),
+        }
+        self.record(&caller.actor, AuditAction::Created, &record, Map::new())
+            .await?;
+        Ok(Created { record, token })
+    }
+
+    /// Edits key `id` (`rules::patch`): only the fields that change are
+    /// written, over a fresh copy of the record, so a revocation or roll
+    /// made meanwhile is kept.
+    pub async fn patch(
+        &self,
+        caller: &Caller,
+        id: &str,
+        body: &PatchKeyRequest,
+    ) -> Result<KeyRecord, ApiError> {
+        let current = self.get(caller, id).await?;
+        let change = patch::plan(caller, &current, body)?;
+        if change.is_empty() {
+            return Ok(current);
+        }
+        let record = self
+            .repo
+            .modify(&current.id, &current.hash, self.now, &|r| change.apply(r))
+            .await
+            .map_err(unavailable_after_write)?
+            .ok_or_else(not_found)?;
+        let edited = change.edited_fields();
+        if !edited.is_empty() {
+            let mut details = Map::new();
+            details.insert("fields".into(), json!(edited));
+            self.record(&caller.actor, AuditAction::Updated, &record, details)
+                .await?;
+        }
+        if let Some(enabled) = change.enabled {
+            let action = if enabled {
+                AuditAction::Enabled
+            } else {
+                AuditAction::Disabled
+            };
+            self.record(&caller.actor, action, &record, Map::new())
+                .await?;
+        }
+        Ok(record)
+    }
+
+    /// Deletes key `id`, even one whose record does not decode.
+    pub async fn delete(&self, caller: &Caller, id: &str) -> Result<(), ApiError> {
+        caller.require_write()?;
+        let entry = self.entry(caller, id).await?;
+        self.remove(caller, &entry).await
+    }
+
+    /// Deletes up to 1,000 keys (`rules::delete`); ids it cannot find in
+    /// the caller's subtree are reported, not refused.
+    pub async fn bulk_delete(
+        &self,
+        caller: &Caller,
+        body: &BulkDeleteRequest,
+    ) -> Result<BulkDeleteResult, ApiError> {
+        caller.require_write()?;
+        let ids = delete::bulk_ids(body)?;
+        let mut result = BulkDeleteResult::default();
+        for id in ids {
+            let found = match self.entry(caller, &id).await {
+                Ok(entry) => self.remove(caller, &entry).await.map(|()| true),
+                Err(e) if e.code == ErrorCode::KeyNotFound => Ok(false),
+                Err(e) => Err(e),
+            };
+            match found {
+                Ok(true) => result.deleted.push(id),
+                Ok(false) => result.not_found.push(id),
+                // Keys deleted before the failure stay deleted: say so.
+                Err(e) if e.code == ErrorCode::Unavailable && !result.deleted.is_empty() => {
+                    return Err(partly_stored(e.cause.unwrap_or_default()))
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(result)
+    }
+
+    /// Deletes `entry` and records `key.deleted` (its organization and
+    /// name, as far as they can be read, go into the event).
+    async fn remove(&self, caller: &Caller, entry: &StoredEntry) -> Result<(), ApiError> {
+        self.repo
+            .remove_entry(entry)
+            .await
+            .map_err(unavailable_after_write)?;
+        match &entry.record {
+            Some(record) => {
+                self.record(&caller.actor, AuditAction::Deleted, record, Map::new())
+                    .await
+            }
+            None => {
+                let event = AuditEvent {
+                    at: self.now,
+                    actor: caller.actor.clone(),
+                    action: AuditAction::Deleted,
+                    key_id: entry.id.clone(),
+                    details: json!({
+                        "organization": entry.organization.as_ref().map(|o| o.as_str()).unwrap_or_default(),
+                        "name": entry.name.clone().unwrap_or_default(),
+                    }),
+                };
+                self.write_event(&event).await
+            }
+        }
+    }
+
+    /// Rolls key `id` (`rules::roll`): a new key with the same attributes;
+    /// the old one expires after the grace period. A revocation or edit
+    /// that reaches the original while the roll runs reaches the copy too;
+    /// a delete takes the copy with it.
+    pub async fn roll(
+        &self,
+        caller: &Caller,
+        id: &str,
+        body: &RollRequest,
+    ) -> Result<Created, ApiError> {
+        caller.require_write()?;
+        let grace = roll::grace_seconds(body)?;
+        let old = self.get(caller, id).await?;
+        roll::check(caller, &old, self.now)?;
+        let (token, id) = self.new_token_and_id()?;
+        let mut new = roll::successor(&old, id, &token, caller, self.now);
+        self.repo
+            .insert_unlimited(&new, self.now)
+            .await
+            .map_err(unavailable_after_write)?;
+        let cutoff = roll::cutoff(self.now, grace);
+        let shortened = self
+            .repo
+            .modify(&old.id, &old.hash, self.now, &|r| roll::shorten(r, cutoff))
+            .await
+            .map_err(unavailable_after_write)?;
+        let Some(fresh) = shortened else {
+            self.repo
+                .remove(&new)
+                .await
+                .map_err(unavailable_after_write)?;
+            return Err(not_found());
+        };
+        if roll::copy_must_follow(&old, &fresh) {
+            new = self
+                .repo
+                .modify(&new.id, &new.hash, self.now, &|r| roll::follow(r, &fresh))
+                .await
+                .map_err(unavailable_after_write)?
+                .ok_or_else(not_found)?;
+        }
+        let mut details = Map::new();
+        details.insert("new_key_id".into(), json!(new.id));
+        details.insert("grace_seconds".into(), json!(grace));
+        self.record(&caller.actor, AuditAction::Rolled, &fresh, details)
+            .await?;
+        Ok(Created { record: new, token })
+    }
+
+    /// Disables the key whose token hashes to `hash`, if it is ours, and
+    /// records `key.leaked` by `actor` with `details`. Looked up in D1
+    /// (the source of truth, never a cache), and only `enabled` is
+    /// written, over a fresh copy: the response always ends with the key
+    /// disabled and changes nothing else.
+    pub async fn disable_leaked(
+        &self,
+        hash: &LookupHash,
+        actor: &str,
+        details: Map<String, Value>,
+    ) -> Result<bool, ApiError> {
+        let found = self
+            .repo
+            .entry_by_hash(&hash.to_hex())
+            .await
+            .map_err(unavailable)?;
+        let Some(record) = found
+            .and_then(|e| e.record)
+            .filter(|rec| hash.matches_hex(&rec.hash))
+        else {
+            return Ok(false);
+        };
+        let disabled = self
+            .repo
+            .modify(&record.id, &record.hash, self.now, &|r| r.enabled = false)
+            .await
+            .map_err(unavailable_after_write)?;
+        // Deleted meanwhile: nothing left to disable, still ours.
+        let record = disabled.unwrap_or(record);
+        self.record(actor, AuditAction::Leaked, &record, details)
+            .await?;
+        Ok(true)
+    }
+
+    /// Records an audit event about `record` after a change was stored.
+    async fn record(
+        &self,
+        actor: &str,
+        action: AuditAction,
+        record: &KeyRecord,
+        details: Map<String, Value>,
+    ) -> Result<(), ApiError> {
+        let event = AuditEvent::for_key(record, self.now, actor, action, details);
+        self.write_event(&event).await
+    }
+
+    async fn write_event(&self, event: &AuditEvent) -> Result<(), ApiError> {
+        self.repo.audit(event).await.map_err(|e| {
+            ApiError::new(
+                ErrorCode::Unavailable,
+                "The change was stored but its audit event could not be written.",
+            )
+            .with_cause(format!("audit write failed after a change: {}", e.0))
+        })
+    }
+}

@@ -1,0 +1,217 @@
+//! Editing a key (§4): which fields a patch changes, and whether the
+//! caller may. Only fields that differ from the key as read are part of
+//! the change, so a stale client re-sending old values changes nothing
+//! (it never re-enables a key disabled meanwhile by sending `enabled`
+//! unchanged from its old copy: see the SPA's edit dialog, which sends
+//! only what the user changed). Reach binds a changed allowlist and
+//! re-enabling a reserved-role key; a key may only narrow its own
+//! allowlist.
+
+use super::caller::Caller;
+use super::reach::{self, KeyReach};
+use crate::api::PatchKeyRequest;
+use crate::error::ApiError;
+use crate::model::KeyRecord;
+use crate::validation;
+
+/// The fields a patch changes (each `None` when it keeps its value).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KeyPatch {
+    /// New name.
+    pub name: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New canonical allowlist.
+    pub ip_allowlist: Option<Vec<String>>,
+    /// New meta.
+    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Activated (`true`) or deactivated.
+    pub enabled: Option<bool>,
+}
+
+/// The patch `body` makes to `current`, if `caller` may make it.
+///
+/// # Errors
+/// `FORBIDDEN` for a Reader or beyond the caller's reach; `INVALID_FIELD`
+/// naming the field for any rule of §2.
+pub fn plan(
+    caller: &Caller,
+    current: &KeyRecord,
+    body: &PatchKeyRequest,
+) -> Result<KeyPatch, ApiError> {
+    caller.require_write()?;
+    let patch = KeyPatch {
+        name: body
+            .name
+            .as_deref()
+            .map(validation::name)
+            .transpose()?
+            .filter(|n| *n != current.name),
+        description: body
+            .description
+            .as_deref()
+            .map(validation::description)
+            .transpose()?
+            .filter(|d| *d != current.description),
+        ip_allowlist: body
+            .ip_allowlist
+            .as_deref()
+            .map(validation::ip_allowlist)
+            .transpose()?
+            .filter(|l| *l != current.ip_allowlist),
+        meta: body
+            .meta
+            .as_ref()
+            .map(validation::meta)
+            .transpose()?
+            .filter(|m| *m != current.meta),
+        enabled: body.enabled.filter(|e| *e != current.enabled),
+    };
+    if let Some(list) = &patch.ip_allowlist {
+        if caller.is_key(&current.id) {
+            reach::check_own_allowlist(&current.ip_allowlist, list)?;
+        }
+    }
+    let mut after = current.clone();
+    patch.apply(&mut after);
+    if reach::holds_reserved_role(&after.roles)
+        && (patch.ip_allowlist.is_some() || patch.enabled == Some(true))
+    {
+        reach::check_reserved_key(
+            &caller.reach(),
+            &KeyReach {
+                organization: &after.organization,
+                expires_at: after.expires_at,
+                ip_allowlist: &after.ip_allowlist,
+            },
+        )?;
+    }
+    Ok(patch)
+}
+
+impl KeyPatch {
+    /// Writes the changed fields into `record` (and nothing else: applied
+    /// to a fresh copy, it keeps what others changed meanwhile).
+    pub fn apply(&self, record: &mut KeyRecord) {
+        if let Some(n) = &self.name {
+            record.name.clone_from(n);
+        }
+        if let Some(d) = &self.description {
+            record.description.clone_from(d);
+        }
+        if let Some(l) = &self.ip_allowlist {
+            record.ip_allowlist.clone_from(l);
+        }
+        if let Some(m) = &self.meta {
+            record.meta.clone_from(m);
+        }
+        if let Some(e) = self.enabled {
+            record.enabled = e;
+        }
+    }
+
+    /// The edited fields other than `enabled`, for the `key.updated`
+    /// event (activation has events of its own).
+    #[must_use]
+    pub fn edited_fields(&self) -> Vec<&'static str> {
+        [
+            ("name", self.name.is_some()),
+            ("description", self.description.is_some()),
+            ("ip_allowlist", self.ip_allowlist.is_some()),
+            ("meta", self.meta.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(field, changed)| changed.then_some(field))
+        .collect()
+    }
+
+    /// Whether it changes nothing.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.edited_fields().is_empty() && self.enabled.is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+    use crate::rules::caller::tests::caller;
+
+    fn key() -> KeyRecord {
+        let mut r = crate::model::tests::record();
+        r.ip_allowlist = vec!["10.0.0.0/8".into()];
+        r
+    }
+
+    fn body(json: serde_json::Value) -> PatchKeyRequest {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn only_what_differs_is_changed() {
+        let k = key();
+        let p = plan(
+            &caller("", true),
+            &k,
+            &body(serde_json::json!({"name": "ci", "enabled": true, "description": "new"})),
+        )
+        .unwrap();
+        assert_eq!(p.edited_fields(), ["description"]);
+        assert_eq!(p.enabled, None, "already enabled");
+        let mut after = k.clone();
+        p.apply(&mut after);
+        assert_eq!(
+            (after.name.as_str(), after.description.as_str()),
+            ("ci", "new")
+        );
+        let same = plan(
+            &caller("", true),
+            &k,
+            &body(serde_json::json!({"name": "ci"})),
+        )
+        .unwrap();
+        assert!(same.is_empty());
+    }
+
+    #[test]
+    fn a_key_only_narrows_its_own_allowlist() {
+        let k = key();
+        let mut own = caller("", true);
+        own.key_id = Some(k.id.clone());
+        let wider = body(serde_json::json!({"ip_allowlist": []}));
+        assert_eq!(
+            plan(&own, &k, &wider).unwrap_err().code,
+            ErrorCode::Forbidden
+        );
+        let narrower = body(serde_json::json!({"ip_allowlist": ["10.1.0.0/16"]}));
+        assert!(plan(&own, &k, &narrower).is_ok());
+        assert!(
+            plan(&caller("", true), &k, &wider).is_ok(),
+            "another admin may widen"
+        );
+    }
+
+    #[test]
+    fn re_enabling_an_admin_key_is_bound_by_reach() {
+        let mut k = key();
+        k.roles = vec!["keygate:admin".parse().unwrap()];
+        k.enabled = false;
+        let mut bounded = caller("", true);
+        bounded.expires_at = k.expires_at.map(|t| t - chrono::Duration::days(1));
+        let enable = body(serde_json::json!({"enabled": true}));
+        assert_eq!(
+            plan(&bounded, &k, &enable).unwrap_err().field.as_deref(),
+            Some("expires_at")
+        );
+        let disable_name = body(serde_json::json!({"name": "renamed"}));
+        assert!(
+            plan(&bounded, &k, &disable_name).is_ok(),
+            "a rename is not bound"
+        );
+        assert!(
+            plan(&caller("", false), &k, &disable_name).is_err(),
+            "Readers edit nothing"
+        );
+    }
+}

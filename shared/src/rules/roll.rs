@@ -1,0 +1,167 @@
+//! Rolling a key (§4): a new key with the same attributes replaces the
+//! old one, which expires after a grace period. The new key is a copy, so
+//! a reserved-role one must fit the caller's reach like a created one (no
+//! 10-day admin minting a 300-day one); a roll does not count against the
+//! per-organization limit (both live only for the grace period).
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::caller::Caller;
+use super::reach::{self, KeyReach};
+use crate::api::{RollRequest, MAX_GRACE_SECONDS};
+use crate::error::{ApiError, ErrorCode};
+use crate::ids::KeyId;
+use crate::model::KeyRecord;
+use crate::token::Token;
+
+/// The grace period a roll asks for, in seconds (0 when none is given).
+///
+/// # Errors
+/// `INVALID_FIELD` on `grace_seconds` beyond 7 days.
+pub fn grace_seconds(body: &RollRequest) -> Result<u32, ApiError> {
+    let grace = body.grace_seconds.unwrap_or(0);
+    if grace > MAX_GRACE_SECONDS {
+        return Err(ApiError::invalid(
+            "grace_seconds",
+            format!("grace_seconds is 0 to {MAX_GRACE_SECONDS}."),
+        ));
+    }
+    Ok(grace)
+}
+
+/// Whether `caller` may roll `old` at `now`.
+///
+/// # Errors
+/// `FORBIDDEN` for a Reader or beyond the caller's reach; `INVALID_FIELD`
+/// for an expired key.
+pub fn check(caller: &Caller, old: &KeyRecord, now: DateTime<Utc>) -> Result<(), ApiError> {
+    caller.require_write()?;
+    if old.expires_at.is_some_and(|at| at <= now) {
+        return Err(ApiError::field(
+            ErrorCode::InvalidField,
+            "id",
+            "An expired key cannot be rolled.",
+        ));
+    }
+    if reach::holds_reserved_role(&old.roles) {
+        reach::check_reserved_key(
+            &caller.reach(),
+            &KeyReach {
+                organization: &old.organization,
+                expires_at: old.expires_at,
+                ip_allowlist: &old.ip_allowlist,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// The new key: `old`'s attributes under a new id and token.
+#[must_use]
+pub fn successor(
+    old: &KeyRecord,
+    id: KeyId,
+    token: &Token,
+    caller: &Caller,
+    now: DateTime<Utc>,
+) -> KeyRecord {
+    KeyRecord {
+        id,
+        created_at: now,
+        created_by: caller.actor.clone(),
+        hint: token.hint(),
+        hash: token.lookup_hash().to_hex(),
+        notified_days: vec![],
+        ..old.clone()
+    }
+}
+
+/// When the old key stops working: `grace` seconds from `now`.
+#[must_use]
+pub fn cutoff(now: DateTime<Utc>, grace: u32) -> DateTime<Utc> {
+    now + Duration::seconds(i64::from(grace))
+}
+
+/// Shortens the old key's life to `cutoff` (never lengthens it).
+pub fn shorten(old: &mut KeyRecord, cutoff: DateTime<Utc>) {
+    old.expires_at = Some(old.expires_at.map_or(cutoff, |at| at.min(cutoff)));
+}
+
+/// Whether the original changed in a way its copy must follow between
+/// the roll reading it (`read`) and shortening it (`now_stored`): a
+/// disable, another allowlist, a rename.
+#[must_use]
+pub fn copy_must_follow(read: &KeyRecord, now_stored: &KeyRecord) -> bool {
+    now_stored.enabled != read.enabled
+        || now_stored.ip_allowlist != read.ip_allowlist
+        || now_stored.name != read.name
+        || now_stored.description != read.description
+}
+
+/// Makes the copy follow what changed on the original.
+pub fn follow(copy: &mut KeyRecord, original: &KeyRecord) {
+    copy.enabled = original.enabled;
+    copy.ip_allowlist.clone_from(&original.ip_allowlist);
+    copy.name.clone_from(&original.name);
+    copy.description.clone_from(&original.description);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::caller::tests::caller;
+    use crate::token::Prefix;
+
+    #[test]
+    fn grace_is_at_most_a_week() {
+        let g = |s| grace_seconds(&RollRequest { grace_seconds: s });
+        assert_eq!(g(None), Ok(0));
+        assert_eq!(g(Some(MAX_GRACE_SECONDS)), Ok(MAX_GRACE_SECONDS));
+        assert_eq!(
+            g(Some(MAX_GRACE_SECONDS + 1)).unwrap_err().field.as_deref(),
+            Some("grace_seconds")
+        );
+    }
+
+    #[test]
+    fn the_copy_keeps_attributes_and_the_old_key_only_shortens() {
+        let old = crate::model::tests::record();
+        let now = old.created_at + Duration::days(10);
+        let token = Token::generate(&Prefix::default()).unwrap();
+        let id: KeyId = "key_1111111111111111".parse().unwrap();
+        let new = successor(&old, id.clone(), &token, &caller("", true), now);
+        assert_eq!(
+            (new.id, new.roles.clone(), new.expires_at),
+            (id, old.roles.clone(), old.expires_at)
+        );
+        assert_ne!(new.hash, old.hash);
+        let mut shortened = old.clone();
+        shorten(&mut shortened, cutoff(now, 60));
+        assert_eq!(shortened.expires_at, Some(now + Duration::seconds(60)));
+        let mut late = old.clone();
+        shorten(&mut late, old.expires_at.unwrap() + Duration::days(1));
+        assert_eq!(late.expires_at, old.expires_at, "never lengthened");
+    }
+
+    #[test]
+    fn expired_keys_and_keys_beyond_reach_are_not_rolled() {
+        let mut admin = crate::model::tests::record();
+        admin.roles = vec!["keygate:admin".parse().unwrap()];
+        let now = admin.created_at + Duration::days(1);
+        let mut bounded = caller("", true);
+        bounded.expires_at = Some(now + Duration::days(1));
+        assert_eq!(
+            check(&bounded, &admin, now).unwrap_err().field.as_deref(),
+            Some("expires_at")
+        );
+        assert!(check(&caller("", true), &admin, now).is_ok());
+        let after = admin.expires_at.unwrap();
+        assert_eq!(
+            check(&caller("", true), &admin, after)
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("id")
+        );
+    }
+}
