@@ -15,7 +15,8 @@ CREATE TABLE keys (
   last_used_at  INTEGER,
   search        TEXT NOT NULL,          -- lower-case fields `q` matches, one per line
   version       INTEGER NOT NULL,       -- bumped by every write: optimistic concurrency
-  record        TEXT NOT NULL           -- the KeyRecord JSON, as projected to KV
+  record        TEXT NOT NULL,          -- the KeyRecord JSON, as projected to KV
+  next_notice_at INTEGER                -- when the next expiry notice is due (NULL: none left)
 );
 CREATE INDEX keys_by_name ON keys (name_key, id);
 CREATE INDEX keys_by_created ON keys (created_at, id);
@@ -24,6 +25,7 @@ CREATE INDEX keys_by_org_name ON keys (organization, name_key, id);
 CREATE INDEX keys_by_org_expiry ON keys (organization, expiry_key);
 CREATE INDEX keys_by_group ON keys (key_group, name_key, id);
 CREATE INDEX keys_by_last_use ON keys (last_used_at, id);
+CREATE INDEX keys_by_next_notice ON keys (next_notice_at, id) WHERE next_notice_at IS NOT NULL;
 
 CREATE TABLE audit (
   seq           INTEGER PRIMARY KEY AUTOINCREMENT,  -- newest first = seq descending
@@ -40,3 +42,36 @@ CREATE INDEX audit_by_org ON audit (organization, seq);
 CREATE INDEX audit_by_actor ON audit (actor, seq);
 CREATE INDEX audit_by_action ON audit (action, seq);
 CREATE INDEX audit_by_time ON audit (at, seq);
+
+-- Substring search (`q`) through an index: an FTS5 trigram index over
+-- keys.search (an external-content table, kept in step by triggers), so a
+-- search reads the keys that contain the text instead of every key.
+-- Queries shorter than three characters cannot use trigrams and scan.
+
+CREATE VIRTUAL TABLE keys_search USING fts5(
+  search,
+  content = 'keys',
+  content_rowid = 'rowid',
+  tokenize = 'trigram'
+);
+
+CREATE TRIGGER keys_search_insert AFTER INSERT ON keys BEGIN
+  INSERT INTO keys_search (rowid, search) VALUES (new.rowid, new.search);
+END;
+
+CREATE TRIGGER keys_search_delete AFTER DELETE ON keys BEGIN
+  INSERT INTO keys_search (keys_search, rowid, search) VALUES ('delete', old.rowid, old.search);
+END;
+
+CREATE TRIGGER keys_search_update AFTER UPDATE OF search ON keys BEGIN
+  INSERT INTO keys_search (keys_search, rowid, search) VALUES ('delete', old.rowid, old.search);
+  INSERT INTO keys_search (rowid, search) VALUES (new.rowid, new.search);
+END;
+
+
+-- Where the cron's reconciliation pass stopped (it walks a bounded part
+-- of the keys per run and goes on from here in the next).
+CREATE TABLE cron_state (
+  name          TEXT PRIMARY KEY,
+  value         TEXT NOT NULL
+);

@@ -7,7 +7,7 @@ use keygate_shared::path::canonical;
 use keygate_shared::{ApiError, ErrorCode};
 
 use crate::config::Config;
-use crate::http::{HttpRequest, HttpResponse, Outcome};
+use crate::http::{HttpRequest, HttpResponse, Outcome, Streamed};
 use crate::repo::Repo;
 use crate::sql::Db;
 use crate::store::Kv;
@@ -221,8 +221,22 @@ impl<'a, K: Kv, D: Db> App<'a, K, D> {
     }
 
     /// Handles one request.
+    /// A streamed answer is read to its end here (natively, where there
+    /// is no stream to write to); the worker streams it instead.
     pub async fn handle(&self, req: &HttpRequest) -> Outcome {
-        self.handle_logged(req).await.0
+        match self.handle_logged(req).await.0 {
+            Outcome::Stream(streamed) => {
+                let Streamed { mut head, rest } = *streamed;
+                match rest.collect(&self.keys()).await {
+                    Ok(more) => {
+                        head.body.extend_from_slice(more.as_bytes());
+                        head.into()
+                    }
+                    Err(e) => HttpResponse::error(&e).into(),
+                }
+            }
+            other => other,
+        }
     }
 
     /// Handles one request and says what happened, for its log line.
@@ -250,7 +264,7 @@ impl<'a, K: Kv, D: Db> App<'a, K, D> {
             Surface::Api => {
                 log.route = match_route(&path).map_or("unknown", |(t, _)| t);
                 match self.api(req, &path).await {
-                    Ok(r) => r.into(),
+                    Ok(outcome) => outcome,
                     Err(e) => {
                         log.code = Some(e.code.as_str());
                         log.cause.clone_from(&e.cause);
@@ -261,12 +275,13 @@ impl<'a, K: Kv, D: Db> App<'a, K, D> {
         };
         log.status = match &outcome {
             Outcome::Respond(r) => r.status,
+            Outcome::Stream(s) => s.head.status,
             Outcome::Forward(_) | Outcome::ServeAdminAsset => 0,
         };
         (outcome, log)
     }
 
-    async fn api(&self, req: &HttpRequest, path: &str) -> Result<HttpResponse, ApiError> {
+    async fn api(&self, req: &HttpRequest, path: &str) -> Result<Outcome, ApiError> {
         let Some((template, id)) = match_route(path) else {
             return Err(ApiError::new(
                 ErrorCode::NotFound,
@@ -288,7 +303,8 @@ impl<'a, K: Kv, D: Db> App<'a, K, D> {
                 ErrorCode::MethodNotAllowed,
                 format!("This route takes {}.", allowed.join(", ")),
             ))
-            .with_header("allow", &allowed.join(", ")));
+            .with_header("allow", &allowed.join(", "))
+            .into());
         };
         let limit = body_limit_of(path);
         if req.body.len() > limit {
@@ -303,19 +319,20 @@ impl<'a, K: Kv, D: Db> App<'a, K, D> {
                         ok: true,
                         version: VERSION.into(),
                     },
-                ))
+                )
+                .into())
             }
-            Route::OpenApi => return Ok(crate::openapi::response()),
-            Route::Verify => return self.verify_endpoint(req).await,
-            Route::SecretScanning => return self.secret_scanning(req).await,
+            Route::OpenApi => return Ok(crate::openapi::response().into()),
+            Route::Verify => return self.verify_endpoint(req).await.map(Into::into),
+            Route::SecretScanning => return self.secret_scanning(req).await.map(Into::into),
             _ => self.authenticate(req).await?,
         };
         let s = &session;
-        match route {
+        let answer = match route {
             Route::Me => Ok(self.me(s)),
             Route::ListKeys => self.list_keys(s, req).await,
             Route::CreateKey => self.create_key(s, req).await,
-            Route::ExportCsv => self.export_csv(s, req).await,
+            Route::ExportCsv => return self.export_csv(s, req).await,
             Route::BulkDelete => self.bulk_delete(s, req).await,
             Route::GetKey => self.get_key(s, id).await,
             Route::PatchKey => self.patch_key(s, id, req).await,
@@ -325,7 +342,8 @@ impl<'a, K: Kv, D: Db> App<'a, K, D> {
             Route::Health | Route::OpenApi | Route::Verify | Route::SecretScanning => {
                 unreachable_route()
             }
-        }
+        };
+        answer.map(Into::into)
     }
 }
 

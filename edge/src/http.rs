@@ -143,10 +143,22 @@ pub struct Forward {
 pub enum Outcome {
     /// Answer directly.
     Respond(HttpResponse),
+    /// Answer with `head` (status, headers and the first part of the
+    /// body) at once, then stream the rest of a CSV export page by page.
+    Stream(Box<Streamed>),
     /// Send on to the origin.
     Forward(Forward),
     /// Serve the admin SPA's static files.
     ServeAdminAsset,
+}
+
+/// A response whose body goes on after its first part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Streamed {
+    /// Status, headers and the body's first part.
+    pub head: HttpResponse,
+    /// What produces the rest.
+    pub rest: crate::admin::CsvRest,
 }
 
 impl From<HttpResponse> for Outcome {

@@ -1,27 +1,20 @@
 //! The cron (§6, hourly): expiry notices at 30/14/7/3/1 days and the purge
 //! of expired keys.
 //!
-//! Notice rules:
-//! - A threshold counts only if the key was created more than that many
-//!   days before its expiry: a key created with 5 days left gets the 3-
-//!   and 1-day notices, never the 30/14/7 ones.
-//! - When runs were missed and several thresholds are due at once, only
-//!   the nearest one is sent and the farther ones are marked done: one
-//!   notice, not a burst of stale ones.
+//! Which notice is due when is `keygate_shared::rules::notices`. Here:
 //! - A threshold is marked done only after the webhook accepted it (2xx);
 //!   a failure is retried on the next run. The `key.expiring` audit event
 //!   is written with the mark, so it is recorded once.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use keygate_shared::{ApiError, AuditAction, AuditEvent, ErrorCode, KeyId, KeyRecord, KeyView};
 use serde::Serialize;
 
-use crate::repo::{Cursor, Repo};
+use crate::repo::Repo;
 use crate::sql::Db;
 use crate::store::Kv;
 
-/// Days before expiry at which notices go out.
-pub const THRESHOLDS: [u32; 5] = [30, 14, 7, 3, 1];
+pub use keygate_shared::rules::notices::{due_notice, THRESHOLDS};
 /// Actor of the cron's audit events.
 pub const CRON_ACTOR: &str = "cron";
 
@@ -43,26 +36,6 @@ pub struct ExpiringNotice<'a> {
     pub key: &'a KeyView,
 }
 
-/// The threshold due for `record` at `now`, if any, and the thresholds it
-/// settles (it and every farther one not yet done).
-#[must_use]
-pub fn due_notice(record: &KeyRecord, now: DateTime<Utc>) -> Option<(u32, Vec<u32>)> {
-    let expires = record.expires_at?;
-    if expires <= now {
-        return None;
-    }
-    let lifetime = expires - record.created_at;
-    let eligible =
-        |t: u32| lifetime > Duration::days(i64::from(t)) && !record.notified_days.contains(&t);
-    let reached: Vec<u32> = THRESHOLDS
-        .iter()
-        .copied()
-        .filter(|&t| expires - now <= Duration::days(i64::from(t)) && eligible(t))
-        .collect();
-    let nearest = *reached.iter().min()?;
-    Some((nearest, reached))
-}
-
 /// What a cron run did.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct CronReport {
@@ -80,8 +53,9 @@ pub struct CronReport {
 /// reconciliation pass this keeps a run within one invocation's storage
 /// operations (README "Cron at scale"); the next hourly run goes on.
 pub const PER_RUN: usize = 100;
-/// Keys read per query.
-const PAGE: usize = 100;
+/// Pages of 1,000 keys one run's reconciliation walks (the next run goes
+/// on from there): 100,000 keys are all looked at every 5 hours.
+pub const RECONCILE_PAGES_PER_RUN: usize = 20;
 
 fn event(
     now: DateTime<Utc>,
@@ -129,47 +103,27 @@ pub async fn run<K: Kv, D: Db, N: Notifier>(
         repo.audit(&event).await.map_err(unavailable)?;
         report.purged.push(entry.id.clone());
     }
-    // Keys within the farthest threshold, in expiry order, page by page.
-    let horizon = now + Duration::days(i64::from(THRESHOLDS[0]));
-    let mut from = None;
-    let mut handled = 0;
-    'pages: loop {
-        let page = repo
-            .expiring(now, horizon, from.as_ref(), PAGE)
-            .await
-            .map_err(unavailable)?;
-        let full = page.len() == PAGE;
-        for record in &page {
-            from = Some(Cursor {
-                value: record
-                    .expires_at
-                    .map_or(crate::repo::NEVER, |t| t.timestamp_millis())
-                    .into(),
-                id: record.id.clone(),
-            });
-            let Some((days, settles)) = due_notice(record, now) else {
-                continue;
-            };
-            if handled == PER_RUN {
-                report.more = true;
-                break 'pages;
-            }
-            handled += 1;
-            notice(
-                repo,
-                notifier,
-                webhook,
-                now,
-                record,
-                days,
-                &settles,
-                &mut report,
-            )
-            .await?;
-        }
-        if !full {
-            break;
-        }
+    // Only keys whose next notice is due (an index walk on next_notice_at).
+    let due = repo
+        .due_for_notice(now, PER_RUN + 1)
+        .await
+        .map_err(unavailable)?;
+    report.more |= due.len() > PER_RUN;
+    for record in due.iter().take(PER_RUN) {
+        let Some((days, settles)) = due_notice(record, now) else {
+            continue;
+        };
+        notice(
+            repo,
+            notifier,
+            webhook,
+            now,
+            record,
+            days,
+            &settles,
+            &mut report,
+        )
+        .await?;
     }
     Ok(report)
 }
@@ -230,6 +184,7 @@ mod tests {
     use crate::repo::AuditFilter;
     use crate::sqlite::SqliteDb;
     use crate::store::MemoryKv;
+    use chrono::Duration;
     use chrono::TimeZone;
     use std::cell::RefCell;
 

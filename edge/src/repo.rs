@@ -30,6 +30,7 @@
 //!   a disabled or deleted key may verify there for up to a minute.
 
 use chrono::{DateTime, Duration, Utc};
+use keygate_shared::rules::notices::next_notice_at;
 use keygate_shared::{AuditEvent, KeyId, KeyRecord, Organization};
 use serde::de::DeserializeOwned;
 
@@ -146,12 +147,15 @@ fn columns(record: &KeyRecord, version: i64) -> StoreResult<Vec<Param>> {
         search_text(record).into(),
         version.into(),
         encode(record)?.into(),
+        next_notice_at(record).map(|t| t.timestamp_millis()).into(),
     ])
 }
 
 /// The columns [`columns`] fills (never `last_used_at`, which usage reports own).
 const COLUMNS: &str = "id, hash, organization, name_key, key_group, enabled, created_at, \
-                       expires_at, expiry_key, search, version, record";
+                       expires_at, expiry_key, search, version, record, next_notice_at";
+/// How many columns [`COLUMNS`] names.
+const COLUMN_COUNT: usize = 13;
 /// Columns every read of a whole key selects.
 pub(crate) const ENTRY_COLUMNS: &str = "id, hash, organization, version, record";
 
@@ -275,22 +279,23 @@ impl<'a, K: Kv, D: Db> Repo<'a, K, D> {
         let mut params = columns(record, 1)?;
         params.push(i64::from(limit).into());
         params.push(now.timestamp_millis().into());
-        let placeholders = (1..=12)
+        let placeholders = (1..=COLUMN_COUNT)
             .map(|i| format!("?{i}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let changed = self
+        // RETURNING: D1's change count includes the search index's triggers.
+        let inserted = self
             .db
-            .execute(Statement::new(
+            .query(Statement::new(
                 format!(
                     "INSERT INTO keys ({COLUMNS}) SELECT {placeholders} \
-                     WHERE ?13 = 0 OR (SELECT count(*) FROM keys \
-                     WHERE organization = ?3 AND expiry_key > ?14) < ?13"
+                     WHERE ?14 = 0 OR (SELECT count(*) FROM keys \
+                     WHERE organization = ?3 AND expiry_key > ?15) < ?14 RETURNING id"
                 ),
                 params,
             ))
             .await?;
-        if changed == 0 {
+        if inserted.is_empty() {
             return Ok(Inserted::LimitReached(u64::from(limit)));
         }
         let json = encode(record)?;
@@ -384,17 +389,18 @@ impl<'a, K: Kv, D: Db> Repo<'a, K, D> {
             }
             let mut params = columns(&after, version + 1)?;
             params.push(version.into());
-            let changed = self
+            // RETURNING: D1's change count includes the search index's triggers.
+            let updated = self
                 .db
-                .execute(Statement::new(
+                .query(Statement::new(
                     "UPDATE keys SET id = ?1, hash = ?2, organization = ?3, name_key = ?4, \
                      key_group = ?5, enabled = ?6, created_at = ?7, expires_at = ?8, \
-                     expiry_key = ?9, search = ?10, version = ?11, record = ?12 \
-                     WHERE id = ?1 AND version = ?13",
+                     expiry_key = ?9, search = ?10, version = ?11, record = ?12, \
+                     next_notice_at = ?13 WHERE id = ?1 AND version = ?14 RETURNING version",
                     params,
                 ))
                 .await?;
-            if changed == 1 {
+            if updated.len() == 1 {
                 self.settle(id, hash, now).await?;
                 return Ok(Some(after));
             }
@@ -449,34 +455,27 @@ impl<'a, K: Kv, D: Db> Repo<'a, K, D> {
         self.db.execute(audit::insert(event, None)?).await.map(drop)
     }
 
-    /// Keys expiring in `(after, until]` in expiry order, from `from`
-    /// (exclusive), at most `limit`: what the cron's notices look at.
-    pub async fn expiring(
+    /// Unexpired keys whose next expiry notice is due at `now`, the
+    /// longest due first, at most `limit`: an index walk on
+    /// `next_notice_at`, whatever the number of keys.
+    pub async fn due_for_notice(
         &self,
-        after: DateTime<Utc>,
-        until: DateTime<Utc>,
-        from: Option<&Cursor>,
+        now: DateTime<Utc>,
         limit: usize,
     ) -> StoreResult<Vec<KeyRecord>> {
-        let mut params: Vec<Param> = vec![
-            after.timestamp_millis().into(),
-            until.timestamp_millis().into(),
-        ];
-        let mut keyset = String::new();
-        if let Some(c) = from {
-            keyset = " AND (expiry_key, id) > (?, ?)".into();
-            params.push(c.value.clone());
-            params.push(c.id.as_str().into());
-        }
-        params.push(i64::try_from(limit).unwrap_or(1000).into());
+        let now = now.timestamp_millis();
         let rows = self
             .db
             .query(Statement::new(
                 format!(
-                    "SELECT {ENTRY_COLUMNS} FROM keys WHERE expiry_key > ? AND expiry_key <= ?\
-                     {keyset} ORDER BY expiry_key, id LIMIT ?"
+                    "SELECT {ENTRY_COLUMNS} FROM keys WHERE next_notice_at <= ? AND expiry_key > ? \
+                     ORDER BY next_notice_at, id LIMIT ?"
                 ),
-                params,
+                vec![
+                    now.into(),
+                    now.into(),
+                    i64::try_from(limit).unwrap_or(1000).into(),
+                ],
             ))
             .await?;
         Ok(decoded(&rows))
@@ -488,7 +487,7 @@ impl<K: Kv, D: Db> Repo<'_, K, D> {
     /// inserts each row unless its id is there already; projections are
     /// left to reconciliation. How many were new.
     pub async fn import_keys(&self, records: &[KeyRecord]) -> StoreResult<u64> {
-        let placeholders = ["?"; 12].join(", ");
+        let placeholders = ["?"; COLUMN_COUNT].join(", ");
         let statements = records
             .iter()
             .map(|r| {
@@ -501,7 +500,22 @@ impl<K: Kv, D: Db> Repo<'_, K, D> {
         if statements.is_empty() {
             return Ok(0);
         }
-        Ok(self.db.batch(statements).await?.iter().sum())
+        // Counted by the ids that are new, not by changes (D1's count
+        // includes the search index's triggers).
+        let ids: Vec<Param> = records.iter().map(|r| r.id.as_str().into()).collect();
+        let known = format!(
+            "SELECT count(*) AS n FROM keys WHERE id IN ({})",
+            vec!["?"; ids.len()].join(", ")
+        );
+        let count = |rows: Vec<Row>| rows.first().and_then(|r| int(r, "n")).unwrap_or(0);
+        let before = count(
+            self.db
+                .query(Statement::new(known.clone(), ids.clone()))
+                .await?,
+        );
+        self.db.batch(statements).await?;
+        let after = count(self.db.query(Statement::new(known, ids)).await?);
+        Ok(u64::try_from(after - before).unwrap_or(0))
     }
 
     /// Imports audit events, each named by the KV key it came from, so

@@ -87,7 +87,9 @@ pub trait Db {
     /// Runs one statement and returns its rows.
     async fn query(&self, statement: Statement) -> StoreResult<Vec<Row>>;
     /// Runs statements as one transaction (a D1 batch): all or none. Returns
-    /// how many rows each one changed.
+    /// how many rows each one changed, counting rows its triggers changed
+    /// (as D1 reports them): for a statement's own rows, use `RETURNING`
+    /// with [`Db::query`].
     async fn batch(&self, statements: Vec<Statement>) -> StoreResult<Vec<u64>>;
     /// Runs one writing statement; how many rows it changed.
     async fn execute(&self, statement: Statement) -> StoreResult<u64> {

@@ -134,10 +134,13 @@ impl Db for SqliteDb {
         let tx = conn.transaction().map_err(sql_err)?;
         let mut changes = Vec::with_capacity(statements.len());
         for s in &statements {
-            let n = tx
-                .execute(&s.sql, params_from_iter(s.params.iter()))
+            // As D1 counts them: rows changed by triggers too (the search
+            // index's), so code that needs the statement's own rows asks
+            // with RETURNING, natively as on D1.
+            let before = tx.total_changes();
+            tx.execute(&s.sql, params_from_iter(s.params.iter()))
                 .map_err(sql_err)?;
-            changes.push(n as u64);
+            changes.push(tx.total_changes() - before);
         }
         tx.commit().map_err(sql_err)?;
         Ok(changes)

@@ -216,6 +216,81 @@ fn keyset_pages_of_every_sort_add_up_to_the_sorted_list() {
     }
 }
 
+/// What `q` must find, written out from §4: the keys where one of the
+/// named fields contains the text, case-insensitively.
+fn contains_text(k: &Value, needle: &str) -> bool {
+    let needle = needle.to_lowercase();
+    let mut fields: Vec<String> = [
+        "name",
+        "description",
+        "organization",
+        "group",
+        "created_by",
+        "hint",
+    ]
+    .iter()
+    .map(|f| k[*f].as_str().unwrap_or("").to_lowercase())
+    .collect();
+    fields.extend(
+        k["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap().to_lowercase()),
+    );
+    fields.iter().any(|f| f.contains(&needle))
+}
+
+#[test]
+fn search_through_the_trigram_index_finds_what_a_scan_finds() {
+    let w = World::new(0);
+    let root = w.admin("");
+    for n in 0..80 {
+        let org = ["acme", "acme/emea", "globex"][n % 3];
+        let (mut r, _) = record(n, org, &["calls:read", "Billing.Write"][..(n % 2 + 1)]);
+        r.name = format!(
+            "{} «Straße» {}",
+            ["Alpha", "beta", "GAMMA", "delta"][n % 4],
+            n
+        );
+        w.insert(&r);
+    }
+    let (_, all) = w.call(&root, "GET", "/api/v1/keys?limit=1000", "");
+    let all = all["keys"].as_array().unwrap().clone();
+    // Short texts scan; three characters and more go through the index.
+    for q in [
+        "a",
+        "ph",
+        "alp",
+        "ALPHA",
+        "gamma 1",
+        "number 7",
+        "acme/em",
+        "billing.w",
+        "calls:",
+        "straße",
+        "«str",
+        "bootstrap",
+        "kg_",
+        "g1",
+        "zzz",
+        "\"quoted\"",
+        "a'b",
+        "%",
+        "_",
+        "e e",
+    ] {
+        let expected: Vec<&str> = all
+            .iter()
+            .filter(|k| contains_text(k, q))
+            .map(|k| k["id"].as_str().unwrap())
+            .collect();
+        // (`call` takes decoded query pairs, split at `&` and `=`.)
+        let found = w.walk(&root, &format!("q={q}"), 1000);
+        assert_eq!(found, expected, "q={q:?}");
+    }
+}
+
 #[test]
 fn audit_pages_are_scoped_in_the_query() {
     let w = World::new(0);
@@ -344,4 +419,88 @@ fn create_and_delete_cost_the_same_at_any_size() {
         costs[0].0, costs[0].1
     );
     assert_eq!(costs[0], costs[1], "cost grows with the number of keys");
+}
+
+#[test]
+fn the_crons_reconciliation_goes_on_where_the_last_run_stopped() {
+    use keygate_edge::store::{Kv, PutOptions};
+    let w = World::new(0);
+    let repo = Repo::new(&w.kv, &w.db);
+    let mut records = Vec::new();
+    for n in 0..2500 {
+        let (r, _) = record(n, "bulk", &[]);
+        w.insert(&r);
+        records.push(r);
+    }
+    // Spread over the hash order: lost projections, a stale one, orphans.
+    for r in &records[..3] {
+        pollster::block_on(w.kv.delete(&format!("h/{}", r.hash))).unwrap();
+    }
+    let stale = &records[3];
+    pollster::block_on(w.kv.put(
+        &format!("h/{}", stale.hash),
+        &serde_json::to_string(stale).unwrap(),
+        PutOptions {
+            expiration: None,
+            metadata: Some(serde_json::json!({"v": 0})),
+        },
+    ))
+    .unwrap();
+    for n in 0..2 {
+        let (orphan, _) = record(10_000 + n, "gone", &[]);
+        pollster::block_on(w.kv.put(
+            &format!("h/{}", orphan.hash),
+            &serde_json::to_string(&orphan).unwrap(),
+            PutOptions::default(),
+        ))
+        .unwrap();
+    }
+    // One page (1,000 keys) per run: three runs walk it all, each listing
+    // KV once; the fourth starts again from the first key.
+    let mut total = (0, 0, 0);
+    let mut runs = 0;
+    loop {
+        let lists_before = w.kv.counts.get().3;
+        let r = pollster::block_on(repo.reconcile_step(now(), 100, 1)).unwrap();
+        assert!(
+            w.kv.counts.get().3 - lists_before <= 1,
+            "one KV list per run"
+        );
+        total = (
+            total.0 + r.missing_written,
+            total.1 + r.stale_rewritten,
+            total.2 + r.orphans_removed,
+        );
+        runs += 1;
+        if !r.incomplete {
+            break;
+        }
+        assert!(runs < 10, "the pass never ends");
+    }
+    assert_eq!(runs, 3);
+    assert_eq!(total, (3, 1, 2), "every fix once");
+    let again = pollster::block_on(repo.reconcile(now(), u64::MAX)).unwrap();
+    assert_eq!(
+        (
+            again.missing_written,
+            again.stale_rewritten,
+            again.orphans_removed,
+            again.rows
+        ),
+        (0, 0, 0, 2500),
+        "KV matches D1"
+    );
+    // A fix budget stops inside a page; the next run walks that page again.
+    for r in &records[100..105] {
+        pollster::block_on(w.kv.delete(&format!("h/{}", r.hash))).unwrap();
+    }
+    let mut fixed = 0;
+    for _ in 0..10 {
+        let r = pollster::block_on(repo.reconcile_step(now(), 2, 1)).unwrap();
+        fixed += r.missing_written;
+        if fixed == 5 && !r.incomplete {
+            break;
+        }
+    }
+    assert_eq!(fixed, 5);
 }

@@ -103,9 +103,10 @@ impl Kv for GatedKv<'_> {
     }
 }
 
-/// The in-memory D1 with a gate in front of every statement: a query
-/// pauses after reading, a batch before writing; the gate matches on the
-/// start of the (first) statement's SQL.
+/// The in-memory D1 with a gate in front of every statement: a read
+/// pauses after reading, a write (a batch, or an INSERT/UPDATE/DELETE
+/// sent as a query for its RETURNING rows) before writing, both as
+/// "batch"; the gate matches on the start of the (first) statement's SQL.
 struct GatedDb<'a> {
     inner: &'a SqliteDb,
     gate: Gate,
@@ -114,6 +115,13 @@ struct GatedDb<'a> {
 impl Db for GatedDb<'_> {
     async fn query(&self, statement: Statement) -> StoreResult<Vec<Row>> {
         let sql = statement.sql.clone();
+        if ["INSERT", "UPDATE", "DELETE"]
+            .iter()
+            .any(|w| sql.starts_with(w))
+        {
+            self.gate.pass("batch", &sql).await;
+            return self.inner.query(statement).await;
+        }
         let rows = self.inner.query(statement).await;
         self.gate.pass("query", &sql).await;
         rows

@@ -175,7 +175,8 @@ pub fn canonical_path(data: &[u8]) {
                 assert_eq!(r.status, 400, "{raw}");
             }
         }
-        Outcome::ServeAdminAsset => {}
+        // `handle` reads a stream to its end natively.
+        Outcome::ServeAdminAsset | Outcome::Stream(_) => {}
     }
 }
 

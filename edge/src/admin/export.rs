@@ -1,12 +1,16 @@
 //! `GET /api/v1/keys/export.csv`: the filtered list as CSV, never a token
 //! or a hash, with spreadsheet formula injection neutralised.
 
+use chrono::{DateTime, Utc};
 use keygate_shared::api::ListQuery;
+use keygate_shared::rules::caller::Caller;
 use keygate_shared::{ApiError, KeyRecord};
 
 use super::Session;
 use crate::app::App;
-use crate::http::{HttpRequest, HttpResponse};
+use crate::http::{HttpRequest, HttpResponse, Outcome, Streamed};
+use crate::repo::Cursor;
+use crate::service::KeyService;
 use crate::sql::Db;
 use crate::store::Kv;
 
@@ -61,28 +65,79 @@ fn row(r: &KeyRecord, now: chrono::DateTime<chrono::Utc>) -> String {
     fields.iter().map(|f| cell(f)).collect::<Vec<_>>().join(",")
 }
 
+/// The rest of a CSV export after its first page: one page of rows per
+/// [`CsvRest::next_chunk`], read when the client is ready for it, so a
+/// large export is never held whole (in wasm or in JS).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvRest {
+    caller: Caller,
+    query: ListQuery,
+    after: Option<Cursor>,
+    now: DateTime<Utc>,
+}
+
+impl CsvRest {
+    /// The next page of rows as CSV text; `None` once every row is out.
+    ///
+    /// # Errors
+    /// `UNAVAILABLE` when storage fails (the stream is then aborted: the
+    /// status is already sent, so a cut download must not look whole).
+    pub async fn next_chunk<K: Kv, D: Db>(
+        &mut self,
+        keys: &KeyService<'_, K, D>,
+    ) -> Result<Option<String>, ApiError> {
+        let Some(after) = self.after.take() else {
+            return Ok(None);
+        };
+        let page = keys
+            .export_page(&self.caller, &self.query, Some(after))
+            .await?;
+        self.after = page.next;
+        Ok(Some(rows(&page.keys, self.now)))
+    }
+
+    /// Every remaining row (native callers and tests, which have no
+    /// stream to write to).
+    ///
+    /// # Errors
+    /// As [`CsvRest::next_chunk`].
+    pub async fn collect<K: Kv, D: Db>(
+        mut self,
+        keys: &KeyService<'_, K, D>,
+    ) -> Result<String, ApiError> {
+        let mut out = String::new();
+        while let Some(chunk) = self.next_chunk(keys).await? {
+            out.push_str(&chunk);
+        }
+        Ok(out)
+    }
+}
+
+fn rows(records: &[KeyRecord], now: DateTime<Utc>) -> String {
+    let mut out = String::new();
+    for r in records {
+        out.push_str(&row(r, now));
+        out.push_str("\r\n");
+    }
+    out
+}
+
 impl<K: Kv, D: Db> App<'_, K, D> {
-    /// `GET /api/v1/keys/export.csv` with the list's filters (no paging).
-    pub async fn export_csv(
-        &self,
-        s: &Session,
-        req: &HttpRequest,
-    ) -> Result<HttpResponse, ApiError> {
+    /// `GET /api/v1/keys/export.csv` with the list's filters (no paging):
+    /// the header and the first page of rows are answered at once (a
+    /// storage failure there is a 503), the rest is streamed.
+    pub async fn export_csv(&self, s: &Session, req: &HttpRequest) -> Result<Outcome, ApiError> {
         let pairs = req
             .query
             .iter()
             .filter(|(k, _)| k != "limit" && k != "cursor")
             .map(|(k, v)| (k.as_str(), v.as_str()));
         let query = ListQuery::from_pairs(pairs)?;
+        let first = self.keys().export_page(&s.caller, &query, None).await?;
         let mut out = COLUMNS.map(cell).join(",");
         out.push_str("\r\n");
-        self.keys()
-            .export(&s.caller, &query, &mut |r| {
-                out.push_str(&row(r, self.now));
-                out.push_str("\r\n");
-            })
-            .await?;
-        Ok(HttpResponse {
+        out.push_str(&rows(&first.keys, self.now));
+        let head = HttpResponse {
             status: 200,
             headers: vec![
                 ("content-type".into(), "text/csv; charset=utf-8".into()),
@@ -93,6 +148,18 @@ impl<K: Kv, D: Db> App<'_, K, D> {
                 ("cache-control".into(), "no-store".into()),
             ],
             body: out.into_bytes(),
+        };
+        Ok(match first.next {
+            None => head.into(),
+            Some(after) => Outcome::Stream(Box::new(Streamed {
+                head,
+                rest: CsvRest {
+                    caller: s.caller.clone(),
+                    query,
+                    after: Some(after),
+                    now: self.now,
+                },
+            })),
         })
     }
 }

@@ -5,6 +5,8 @@ mod audit;
 mod export;
 mod keys;
 
+pub use export::CsvRest;
+
 use keygate_shared::api::Me;
 use keygate_shared::model::{ROLE_ADMIN, ROLE_READER};
 use keygate_shared::policy::{RequestFacts, Requirement, VerifyCode};

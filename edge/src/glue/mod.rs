@@ -87,13 +87,9 @@ fn js_error_message(e: &wasm_bindgen::JsValue) -> Option<String> {
 }
 
 #[event(fetch)]
-async fn fetch(
-    req: web_sys::Request,
-    env: Env,
-    _ctx: Context,
-) -> worker::Result<web_sys::Response> {
-    let config = config(&env);
-    let config = match config.as_ref() {
+async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> worker::Result<web_sys::Response> {
+    let config_rc = config(&env);
+    let config = match config_rc.as_ref() {
         Ok(c) => c,
         Err(e) => {
             worker::console_error!("configuration invalid: {}", e.message);
@@ -135,6 +131,7 @@ async fn fetch(
     let (outcome, mut log) = app.handle_logged(&http_req).await;
     let answer = match outcome {
         Outcome::Respond(r) => Ok(web::to_response(&r)?),
+        Outcome::Stream(streamed) => stream(&env, &ctx, config_rc.clone(), now, *streamed),
         Outcome::Forward(f) => web::forward(&req, &method, f).await.map_err(Into::into),
         Outcome::ServeAdminAsset => web::serve_asset(req, &env).await,
     };
@@ -157,6 +154,56 @@ async fn fetch(
         }
     }
     answer
+}
+
+/// Answers `streamed.head` at once and writes the rest of the body as the
+/// client reads it (after this request's handler has returned, kept alive
+/// by `waitUntil`), one export page at a time. A storage failure half-way
+/// aborts the stream, so a cut download never looks complete, and is
+/// logged with its cause.
+fn stream(
+    env: &Env,
+    ctx: &Context,
+    config: std::rc::Rc<Result<Config, ApiError>>,
+    now: chrono::DateTime<chrono::Utc>,
+    streamed: crate::http::Streamed,
+) -> worker::Result<web_sys::Response> {
+    let crate::http::Streamed { head, mut rest } = streamed;
+    let (response, writer) = web::streaming_response(&head)?;
+    let env = env.clone();
+    ctx.wait_until(async move {
+        let (Ok(config), Some(kv), Some(db)) = (
+            config.as_ref(),
+            WorkersKv::from_env(&env, "KEYS"),
+            D1::from_env(&env, "DB"),
+        ) else {
+            web::abort(&writer).await;
+            return;
+        };
+        let repo = crate::repo::Repo::new(&kv, &db);
+        let keys = crate::service::KeyService::new(repo, config, now);
+        if web::write(&writer, &head.body).await.is_err() {
+            return; // the client went away
+        }
+        loop {
+            match rest.next_chunk(&keys).await {
+                Ok(Some(chunk)) => {
+                    if web::write(&writer, chunk.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+                Ok(None) => return web::close(&writer).await,
+                Err(e) => {
+                    worker::console_error!(
+                        "export stopped part-way: {}",
+                        e.cause.as_deref().unwrap_or(&e.message)
+                    );
+                    return web::abort(&writer).await;
+                }
+            }
+        }
+    });
+    Ok(response)
 }
 
 /// Webhook delivery with the runtime's fetch.
@@ -206,7 +253,14 @@ async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::Sched
         ),
         Err(e) => worker::console_error!("cron stopped: {}", e.message),
     }
-    match repo.reconcile(now, crate::lifecycle::PER_RUN as u64).await {
+    match repo
+        .reconcile_step(
+            now,
+            crate::lifecycle::PER_RUN as u64,
+            crate::lifecycle::RECONCILE_PAGES_PER_RUN,
+        )
+        .await
+    {
         Ok(r) => worker::console_log!(
             "reconcile: {} rows, {} projections written, {} rewritten, {} orphans removed{}",
             r.rows,

@@ -8,7 +8,10 @@ use js_sys::{Promise, Uint8Array};
 use keygate_shared::{ApiError, ErrorCode};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Headers, Request, RequestInit, RequestRedirect, Response, ResponseInit};
+use web_sys::{
+    Headers, Request, RequestInit, RequestRedirect, Response, ResponseInit, TransformStream,
+    WritableStreamDefaultWriter,
+};
 
 use crate::http::{Forward, HttpRequest, HttpResponse};
 
@@ -147,6 +150,47 @@ pub fn to_response(r: &HttpResponse) -> Result<Response, JsValue> {
         let body = Uint8Array::from(r.body.as_slice());
         Response::new_with_opt_buffer_source_and_init(Some(&body), &init)
     }
+}
+
+/// A `Response` with `head`'s status and headers whose body is whatever
+/// is written to the returned writer (`head.body` is not sent: the
+/// caller writes it first).
+pub fn streaming_response(
+    head: &HttpResponse,
+) -> Result<(Response, WritableStreamDefaultWriter), JsValue> {
+    let headers = Headers::new()?;
+    for (n, v) in &head.headers {
+        headers.append(n, v)?;
+    }
+    let init = ResponseInit::new();
+    init.set_status(head.status);
+    init.set_headers(&headers);
+    let pipe = TransformStream::new()?;
+    let writer = pipe.writable().get_writer()?;
+    let response = Response::new_with_opt_readable_stream_and_init(Some(&pipe.readable()), &init)?;
+    Ok((response, writer))
+}
+
+/// Writes `bytes` to `writer`, waiting until the stream takes them (the
+/// client's pace); `Err` once the client has gone away.
+pub async fn write(writer: &WritableStreamDefaultWriter, bytes: &[u8]) -> Result<(), JsValue> {
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    let chunk = Uint8Array::from(bytes);
+    JsFuture::from(writer.write_with_chunk(&chunk))
+        .await
+        .map(drop)
+}
+
+/// Ends the stream: the body is complete.
+pub async fn close(writer: &WritableStreamDefaultWriter) {
+    let _ = JsFuture::from(writer.close()).await;
+}
+
+/// Ends the stream as failed: the client sees a broken body, not a short one.
+pub async fn abort(writer: &WritableStreamDefaultWriter) {
+    let _ = JsFuture::from(writer.abort()).await;
 }
 
 /// An error in the contract's shape as the runtime's `Response`.

@@ -168,7 +168,17 @@ impl<K: Kv, D: Db> Repo<'_, K, D> {
             filter.push("key_group = ?", vec![g.into()]);
         }
         if let Some(q) = query.q.filter(|q| !q.is_empty()) {
-            filter.push("instr(search, ?) > 0", vec![q.to_lowercase().into()]);
+            let needle = q.to_lowercase();
+            if needle.chars().count() >= 3 {
+                // Through the trigram index (migrations/0002): the keys that
+                // contain the text, as one FTS5 phrase (quotes doubled).
+                filter.push(
+                    "rowid IN (SELECT rowid FROM keys_search WHERE keys_search MATCH ?)",
+                    vec![format!("\"{}\"", needle.replace('"', "\"\"")).into()],
+                );
+            } else {
+                filter.push("instr(search, ?) > 0", vec![needle.into()]);
+            }
         }
         let total = if !query.count {
             0

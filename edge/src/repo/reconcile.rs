@@ -3,12 +3,14 @@
 //! row version in its metadata, and the `keys` table by hash), so a pass
 //! costs one list and one query per 1,000 keys plus the fixes, each of
 //! which re-reads its row first ([`Repo::settle`]), so a write landing
-//! during the pass is never undone.
+//! during the pass is never undone. The cron walks a bounded part of the
+//! keys per run and goes on from there in the next
+//! ([`Repo::reconcile_step`]); `keygate reconcile` walks them all.
 
 use std::collections::VecDeque;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Repo, BY_HASH};
 use crate::sql::{int, text, Db, Statement};
@@ -30,6 +32,16 @@ pub struct Reconciled {
 }
 
 const PAGE: usize = 1000;
+/// The `cron_state` entry of the cron's pass.
+const STATE: &str = "reconcile";
+
+/// Where a bounded pass stopped: the KV list cursor of the next page and
+/// the last token hash handled (rows are read from there).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct Mark {
+    kv_cursor: Option<String>,
+    last_hash: String,
+}
 
 struct Projection {
     hash: String,
@@ -83,16 +95,103 @@ impl<K: Kv, D: Db> Repo<'_, K, D> {
             .collect())
     }
 
-    /// One reconciliation pass, fixing at most `budget` entries.
+    /// A whole reconciliation pass from the first key, fixing at most
+    /// `budget` entries (`keygate reconcile`).
     pub async fn reconcile(&self, now: DateTime<Utc>, budget: u64) -> StoreResult<Reconciled> {
+        let (report, _) = self
+            .reconcile_from(Mark::default(), now, budget, usize::MAX)
+            .await?;
+        Ok(report)
+    }
+
+    /// The cron's share of a pass: goes on from where the last run stopped
+    /// (kept in D1's `cron_state`), walks at most `pages` pages of 1,000
+    /// keys and fixes at most `budget` entries, then records where it
+    /// stopped; after the last key the next run starts again from the first.
+    pub async fn reconcile_step(
+        &self,
+        now: DateTime<Utc>,
+        budget: u64,
+        pages: usize,
+    ) -> StoreResult<Reconciled> {
+        let saved = self
+            .db
+            .query(Statement::new(
+                "SELECT value FROM cron_state WHERE name = ?",
+                vec![STATE.into()],
+            ))
+            .await?;
+        let mark: Mark = saved
+            .first()
+            .and_then(|r| text(r, "value"))
+            .and_then(|v| serde_json::from_str(v).ok())
+            .unwrap_or_default();
+        let resumed = mark != Mark::default();
+        let walked = self.reconcile_from(mark, now, budget, pages).await;
+        let (report, stopped) = match walked {
+            Ok(done) => done,
+            Err(e) => {
+                // A list cursor KV no longer takes must not stop every
+                // later run: forget it, the next run starts from the first key.
+                if resumed {
+                    self.save_mark(None).await?;
+                }
+                return Err(e);
+            }
+        };
+        self.save_mark(stopped.as_ref()).await?;
+        Ok(report)
+    }
+
+    async fn save_mark(&self, mark: Option<&Mark>) -> StoreResult<()> {
+        let statement = match mark {
+            Some(m) => Statement::new(
+                "INSERT INTO cron_state (name, value) VALUES (?1, ?2) \
+                 ON CONFLICT (name) DO UPDATE SET value = ?2",
+                vec![STATE.into(), super::encode(m)?.into()],
+            ),
+            None => Statement::new("DELETE FROM cron_state WHERE name = ?", vec![STATE.into()]),
+        };
+        self.db.execute(statement).await.map(drop)
+    }
+
+    /// The pass from `mark`: walks at most `max_pages` KV pages and fixes
+    /// at most `budget` entries. Returns where it stopped, or `None` when
+    /// it reached the last key.
+    async fn reconcile_from(
+        &self,
+        mark: Mark,
+        now: DateTime<Utc>,
+        budget: u64,
+        max_pages: usize,
+    ) -> StoreResult<(Reconciled, Option<Mark>)> {
         let mut report = Reconciled::default();
-        let (mut kv_cursor, mut kv_done) = (None, false);
+        let (mut kv_cursor, mut kv_done) = (mark.kv_cursor, false);
         let mut projections = VecDeque::new();
         let mut rows = VecDeque::new();
-        let (mut last_hash, mut rows_done) = (String::new(), false);
+        let (mut last_hash, mut rows_done) = (mark.last_hash.clone(), false);
+        // Every row and projection up to this hash is handled.
+        let mut handled_to = mark.last_hash;
+        // Where the page being walked started: a pass stopped inside it
+        // walks it again next time (entries fixed already then match).
+        let mut page_start = Mark::default();
+        let mut pages = 0;
         loop {
             if projections.is_empty() && !kv_done {
+                if pages == max_pages {
+                    report.incomplete = true;
+                    let next = Mark {
+                        kv_cursor,
+                        last_hash: handled_to,
+                    };
+                    return Ok((report, Some(next)));
+                }
+                page_start = Mark {
+                    kv_cursor: kv_cursor.clone(),
+                    last_hash: handled_to.clone(),
+                };
                 projections = self.kv_page(&mut kv_cursor, &mut kv_done).await?;
+                pages += 1;
             }
             if rows.is_empty() && !rows_done {
                 rows = self.row_page(&last_hash).await?;
@@ -101,19 +200,22 @@ impl<K: Kv, D: Db> Repo<'_, K, D> {
             let fixes = report.missing_written + report.stale_rewritten + report.orphans_removed;
             if fixes >= budget {
                 report.incomplete = !(projections.is_empty() && rows.is_empty());
-                return Ok(report);
+                let stopped = report.incomplete.then_some(page_start);
+                return Ok((report, stopped));
             }
             let p = projections.front();
             let r = rows.front();
             let row_first = match (p, r) {
-                (None, None) => return Ok(report),
+                (None, None) => return Ok((report, None)),
                 (Some(p), Some(r)) if p.hash == r.hash => {
                     report.rows += 1;
                     if p.version != Some(r.version) {
                         self.settle(&r.id, &r.hash, now).await?;
                         report.stale_rewritten += 1;
                     }
-                    projections.pop_front();
+                    if let Some(p) = projections.pop_front() {
+                        handled_to = p.hash;
+                    }
                     if let Some(r) = rows.pop_front() {
                         last_hash = r.hash;
                     }
@@ -142,6 +244,7 @@ impl<K: Kv, D: Db> Repo<'_, K, D> {
                         report.orphans_removed += 1;
                     }
                 }
+                handled_to = p.hash;
             }
         }
     }

@@ -114,30 +114,21 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
             .map_err(unavailable)
     }
 
-    /// Every key of the caller matching `query`, page by page in the
-    /// query's order: only one page of records is held at a time.
-    pub async fn export(
+    /// One export page (1,000 keys) of the caller's keys matching
+    /// `query`, in the query's order, from `after`.
+    pub async fn export_page(
         &self,
         caller: &Caller,
         query: &ListQuery,
-        each: &mut dyn FnMut(&KeyRecord),
-    ) -> Result<(), ApiError> {
-        let mut after = None;
-        loop {
-            let page = self
-                .repo
-                .page(&KeyQuery {
-                    count: false,
-                    ..self.key_query(caller, query, after, EXPORT_PAGE)
-                })
-                .await
-                .map_err(unavailable)?;
-            page.keys.iter().for_each(&mut *each);
-            match page.next {
-                Some(next) => after = Some(next),
-                None => return Ok(()),
-            }
-        }
+        after: Option<Cursor>,
+    ) -> Result<KeyPage, ApiError> {
+        self.repo
+            .page(&KeyQuery {
+                count: false,
+                ..self.key_query(caller, query, after, EXPORT_PAGE)
+            })
+            .await
+            .map_err(unavailable)
     }
 
     /// A fresh token and key id (create and roll).
