@@ -23,6 +23,8 @@ CREATE INDEX keys_by_created ON keys (created_at, id);
 CREATE INDEX keys_by_expiry ON keys (expiry_key, id);
 CREATE INDEX keys_by_org_name ON keys (organization, name_key, id);
 CREATE INDEX keys_by_org_expiry ON keys (organization, expiry_key);
+-- The status filter's count within an organization, from the index alone.
+CREATE INDEX keys_by_org_status ON keys (organization, enabled, expiry_key);
 CREATE INDEX keys_by_group ON keys (key_group, name_key, id);
 CREATE INDEX keys_by_last_use ON keys (last_used_at, id);
 CREATE INDEX keys_by_next_notice ON keys (next_notice_at, id) WHERE next_notice_at IS NOT NULL;

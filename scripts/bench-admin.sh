@@ -71,10 +71,10 @@ run_case() { # layout n
   fi
   wrangler kv bulk put "$dir/kv.json" --binding KEYS --local --config "$dir/wrangler.toml" --persist-to "$dir/state" >/dev/null
   echo "bench-admin: seeded $layout $n in $((SECONDS - t0)) s"
-  ./target/release/keygate bootstrap --config "$dir/wrangler.toml" --persist-to "$dir/state" --save "$dir/admin" >/dev/null 2>&1 \
-    || [ "$layout" = kv ]
-  if [ "$layout" = kv ]; then
-    # The old CLI wrote KV only: bootstrap through the old build.
+  if [ "$layout" = d1 ]; then
+    ./target/release/keygate bootstrap --config "$dir/wrangler.toml" --persist-to "$dir/state" --save "$dir/admin" >/dev/null 2>&1
+  else
+    # The old design's CLI writes KV only: bootstrap through the old build.
     (cd "$work/old" && CARGO_TARGET_DIR="$work/old-target" cargo run --quiet --release -p keygate-cli -- \
       bootstrap --config "$dir/wrangler.toml" --persist-to "$dir/state" --save "$dir/admin" >/dev/null 2>&1)
   fi

@@ -1,5 +1,5 @@
-//! The cron (§6, hourly): expiry notices at 30/14/7/3/1 days and the purge
-//! of expired keys.
+//! The cron (§6, hourly): the purge of expired keys, expiry notices at
+//! 30/14/7/3/1 days, and a share of the reconciliation of KV with D1.
 //!
 //! Which notice is due when is `keygate_shared::rules::notices`. Here:
 //! - A threshold is marked done only after the webhook accepted it (2xx);
@@ -45,17 +45,19 @@ pub struct CronReport {
     pub failed: Vec<(KeyId, u32)>,
     /// Expired keys deleted.
     pub purged: Vec<KeyId>,
-    /// Whether this run stopped at its budget (the next run goes on).
+    /// What the reconciliation step found and fixed (`None`: it failed).
+    pub reconciled: Option<crate::repo::Reconciled>,
+    /// Whether this run stopped at a budget (the next run goes on).
     pub more: bool,
 }
 
 /// Keys one run purges, and keys it sends notices for, at most: with the
 /// reconciliation pass this keeps a run within one invocation's storage
 /// operations (README "Cron at scale"); the next hourly run goes on.
-pub const PER_RUN: usize = 100;
+pub const PER_RUN: usize = 50;
 /// Pages of 1,000 keys one run's reconciliation walks (the next run goes
-/// on from there): 100,000 keys are all looked at every 5 hours.
-pub const RECONCILE_PAGES_PER_RUN: usize = 20;
+/// on from there): 100,000 keys are all looked at every 10 hours.
+pub const RECONCILE_PAGES_PER_RUN: usize = 10;
 
 fn event(
     now: DateTime<Utc>,
@@ -66,13 +68,15 @@ fn event(
     AuditEvent::for_key(record, now, CRON_ACTOR, action, details)
 }
 
+/// A storage failure stops the run (the next one resumes); the cause is
+/// logged by the caller (the cron's entry point).
 fn unavailable(e: crate::store::StoreError) -> ApiError {
-    crate::log::error(&format!("cron: storage failed: {}", e.0));
-    ApiError::new(ErrorCode::Unavailable, "Key storage is unavailable.")
+    crate::service::unavailable_after_write(e)
 }
 
-/// One cron run: purges keys past their expiry, then sends the notices
-/// that are due; both select only such keys (SQL on the expiry index).
+/// One cron run: purges keys past their expiry, sends the notices that
+/// are due (each selecting only such keys, on an index), then walks a
+/// bounded share of the reconciliation pass.
 ///
 /// # Errors
 /// `UNAVAILABLE` when storage fails (the run stops; the next one resumes).
@@ -87,20 +91,9 @@ pub async fn run<K: Kv, D: Db, N: Notifier>(
     report.more = expired.len() > PER_RUN;
     for entry in expired.iter().take(PER_RUN) {
         repo.remove_entry(entry).await.map_err(unavailable)?;
-        let event = match &entry.record {
-            Some(record) => event(now, AuditAction::Expired, record, serde_json::Map::new()),
-            None => AuditEvent {
-                at: now,
-                actor: CRON_ACTOR.into(),
-                action: AuditAction::Expired,
-                key_id: entry.id.clone(),
-                details: serde_json::json!({
-                    "organization": entry.organization.as_ref().map(|o| o.as_str()).unwrap_or_default(),
-                    "name": entry.name.clone().unwrap_or_default(),
-                }),
-            },
-        };
-        repo.audit(&event).await.map_err(unavailable)?;
+        repo.audit(&entry.event(now, CRON_ACTOR, AuditAction::Expired))
+            .await
+            .map_err(unavailable)?;
         report.purged.push(entry.id.clone());
     }
     // Only keys whose next notice is due (an index walk on next_notice_at).
@@ -124,6 +117,18 @@ pub async fn run<K: Kv, D: Db, N: Notifier>(
             &mut report,
         )
         .await?;
+    }
+    // Then a bounded share of the reconciliation pass; its failure is
+    // logged and the run's own work stands.
+    match repo
+        .reconcile_step(now, PER_RUN as u64, RECONCILE_PAGES_PER_RUN)
+        .await
+    {
+        Ok(r) => {
+            report.more |= r.incomplete;
+            report.reconciled = Some(r);
+        }
+        Err(e) => crate::log::error(&format!("cron: reconciliation stopped: {}", e.0)),
     }
     Ok(report)
 }

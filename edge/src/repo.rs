@@ -8,13 +8,16 @@
 //! | KV `h/<sha256 hex>` | the projection | the row's `KeyRecord` JSON; KV drops it 7 days after `expires_at` |
 //!
 //! Order of writes, so that a failure at any step errs safe:
-//! - create: the row (one D1 batch that inserts only under the
+//! - create: the row (one D1 statement that inserts only under the
 //!   organization's limit), then the projection: a key verifies only once
-//!   its row exists.
+//!   its row exists; then the row's version is read again, and settled
+//!   (below) if another write reached it meanwhile.
 //! - a change that takes power away (disable, earlier expiry, another
-//!   allowlist): the projection first, then the row.
-//! - delete: the projection first, then the row.
-//! - every write ends by [`Repo::settle`]: the projection is rewritten
+//!   allowlist): the projection is removed first (the key fails closed),
+//!   then the row is written, then settled (below) from the row.
+//! - delete: the projection first, then the row, then the projection
+//!   again (a concurrent write's settle may have put it back).
+//! - every other write ends by [`Repo::settle`]: the projection is rewritten
 //!   from the row and the row's version read again; if another write landed
 //!   meanwhile the projection is redone from it. A stale projection written
 //!   by a slower concurrent request is therefore repaired by that request
@@ -31,7 +34,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use keygate_shared::rules::notices::next_notice_at;
-use keygate_shared::{AuditEvent, KeyId, KeyRecord, Organization};
+use keygate_shared::{AuditAction, AuditEvent, KeyId, KeyRecord, Organization};
 use serde::de::DeserializeOwned;
 
 use crate::sql::{int, text, Db, Param, Row, Statement};
@@ -50,6 +53,8 @@ const BY_HASH: &str = "h/";
 const EXPIRATION_BACKSTOP_DAYS: i64 = 7;
 /// KV refuses expirations less than 60 s ahead.
 const MIN_EXPIRATION_AHEAD_SECS: i64 = 60;
+/// Bound parameters D1 takes in one statement.
+pub const MAX_PARAMS: usize = 100;
 /// Tries of an edit whose row keeps changing under it.
 const MAX_ATTEMPTS: usize = 8;
 /// `expiry_key` of a key that never expires: sorts after every date (the
@@ -96,6 +101,27 @@ impl StoredEntry {
             name,
             record,
         })
+    }
+}
+
+impl StoredEntry {
+    /// An audit event about this key, even when its record does not decode
+    /// (its organization and name as far as they can be read).
+    #[must_use]
+    pub fn event(&self, at: DateTime<Utc>, actor: &str, action: AuditAction) -> AuditEvent {
+        match &self.record {
+            Some(record) => AuditEvent::for_key(record, at, actor, action, serde_json::Map::new()),
+            None => AuditEvent {
+                at,
+                actor: actor.to_owned(),
+                action,
+                key_id: self.id.clone(),
+                details: serde_json::json!({
+                    "organization": self.organization.as_ref().map(|o| o.as_str()).unwrap_or_default(),
+                    "name": self.name.clone().unwrap_or_default(),
+                }),
+            },
+        }
     }
 }
 
@@ -216,6 +242,52 @@ impl<'a, K: Kv, D: Db> Repo<'a, K, D> {
         Ok(rows.first().and_then(StoredEntry::from_row))
     }
 
+    /// The keys stored under `ids` (at most [`MAX_PARAMS`] of them), even
+    /// ones whose record does not decode: one D1 read.
+    pub async fn entries_by_ids(&self, ids: &[&str]) -> StoreResult<Vec<StoredEntry>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let rows = self
+            .db
+            .query(Statement::new(
+                format!(
+                    "SELECT {ENTRY_COLUMNS} FROM keys WHERE id IN ({})",
+                    vec!["?"; ids.len()].join(", ")
+                ),
+                ids.iter().map(|id| (*id).into()).collect(),
+            ))
+            .await?;
+        Ok(rows.iter().filter_map(StoredEntry::from_row).collect())
+    }
+
+    /// Deletes `entries` and appends `events` (a bulk delete): every
+    /// projection first, then one D1 batch per [`MAX_PARAMS`] rows that
+    /// deletes them and records their events together.
+    pub async fn remove_entries(
+        &self,
+        entries: &[StoredEntry],
+        events: &[AuditEvent],
+    ) -> StoreResult<()> {
+        for hash in entries.iter().filter_map(|e| e.hash.as_deref()) {
+            self.kv.delete(&format!("{BY_HASH}{hash}")).await?;
+        }
+        for (chunk, events) in entries.chunks(MAX_PARAMS).zip(events.chunks(MAX_PARAMS)) {
+            let mut statements = vec![Statement::new(
+                format!(
+                    "DELETE FROM keys WHERE id IN ({})",
+                    vec!["?"; chunk.len()].join(", ")
+                ),
+                chunk.iter().map(|e| e.id.as_str().into()).collect(),
+            )];
+            for event in events {
+                statements.push(audit::insert(event, None)?);
+            }
+            self.db.batch(statements).await?;
+        }
+        Ok(())
+    }
+
     fn projection_options(record: &KeyRecord, version: i64, now: DateTime<Utc>) -> PutOptions {
         // Past KV's range (2038) there is no backstop: verification and the
         // cron still refuse and purge the key at `expires_at`.
@@ -265,7 +337,7 @@ impl<'a, K: Kv, D: Db> Repo<'a, K, D> {
         }
     }
 
-    /// Stores a new record: one D1 batch inserts the row only while its
+    /// Stores a new record: one D1 statement inserts the row only while its
     /// organization holds fewer than `limit` unexpired keys (`0`: no
     /// limit), then the projection makes it verifiable. If the projection
     /// cannot be written the row is taken back (best effort; reconciliation
@@ -276,9 +348,22 @@ impl<'a, K: Kv, D: Db> Repo<'a, K, D> {
         limit: u32,
         now: DateTime<Utc>,
     ) -> StoreResult<Inserted> {
+        self.insert_replacing(record, limit, None, now).await
+    }
+
+    /// [`Repo::insert`], where key `replaced` (if any) does not count
+    /// against the limit: a roll that ends the old key at once.
+    pub async fn insert_replacing(
+        &self,
+        record: &KeyRecord,
+        limit: u32,
+        replaced: Option<&KeyId>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Inserted> {
         let mut params = columns(record, 1)?;
         params.push(i64::from(limit).into());
         params.push(now.timestamp_millis().into());
+        params.push(replaced.map_or("", |id| id.as_str()).into());
         let placeholders = (1..=COLUMN_COUNT)
             .map(|i| format!("?{i}"))
             .collect::<Vec<_>>()
@@ -290,7 +375,8 @@ impl<'a, K: Kv, D: Db> Repo<'a, K, D> {
                 format!(
                     "INSERT INTO keys ({COLUMNS}) SELECT {placeholders} \
                      WHERE ?14 = 0 OR (SELECT count(*) FROM keys \
-                     WHERE organization = ?3 AND expiry_key > ?15) < ?14 RETURNING id"
+                     WHERE organization = ?3 AND expiry_key > ?15 AND id != ?16) < ?14 \
+                     RETURNING id"
                 ),
                 params,
             ))
@@ -309,7 +395,18 @@ impl<'a, K: Kv, D: Db> Repo<'a, K, D> {
                 .await;
             return Err(e);
         }
-        self.settle(&record.id, &record.hash, now).await?;
+        // The projection is of version 1: if another write (an edit, a
+        // delete) reached the row since, project what is there now.
+        let rows = self
+            .db
+            .query(Statement::new(
+                "SELECT version FROM keys WHERE id = ?",
+                vec![record.id.as_str().into()],
+            ))
+            .await?;
+        if rows.first().and_then(|r| int(r, "version")) != Some(1) {
+            self.settle(&record.id, &record.hash, now).await?;
+        }
         Ok(Inserted::Stored)
     }
 
@@ -384,8 +481,13 @@ impl<'a, K: Kv, D: Db> Repo<'a, K, D> {
                 return Ok(Some(after));
             }
             if restricts(&before, &after) {
-                self.project(&after, &encode(&after)?, version + 1, now)
-                    .await?;
+                // Fail closed: the projection goes before the row changes,
+                // and nothing read before the write is projected (`before`
+                // may already be stale: a disable may have landed). Settle
+                // projects the row's state once it is written; a request
+                // cut short here leaves no projection, which verifies
+                // nothing until reconciliation writes it from the row.
+                self.kv.delete(&format!("{BY_HASH}{hash}")).await?;
             }
             let mut params = columns(&after, version + 1)?;
             params.push(version.into());
@@ -411,43 +513,59 @@ impl<'a, K: Kv, D: Db> Repo<'a, K, D> {
     }
 
     /// Deletes a key (even one whose record does not decode): the
-    /// projection first (when its hash is known), then the row.
+    /// projection first (when its hash is known), then the row, then the
+    /// projection again, in case a concurrent write's settle put it back
+    /// between the two.
     pub async fn remove_entry(&self, entry: &StoredEntry) -> StoreResult<()> {
         self.delete(&entry.id, entry.hash.as_deref()).await
     }
 
-    /// Deletes `record`: the projection first, then the row.
+    /// Deletes `record` as [`Repo::remove_entry`] does.
     pub async fn remove(&self, record: &KeyRecord) -> StoreResult<()> {
         self.delete(&record.id, Some(&record.hash)).await
     }
 
     async fn delete(&self, id: &str, hash: Option<&str>) -> StoreResult<()> {
-        if let Some(hash) = hash {
-            self.kv.delete(&format!("{BY_HASH}{hash}")).await?;
+        let projection = hash.map(|h| format!("{BY_HASH}{h}"));
+        if let Some(key) = &projection {
+            self.kv.delete(key).await?;
         }
         self.db
             .execute(Statement::new(
                 "DELETE FROM keys WHERE id = ?",
                 vec![id.into()],
             ))
-            .await
-            .map(drop)
+            .await?;
+        if let Some(key) = &projection {
+            self.kv.delete(key).await?;
+        }
+        Ok(())
     }
 
-    /// Unexpired keys stored in exactly `organization`.
-    pub async fn live_count(&self, organization: &str, now: DateTime<Utc>) -> StoreResult<u64> {
+    /// Enabled, unexpired keys of exactly `organization`, newest first, at
+    /// most `limit` (what `keygate bootstrap` looks through for a root
+    /// admin key).
+    pub async fn active_in(
+        &self,
+        organization: &Organization,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<KeyRecord>> {
         let rows = self
             .db
             .query(Statement::new(
-                "SELECT count(*) AS n FROM keys WHERE organization = ? AND expiry_key > ?",
-                vec![organization.into(), now.timestamp_millis().into()],
+                format!(
+                    "SELECT {ENTRY_COLUMNS} FROM keys WHERE organization = ? AND enabled = 1 \
+                     AND expiry_key > ? ORDER BY created_at DESC, id DESC LIMIT ?"
+                ),
+                vec![
+                    organization.as_str().into(),
+                    now.timestamp_millis().into(),
+                    i64::try_from(limit).unwrap_or(1000).into(),
+                ],
             ))
             .await?;
-        Ok(rows
-            .first()
-            .and_then(|r| int(r, "n"))
-            .and_then(|n| u64::try_from(n).ok())
-            .unwrap_or(0))
+        Ok(decoded(&rows))
     }
 
     /// Appends an audit event.

@@ -116,3 +116,19 @@ pub const MIGRATIONS: &[(&str, &str)] = &[(
     "0001_keys_and_audit.sql",
     include_str!("../../migrations/0001_keys_and_audit.sql"),
 )];
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_migration_file_is_listed_in_order() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let listed: Vec<&str> = super::MIGRATIONS.iter().map(|(n, _)| *n).collect();
+        assert_eq!(files, listed, "migrations/ and MIGRATIONS differ");
+    }
+}

@@ -20,6 +20,9 @@ pub struct SqliteDb {
     pub fail_after: Cell<u32>,
     /// Statements run (a batch counts each of its statements).
     pub statements: Cell<u32>,
+    /// Calls made (a batch is one): what D1's per-invocation limit of
+    /// 1,000 queries counts.
+    pub calls: Cell<u32>,
 }
 
 impl std::fmt::Debug for SqliteDb {
@@ -67,6 +70,7 @@ impl SqliteDb {
             failing: Cell::new(false),
             fail_after: Cell::new(0),
             statements: Cell::new(0),
+            calls: Cell::new(0),
         }
     }
 
@@ -83,15 +87,8 @@ impl SqliteDb {
             return Err(StoreError("injected D1 failure".into()));
         }
         self.statements.set(self.statements.get() + n);
+        self.calls.set(self.calls.get() + 1);
         Ok(())
-    }
-
-    /// Runs `sql` directly (test set-up: seeding raw rows).
-    ///
-    /// # Errors
-    /// When SQLite refuses it.
-    pub fn exec_raw(&self, sql: &str) -> StoreResult<()> {
-        self.conn.borrow().execute_batch(sql).map_err(sql_err)
     }
 }
 

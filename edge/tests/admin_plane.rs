@@ -377,6 +377,40 @@ fn the_limit_is_checked_in_the_insert() {
         (status, body["error"]["code"].as_str()),
         (409, Some("KEY_LIMIT_REACHED"))
     );
+    // A roll at the limit: with a grace period both keys would count (and
+    // rolling the new key again would add one more each time): refused;
+    // with none the old key ends at once and the pair takes one place.
+    let (_, listed) = w.call(&root, "GET", "/api/v1/keys?organization=full", "");
+    let id = listed["keys"][0]["id"].as_str().unwrap().to_owned();
+    let (status, body) = w.call(
+        &root,
+        "POST",
+        &format!("/api/v1/keys/{id}/roll"),
+        r#"{"grace_seconds": 3600}"#,
+    );
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("KEY_LIMIT_REACHED")),
+        "{body}"
+    );
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("grace_seconds 0"));
+    let (status, rolled) = w.call(
+        &root,
+        "POST",
+        &format!("/api/v1/keys/{id}/roll"),
+        r#"{"grace_seconds": 0}"#,
+    );
+    assert_eq!(status, 201, "{rolled}");
+    let (_, listed) = w.call(
+        &root,
+        "GET",
+        "/api/v1/keys?organization=full&status=active",
+        "",
+    );
+    assert_eq!(listed["total"], 3, "still three live keys");
     // Expired keys do not count; another organization has its own places.
     let (status, _) = w.call(
         &root,
@@ -419,6 +453,14 @@ fn create_and_delete_cost_the_same_at_any_size() {
         costs[0].0, costs[0].1
     );
     assert_eq!(costs[0], costs[1], "cost grows with the number of keys");
+    // As the README's table says: create = auth get + projection put (KV);
+    // insert + version read + audit insert (D1). Delete = auth get + two
+    // projection deletes (KV); read + delete + audit insert (D1).
+    assert_eq!(
+        costs[0],
+        ((2, 3), (3, 3)),
+        "the README's table is out of date"
+    );
 }
 
 #[test]
@@ -446,12 +488,18 @@ fn the_crons_reconciliation_goes_on_where_the_last_run_stopped() {
         },
     ))
     .unwrap();
-    for n in 0..2 {
+    // Two orphans this plane wrote (with a row version), and one from the
+    // layout before D1 (none), which the cron leaves to migrate-to-d1.
+    for n in 0..3 {
         let (orphan, _) = record(10_000 + n, "gone", &[]);
+        let metadata = (n < 2).then(|| serde_json::json!({"v": 3}));
         pollster::block_on(w.kv.put(
             &format!("h/{}", orphan.hash),
             &serde_json::to_string(&orphan).unwrap(),
-            PutOptions::default(),
+            PutOptions {
+                expiration: None,
+                metadata,
+            },
         ))
         .unwrap();
     }
@@ -479,6 +527,7 @@ fn the_crons_reconciliation_goes_on_where_the_last_run_stopped() {
     }
     assert_eq!(runs, 3);
     assert_eq!(total, (3, 1, 2), "every fix once");
+    // The operator's whole pass removes the unversioned orphan too.
     let again = pollster::block_on(repo.reconcile(now(), u64::MAX)).unwrap();
     assert_eq!(
         (
@@ -487,7 +536,7 @@ fn the_crons_reconciliation_goes_on_where_the_last_run_stopped() {
             again.orphans_removed,
             again.rows
         ),
-        (0, 0, 0, 2500),
+        (0, 0, 1, 2500),
         "KV matches D1"
     );
     // A fix budget stops inside a page; the next run walks that page again.
@@ -503,4 +552,148 @@ fn the_crons_reconciliation_goes_on_where_the_last_run_stopped() {
         }
     }
     assert_eq!(fixed, 5);
+}
+
+/// Workers' per-invocation limits on the paid plan: 1,000 D1 queries
+/// (a batch is one) and 1,000 KV operations.
+const PLATFORM_LIMIT: u32 = 1000;
+
+fn kv_ops(c: (u32, u32, u32, u32)) -> u32 {
+    c.0 + c.1 + c.2 + c.3
+}
+
+#[test]
+fn a_bulk_delete_of_1000_and_a_full_cron_run_stay_within_the_platform_limits() {
+    use keygate_edge::lifecycle::{run, Notifier};
+    let w = World::new(0);
+    let root = w.admin("");
+    let mut ids = Vec::new();
+    for n in 0..999 {
+        let (r, _) = record(n, "bulk", &[]);
+        ids.push(r.id.to_string());
+        w.insert(&r);
+    }
+    ids.push("key_0000000000000000".into()); // not there: reported
+    let (kv0, db0) = (w.kv.counts.get(), w.db.calls.get());
+    let (status, body) = w.call(
+        &root,
+        "POST",
+        "/api/v1/keys/bulk-delete",
+        &serde_json::json!({ "ids": ids }).to_string(),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["deleted"].as_array().unwrap().len(), 999);
+    assert_eq!(
+        body["not_found"],
+        serde_json::json!(["key_0000000000000000"])
+    );
+    let (kv, d1) = (
+        kv_ops(w.kv.counts.get()) - kv_ops(kv0),
+        w.db.calls.get() - db0,
+    );
+    println!("bulk delete of 1,000 ids: {kv} KV operations, {d1} D1 calls");
+    assert!(
+        kv <= PLATFORM_LIMIT && d1 <= 30,
+        "bulk delete: {kv} KV, {d1} D1"
+    );
+
+    // A cron run with more than a run's worth of everything to do.
+    struct Accepting;
+    impl Notifier for Accepting {
+        async fn post_json(&self, _: &str, _: &str) -> Result<(), String> {
+            Ok(())
+        }
+    }
+    let w = World::new(0);
+    let later = now() + Duration::days(400);
+    for n in 0..3000 {
+        let (mut r, _) = record(n, &format!("org{}", n % 20), &[]);
+        r.created_at = now() - Duration::days(30);
+        // A third expired by then, a third due for a notice, a third later.
+        r.expires_at = Some(match n % 3 {
+            0 => later - Duration::days(1),
+            1 => later + Duration::days(2),
+            _ => later + Duration::days(300),
+        });
+        w.insert(&r);
+    }
+    let (kv0, db0) = (w.kv.counts.get(), w.db.calls.get());
+    let repo = Repo::new(&w.kv, &w.db);
+    let report = pollster::block_on(run(
+        &repo,
+        &Accepting,
+        Some("http://127.0.0.1:9/hook"),
+        later,
+    ))
+    .unwrap();
+    let (kv, d1) = (
+        kv_ops(w.kv.counts.get()) - kv_ops(kv0),
+        w.db.calls.get() - db0,
+    );
+    println!(
+        "full cron run: {} purged, {} notices, {:?}: {kv} KV operations, {d1} D1 calls",
+        report.purged.len(),
+        report.notified.len(),
+        report.reconciled
+    );
+    assert!(report.more, "there was more than one run's worth");
+    assert_eq!((report.purged.len(), report.notified.len()), (50, 50));
+    assert!(
+        kv < PLATFORM_LIMIT && d1 < PLATFORM_LIMIT,
+        "cron: {kv} KV, {d1} D1"
+    );
+}
+
+#[test]
+fn a_streamed_export_stops_when_its_key_is_revoked_or_storage_fails() {
+    let w = World::new(0);
+    let (admin, token) = record(0, "", &[ROLE_ADMIN]);
+    let admin = KeyRecord {
+        enabled: true,
+        expires_at: Some(now() + Duration::days(300)),
+        ..admin
+    };
+    w.insert(&admin);
+    for n in 0..2100 {
+        w.insert(&record(n, "bulk", &[]).0);
+    }
+    let app = App {
+        kv: &w.kv,
+        db: &w.db,
+        config: &w.config,
+        now: now(),
+    };
+    let req = HttpRequest {
+        method: "GET".into(),
+        host: "127.0.0.1".into(),
+        path: "/api/v1/keys/export.csv".into(),
+        raw_query: "organization=bulk".into(),
+        query: vec![("organization".into(), "bulk".into())],
+        headers: vec![("authorization".into(), format!("Bearer {token}"))],
+        body: vec![],
+    };
+    let streamed =
+        |app: &App<'_, MemoryKv, SqliteDb>| match pollster::block_on(app.handle_logged(&req)).0 {
+            Outcome::Stream(s) => *s,
+            other => panic!("2,100 keys are more than one page: {other:?}"),
+        };
+    // Read to the end, the stream holds every key once.
+    let whole = streamed(&app);
+    assert_eq!(whole.head.status, 200);
+    let rest = pollster::block_on(whole.rest.clone().collect(&app.keys())).unwrap();
+    let lines = String::from_utf8_lossy(&whole.head.body).lines().count() + rest.lines().count();
+    assert_eq!(lines, 1 + 2100);
+    // The caller's key disabled after the first page: no more pages.
+    let mut cut = streamed(&app).rest;
+    let repo = Repo::new(&w.kv, &w.db);
+    pollster::block_on(repo.modify(&admin.id, &admin.hash, now(), &|r| r.enabled = false)).unwrap();
+    let e = pollster::block_on(cut.next_chunk(&app.keys())).unwrap_err();
+    assert_eq!(e.code, keygate_shared::ErrorCode::Unauthenticated);
+    pollster::block_on(repo.modify(&admin.id, &admin.hash, now(), &|r| r.enabled = true)).unwrap();
+    // Storage failing after the first page: an error, never a short end.
+    let mut broken = streamed(&app).rest;
+    w.db.failing.set(true);
+    let e = pollster::block_on(broken.next_chunk(&app.keys())).unwrap_err();
+    w.db.failing.set(false);
+    assert_eq!(e.code, keygate_shared::ErrorCode::Unavailable);
 }

@@ -197,6 +197,7 @@ fn every_failure_of_every_write_errs_safe_and_reconciles() {
     let mut repaired = Reconciled::default();
     for (method, path, body) in WRITES {
         for store in ["kv", "d1"] {
+            let mut succeeded = false;
             for fail_at in 1..30 {
                 let w = World::new();
                 let before = w.snapshot();
@@ -212,6 +213,7 @@ fn every_failure_of_every_write_errs_safe_and_reconciles() {
                 if status != 503 {
                     assert!(status < 300, "{what}: {answer}");
                     w.assert_consistent(&what);
+                    succeeded = true;
                     break;
                 }
                 let after = w.snapshot();
@@ -240,6 +242,12 @@ fn every_failure_of_every_write_errs_safe_and_reconciles() {
                 repaired.orphans_removed += report.orphans_removed;
                 w.assert_consistent(&format!("{what}, after reconciliation"));
             }
+            // Past its last storage step the write goes through: every
+            // step of it had its failure injected above.
+            assert!(
+                succeeded,
+                "{method} {path}: never succeeded with {store} failing late"
+            );
         }
     }
     assert!(partial_seen > 0, "no failure landed mid-write");

@@ -136,17 +136,28 @@ pub fn KeysPage() -> impl IntoView {
         });
     };
 
-    let roll = move |key: KeyView| {
+    // A key whose roll with a grace period was refused at the limit: the
+    // app offers to roll it at once instead (the old key then ends now).
+    let roll_at_once = RwSignal::new(None::<KeyView>);
+    let roll_with = move |key: KeyView, grace: u32| {
+        roll_at_once.set(None);
         spawn_local(async move {
-            match api::roll(&session.token(), &key.id, 3600).await {
+            match api::roll(&session.token(), &key.id, grace).await {
                 Ok(created) => {
+                    error.set(None);
                     shown_token.set(Some((format!("New token for “{}”", key.name), created)));
                     load(false);
                 }
-                Err(f) => error.set(Some(session.message_for(&f))),
+                Err(f) => {
+                    if f.error.code == keygate_shared::ErrorCode::KeyLimitReached && grace > 0 {
+                        roll_at_once.set(Some(key));
+                    }
+                    error.set(Some(session.message_for(&f)));
+                }
             }
         });
     };
+    let roll = move |key: KeyView| roll_with(key, 3600);
 
     let all_selected = move || {
         let k = keys.get();
@@ -196,6 +207,14 @@ pub fn KeysPage() -> impl IntoView {
                 </div>
             </div>
             {move || error.get().map(|e| view! { <p class="error" role="alert" id="page-error">{e}</p> })}
+            {move || roll_at_once.get().map(|key| {
+                let label = format!("Roll “{}” now, without a grace period", key.name);
+                view! {
+                    <p class="notice">
+                        <button id="roll-at-once" on:click=move |_| roll_with(key.clone(), 0)>{label}</button>
+                    </p>
+                }
+            })}
             {move || info.get().map(|i| view! { <p class="notice" role="status">{i}</p> })}
             <p class="count" aria-live="polite">
                 {move || if loading.get() { "Loading…".to_owned() } else { format!("{} of {} keys", keys.with(Vec::len), total.get()) }}

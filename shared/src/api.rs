@@ -307,17 +307,6 @@ impl Default for ListQuery {
 }
 
 impl ListQuery {
-    /// Parameters the list takes.
-    pub const PARAMS: &'static [&'static str] = &[
-        "q",
-        "organization",
-        "status",
-        "group",
-        "sort",
-        "limit",
-        "cursor",
-    ];
-
     /// Parses decoded query pairs.
     ///
     /// # Errors
@@ -356,7 +345,7 @@ impl ListQuery {
                 }
                 "limit" => q.limit = parse_limit(v)?,
                 "cursor" => {
-                    if !is_kv_cursor(v) {
+                    if !looks_like_cursor(v) {
                         return Err(invalid_cursor());
                     }
                     q.cursor = Some(v.to_owned());
@@ -424,11 +413,6 @@ fn time_param(name: &str, v: &str) -> Result<DateTime<Utc>, ApiError> {
 }
 
 impl AuditQuery {
-    /// Parameters the audit log takes.
-    pub const PARAMS: &'static [&'static str] = &[
-        "limit", "cursor", "key_id", "actor", "action", "since", "until",
-    ];
-
     /// Parses decoded query pairs.
     ///
     /// # Errors
@@ -540,11 +524,11 @@ pub fn invalid_cursor() -> ApiError {
     ApiError::invalid("cursor", "cursor is not one this API handed out.")
 }
 
-/// Whether `cursor` could be a cursor of this API (base64 text, at
-/// most 1024 characters). KV checks the rest; this keeps made-up values
-/// from reaching it as anything but a 422.
+/// Whether `cursor` could be a cursor of this API (URL-safe base64 text,
+/// at most 1024 characters): the worker decodes the rest for the sort
+/// asked, and refuses anything else with a 422.
 #[must_use]
-pub fn is_kv_cursor(cursor: &str) -> bool {
+pub fn looks_like_cursor(cursor: &str) -> bool {
     (1..=1024).contains(&cursor.len())
         && cursor
             .bytes()

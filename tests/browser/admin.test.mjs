@@ -249,6 +249,28 @@ test('download CSV of the filtered list', async () => {
   assert.ok(!csv.includes('elsewhere'), 'only the filtered organization');
 });
 
+test('a roll at the organization limit offers to roll at once', async () => {
+  const names = [0, 1, 2, 3, 4].map((i) => `spa full ${i}`);
+  for (const name of names) {
+    assert.equal((await api('POST', '/api/v1/keys', { name, organization: 'spa-full' })).status, 201);
+  }
+  await page.fill('#org-filter', 'spa-full');
+  await page.press('#org-filter', 'Enter');
+  await waitNames(names);
+  await row('spa full 0').getByRole('button', { name: 'Roll spa full 0' }).click();
+  await page.waitForSelector('#page-error:has-text("grace_seconds 0")');
+  assert.equal((await api('GET', '/api/v1/keys?organization=spa-full&status=active')).json.total, 5, 'nothing rolled yet');
+  await page.click('#roll-at-once');
+  await page.waitForSelector('#token-dialog');
+  await closeTokenDialog();
+  await page.waitForSelector('#roll-at-once', { state: 'detached' });
+  const live = await api('GET', '/api/v1/keys?organization=spa-full&status=active');
+  assert.equal(live.json.total, 5, 'the old key ended as the new one began');
+  await page.fill('#org-filter', 'spa');
+  await page.press('#org-filter', 'Enter');
+  await waitNames(['<img src=x onerror="window.__xss=1">Robert', 'spa alpha', 'spa alpha', 'spa bravo renamed', 'spa charlie']);
+});
+
 test('details view shows the key and its audit events', async () => {
   await row('spa bravo renamed').locator('td.name button').click();
   await page.waitForSelector('#details-dialog table.audit tbody tr');

@@ -11,7 +11,6 @@ pub mod wrangler_d1;
 pub mod wrangler_kv;
 
 use chrono::{Duration, Utc};
-use keygate_edge::repo::KeyQuery;
 use keygate_edge::repo::Repo;
 use keygate_edge::sql::Db;
 use keygate_edge::store::Kv;
@@ -70,25 +69,13 @@ pub async fn bootstrap<K: Kv, D: Db>(
             }
             return create(&repo, options, now).await;
         }
+        // The root organization's live keys (not a text search: a key
+        // named "keygate:admin" elsewhere must not hide the real one).
         let candidates = repo
-            .page(&KeyQuery {
-                subtree: Some(""),
-                status: Some(keygate_shared::Status::Active),
-                group: None,
-                q: Some(ROLE_ADMIN),
-                sort: keygate_shared::api::SortOrder::CreatedAtDesc,
-                after: None,
-                limit: 1000,
-                now,
-                count: false,
-            })
+            .active_in(&Organization::root(), now, 1000)
             .await
             .map_err(|e| e.0)?;
-        if let Some(admin) = candidates
-            .keys
-            .iter()
-            .find(|r| is_usable_root_admin(r, now))
-        {
+        if let Some(admin) = candidates.iter().find(|r| is_usable_root_admin(r, now)) {
             return Ok(Bootstrapped::Exists(admin.id.clone()));
         }
     }

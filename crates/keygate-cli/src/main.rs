@@ -163,8 +163,8 @@ fn reconcile(kv: &WranglerKv, db: &WranglerD1) -> Result<(), String> {
     let repo = keygate_edge::repo::Repo::new(kv, db);
     let r = pollster::block_on(repo.reconcile(chrono::Utc::now(), u64::MAX)).map_err(|e| e.0)?;
     println!(
-        "reconciled {} keys: {} projections written, {} rewritten, {} orphans removed",
-        r.rows, r.missing_written, r.stale_rewritten, r.orphans_removed
+        "reconciled {} keys: {} projections written, {} rewritten, {} orphans removed, {} failed",
+        r.rows, r.missing_written, r.stale_rewritten, r.orphans_removed, r.failed
     );
     Ok(())
 }

@@ -80,7 +80,8 @@ impl CsvRest {
     /// The next page of rows as CSV text; `None` once every row is out.
     ///
     /// # Errors
-    /// `UNAVAILABLE` when storage fails (the stream is then aborted: the
+    /// `UNAVAILABLE` when storage fails, `UNAUTHENTICATED` once the
+    /// caller's key no longer signs in (the stream is then aborted: the
     /// status is already sent, so a cut download must not look whole).
     pub async fn next_chunk<K: Kv, D: Db>(
         &mut self,
@@ -89,6 +90,14 @@ impl CsvRest {
         let Some(after) = self.after.take() else {
             return Ok(None);
         };
+        // A slow reader may take long: a key revoked meanwhile gets no more.
+        if !keys.caller_still_signs_in(&self.caller).await? {
+            return Err(ApiError::new(
+                keygate_shared::ErrorCode::Unauthenticated,
+                "The admin key of this export no longer signs in.",
+            )
+            .with_cause("export stopped: its admin key was revoked"));
+        }
         let page = keys
             .export_page(&self.caller, &self.query, Some(after))
             .await?;

@@ -240,39 +240,30 @@ async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::Sched
     )
     .await
     {
-        Ok(r) => worker::console_log!(
-            "cron: {} notices sent, {} failed (retried next run), {} expired keys purged{}",
-            r.notified.len(),
-            r.failed.len(),
-            r.purged.len(),
-            if r.more {
-                "; more left for the next run"
-            } else {
-                ""
-            }
-        ),
-        Err(e) => worker::console_error!("cron stopped: {}", e.message),
-    }
-    match repo
-        .reconcile_step(
-            now,
-            crate::lifecycle::PER_RUN as u64,
-            crate::lifecycle::RECONCILE_PAGES_PER_RUN,
-        )
-        .await
-    {
-        Ok(r) => worker::console_log!(
-            "reconcile: {} rows, {} projections written, {} rewritten, {} orphans removed{}",
-            r.rows,
-            r.missing_written,
-            r.stale_rewritten,
-            r.orphans_removed,
-            if r.incomplete {
-                "; more left for the next run"
-            } else {
-                ""
-            }
-        ),
-        Err(e) => worker::console_error!("reconcile stopped: {}", e.0),
+        Ok(r) => {
+            let reconciled = r.reconciled.as_ref().map_or_else(
+                || "reconciliation failed (logged)".to_owned(),
+                |c| {
+                    format!(
+                        "reconciled {} keys: {} projections written, {} rewritten, {} orphans removed, {} failed",
+                        c.rows, c.missing_written, c.stale_rewritten, c.orphans_removed, c.failed
+                    )
+                },
+            );
+            worker::console_log!(
+                "cron: {} notices sent, {} failed (retried next run), {} expired keys purged; {reconciled}{}",
+                r.notified.len(),
+                r.failed.len(),
+                r.purged.len(),
+                if r.more {
+                    "; more left for the next run"
+                } else {
+                    ""
+                }
+            );
+        }
+        Err(e) => {
+            worker::console_error!("cron stopped: {}", e.cause.as_deref().unwrap_or(&e.message))
+        }
     }
 }

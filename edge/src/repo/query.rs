@@ -170,7 +170,7 @@ impl<K: Kv, D: Db> Repo<'_, K, D> {
         if let Some(q) = query.q.filter(|q| !q.is_empty()) {
             let needle = q.to_lowercase();
             if needle.chars().count() >= 3 {
-                // Through the trigram index (migrations/0002): the keys that
+                // Through the trigram index (keys_search): the keys that
                 // contain the text, as one FTS5 phrase (quotes doubled).
                 filter.push(
                     "rowid IN (SELECT rowid FROM keys_search WHERE keys_search MATCH ?)",

@@ -27,11 +27,27 @@ pub struct Reconciled {
     pub stale_rewritten: u64,
     /// Projections with no row: removed.
     pub orphans_removed: u64,
-    /// Whether the pass stopped at its fix budget (the next pass goes on).
+    /// Entries whose fix failed (logged and skipped; the next pass tries
+    /// them again).
+    pub failed: u64,
+    /// Whether the pass stopped at its budget (the next pass goes on).
     pub incomplete: bool,
 }
 
 const PAGE: usize = 1000;
+/// Failed fixes after which a pass stops (storage is failing, not one key).
+const MAX_FAILED: u64 = 10;
+
+/// Which projections with no row a pass removes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Orphans {
+    /// Every one (`keygate reconcile`, run by an operator).
+    All,
+    /// Only those this admin plane wrote (with a row version in their
+    /// metadata): the cron never removes the entries of a deployment made
+    /// before D1 that `keygate migrate-to-d1` has not imported yet.
+    Versioned,
+}
 /// The `cron_state` entry of the cron's pass.
 const STATE: &str = "reconcile";
 
@@ -99,7 +115,7 @@ impl<K: Kv, D: Db> Repo<'_, K, D> {
     /// `budget` entries (`keygate reconcile`).
     pub async fn reconcile(&self, now: DateTime<Utc>, budget: u64) -> StoreResult<Reconciled> {
         let (report, _) = self
-            .reconcile_from(Mark::default(), now, budget, usize::MAX)
+            .reconcile_from(Mark::default(), now, budget, usize::MAX, Orphans::All)
             .await?;
         Ok(report)
     }
@@ -127,7 +143,9 @@ impl<K: Kv, D: Db> Repo<'_, K, D> {
             .and_then(|v| serde_json::from_str(v).ok())
             .unwrap_or_default();
         let resumed = mark != Mark::default();
-        let walked = self.reconcile_from(mark, now, budget, pages).await;
+        let walked = self
+            .reconcile_from(mark, now, budget, pages, Orphans::Versioned)
+            .await;
         let (report, stopped) = match walked {
             Ok(done) => done,
             Err(e) => {
@@ -141,6 +159,19 @@ impl<K: Kv, D: Db> Repo<'_, K, D> {
         };
         self.save_mark(stopped.as_ref()).await?;
         Ok(report)
+    }
+
+    /// Settles key `id`; a failure is logged, counted and skipped, so one
+    /// key that keeps changing (or fails) never stalls the pass for all.
+    async fn fix(&self, id: &str, hash: &str, now: DateTime<Utc>, report: &mut Reconciled) -> bool {
+        match self.settle(id, hash, now).await {
+            Ok(()) => true,
+            Err(e) => {
+                crate::log::error(&format!("reconcile: key {id} not fixed: {}", e.0));
+                report.failed += 1;
+                false
+            }
+        }
     }
 
     async fn save_mark(&self, mark: Option<&Mark>) -> StoreResult<()> {
@@ -164,6 +195,7 @@ impl<K: Kv, D: Db> Repo<'_, K, D> {
         now: DateTime<Utc>,
         budget: u64,
         max_pages: usize,
+        orphans: Orphans,
     ) -> StoreResult<(Reconciled, Option<Mark>)> {
         let mut report = Reconciled::default();
         let (mut kv_cursor, mut kv_done) = (mark.kv_cursor, false);
@@ -198,7 +230,7 @@ impl<K: Kv, D: Db> Repo<'_, K, D> {
                 rows_done = rows.len() < PAGE;
             }
             let fixes = report.missing_written + report.stale_rewritten + report.orphans_removed;
-            if fixes >= budget {
+            if fixes + report.failed >= budget || report.failed >= MAX_FAILED {
                 report.incomplete = !(projections.is_empty() && rows.is_empty());
                 let stopped = report.incomplete.then_some(page_start);
                 return Ok((report, stopped));
@@ -209,8 +241,9 @@ impl<K: Kv, D: Db> Repo<'_, K, D> {
                 (None, None) => return Ok((report, None)),
                 (Some(p), Some(r)) if p.hash == r.hash => {
                     report.rows += 1;
-                    if p.version != Some(r.version) {
-                        self.settle(&r.id, &r.hash, now).await?;
+                    if p.version != Some(r.version)
+                        && self.fix(&r.id, &r.hash, now, &mut report).await
+                    {
                         report.stale_rewritten += 1;
                     }
                     if let Some(p) = projections.pop_front() {
@@ -228,8 +261,9 @@ impl<K: Kv, D: Db> Repo<'_, K, D> {
             if row_first {
                 let Some(r) = rows.pop_front() else { continue };
                 report.rows += 1;
-                self.settle(&r.id, &r.hash, now).await?;
-                report.missing_written += 1;
+                if self.fix(&r.id, &r.hash, now, &mut report).await {
+                    report.missing_written += 1;
+                }
                 last_hash = r.hash;
             } else {
                 let Some(p) = projections.pop_front() else {
@@ -238,7 +272,10 @@ impl<K: Kv, D: Db> Repo<'_, K, D> {
                 // No row under this hash in the walk: ask again by hash (a
                 // key created during the pass has one now).
                 match self.entry_by_hash(&p.hash).await? {
-                    Some(entry) => self.settle(&entry.id, &p.hash, now).await?,
+                    Some(entry) => {
+                        self.fix(&entry.id, &p.hash, now, &mut report).await;
+                    }
+                    None if orphans == Orphans::Versioned && p.version.is_none() => {}
                     None => {
                         self.kv.delete(&format!("{BY_HASH}{}", p.hash)).await?;
                         report.orphans_removed += 1;

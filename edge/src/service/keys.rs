@@ -9,14 +9,15 @@ use keygate_shared::api::{
 };
 use keygate_shared::rules::caller::Caller;
 use keygate_shared::rules::{create, delete, limits, patch, roll};
+
 use keygate_shared::{
     ApiError, AuditAction, AuditEvent, ErrorCode, KeyId, KeyRecord, LookupHash, Token,
 };
 use serde_json::{json, Map, Value};
 
-use super::{not_found, partly_stored, unavailable, unavailable_after_write};
+use super::{not_found, unavailable, unavailable_after_write};
 use crate::config::Config;
-use crate::repo::{Cursor, Inserted, KeyPage, KeyQuery, Repo, StoredEntry};
+use crate::repo::{Cursor, Inserted, KeyPage, KeyQuery, Repo, StoredEntry, MAX_PARAMS};
 use crate::sql::Db;
 use crate::store::Kv;
 
@@ -114,6 +115,21 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
             .map_err(unavailable)
     }
 
+    /// Whether the admin key behind `caller` still signs in (in D1: not
+    /// deleted, disabled or expired, and still holding an admin or reader
+    /// role): a long-running export checks it before every page.
+    pub async fn caller_still_signs_in(&self, caller: &Caller) -> Result<bool, ApiError> {
+        let Some(id) = &caller.key_id else {
+            return Ok(true);
+        };
+        let entry = self.repo.entry_by_id(id).await.map_err(unavailable)?;
+        Ok(entry.and_then(|e| e.record).is_some_and(|r| {
+            r.status(self.now) == keygate_shared::Status::Active
+                && (r.has_role(keygate_shared::model::ROLE_ADMIN)
+                    || r.has_role(keygate_shared::model::ROLE_READER))
+        }))
+    }
+
     /// One export page (1,000 keys) of the caller's keys matching
     /// `query`, in the query's order, from `after`.
     pub async fn export_page(
@@ -150,10 +166,9 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
         let new = create::new_key(caller, body, self.now)?;
         let (token, id) = self.new_token_and_id()?;
         let record = new.into_record(id, &token, caller, self.now);
-        let limit = limits::for_create(self.config.max_keys_per_org);
         match self
             .repo
-            .insert(&record, limit, self.now)
+            .insert(&record, self.config.max_keys_per_org, self.now)
             .await
             .map_err(unavailable_after_write)?
         {
@@ -185,21 +200,8 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
             .await
             .map_err(unavailable_after_write)?
             .ok_or_else(not_found)?;
-        let edited = change.edited_fields();
-        if !edited.is_empty() {
-            let mut details = Map::new();
-            details.insert("fields".into(), json!(edited));
-            self.record(&caller.actor, AuditAction::Updated, &record, details)
-                .await?;
-        }
-        if let Some(enabled) = change.enabled {
-            let action = if enabled {
-                AuditAction::Enabled
-            } else {
-                AuditAction::Disabled
-            };
-            self.record(&caller.actor, action, &record, Map::new())
-                .await?;
+        for (action, details) in change.audit_events() {
+            self.record(&caller.actor, action, &record, details).await?;
         }
         Ok(record)
     }
@@ -212,7 +214,10 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
     }
 
     /// Deletes up to 1,000 keys (`rules::delete`); ids it cannot find in
-    /// the caller's subtree are reported, not refused.
+    /// the caller's subtree are reported, not refused. Read 100 ids per
+    /// query and deleted with their events in one D1 batch per 100 keys,
+    /// so a request stays within the platform's per-invocation limits
+    /// (each key still needs its own KV delete).
     pub async fn bulk_delete(
         &self,
         caller: &Caller,
@@ -220,23 +225,34 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
     ) -> Result<BulkDeleteResult, ApiError> {
         caller.require_write()?;
         let ids = delete::bulk_ids(body)?;
+        let shaped: Vec<&str> = ids
+            .iter()
+            .map(String::as_str)
+            .filter(|id| keygate_shared::token::is_key_id(id))
+            .collect();
+        let mut found = Vec::new();
+        for chunk in shaped.chunks(MAX_PARAMS) {
+            found.extend(self.repo.entries_by_ids(chunk).await.map_err(unavailable)?);
+        }
         let mut result = BulkDeleteResult::default();
+        let mut doomed = Vec::new();
         for id in ids {
-            let found = match self.entry(caller, &id).await {
-                Ok(entry) => self.remove(caller, &entry).await.map(|()| true),
-                Err(e) if e.code == ErrorCode::KeyNotFound => Ok(false),
-                Err(e) => Err(e),
-            };
-            match found {
-                Ok(true) => result.deleted.push(id),
-                Ok(false) => result.not_found.push(id),
-                // Keys deleted before the failure stay deleted: say so.
-                Err(e) if e.code == ErrorCode::Unavailable && !result.deleted.is_empty() => {
-                    return Err(partly_stored(e.cause.unwrap_or_default()))
+            match found.iter().find(|e| e.id == id) {
+                Some(e) if delete::may_delete(caller, e.organization.as_ref()) => {
+                    doomed.push(e.clone());
+                    result.deleted.push(id);
                 }
-                Err(e) => return Err(e),
+                _ => result.not_found.push(id),
             }
         }
+        let events: Vec<AuditEvent> = doomed
+            .iter()
+            .map(|e| e.event(self.now, &caller.actor, AuditAction::Deleted))
+            .collect();
+        self.repo
+            .remove_entries(&doomed, &events)
+            .await
+            .map_err(unavailable_after_write)?;
         Ok(result)
     }
 
@@ -247,25 +263,8 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
             .remove_entry(entry)
             .await
             .map_err(unavailable_after_write)?;
-        match &entry.record {
-            Some(record) => {
-                self.record(&caller.actor, AuditAction::Deleted, record, Map::new())
-                    .await
-            }
-            None => {
-                let event = AuditEvent {
-                    at: self.now,
-                    actor: caller.actor.clone(),
-                    action: AuditAction::Deleted,
-                    key_id: entry.id.clone(),
-                    details: json!({
-                        "organization": entry.organization.as_ref().map(|o| o.as_str()).unwrap_or_default(),
-                        "name": entry.name.clone().unwrap_or_default(),
-                    }),
-                };
-                self.write_event(&event).await
-            }
-        }
+        self.write_event(&entry.event(self.now, &caller.actor, AuditAction::Deleted))
+            .await
     }
 
     /// Rolls key `id` (`rules::roll`): a new key with the same attributes;
@@ -284,10 +283,16 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
         roll::check(caller, &old, self.now)?;
         let (token, id) = self.new_token_and_id()?;
         let mut new = roll::successor(&old, id, &token, caller, self.now);
-        self.repo
-            .insert_unlimited(&new, self.now)
+        let replaced = roll::replaces_at_once(grace).then_some(&old.id);
+        match self
+            .repo
+            .insert_replacing(&new, self.config.max_keys_per_org, replaced, self.now)
             .await
-            .map_err(unavailable_after_write)?;
+            .map_err(unavailable_after_write)?
+        {
+            Inserted::Stored => {}
+            Inserted::LimitReached(max) => return Err(roll::limit_reached(max)),
+        }
         let cutoff = roll::cutoff(self.now, grace);
         let shortened = self
             .repo

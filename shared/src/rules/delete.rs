@@ -2,8 +2,25 @@
 //! or up to 1,000 at once; a bulk delete names each id once, in the order
 //! given, and reports ids it does not find (or may not see) as not found.
 
+use super::caller::Caller;
 use crate::api::{BulkDeleteRequest, MAX_BULK_IDS};
 use crate::error::ApiError;
+use crate::ids::Organization;
+
+/// Whether `caller` sees a stored key of `organization` (`None`: its
+/// record is unreadable, which counts as the root's: only a root caller
+/// sees it, so that it can be deleted).
+#[must_use]
+pub fn sees_entry(caller: &Caller, organization: Option<&Organization>) -> bool {
+    organization.map_or(caller.organization.is_root(), |o| caller.sees(o))
+}
+
+/// Whether `caller` may delete a stored key of `organization`: an
+/// Administrator who sees it.
+#[must_use]
+pub fn may_delete(caller: &Caller, organization: Option<&Organization>) -> bool {
+    caller.can_write && sees_entry(caller, organization)
+}
 
 /// The ids a bulk delete removes, without repeats, in the order given.
 ///
@@ -32,6 +49,26 @@ pub fn bulk_ids(body: &BulkDeleteRequest) -> Result<Vec<String>, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::caller::tests::caller;
+
+    #[test]
+    fn administrators_delete_what_they_see_and_unreadable_keys_are_roots() {
+        let (acme, emea, other) = (
+            "acme".parse().unwrap(),
+            "acme/emea".parse().unwrap(),
+            "other".parse().unwrap(),
+        );
+        let admin = caller("acme", true);
+        assert!(may_delete(&admin, Some(&acme)) && may_delete(&admin, Some(&emea)));
+        assert!(!may_delete(&admin, Some(&other)));
+        assert!(!may_delete(&admin, None), "an unreadable key is the root's");
+        assert!(may_delete(&caller("", true), None));
+        assert!(
+            !may_delete(&caller("acme", false), Some(&acme)),
+            "Readers delete nothing"
+        );
+        assert!(sees_entry(&caller("acme", false), Some(&acme)));
+    }
 
     #[test]
     fn ids_once_in_order_and_bounded() {

@@ -1,20 +1,15 @@
 //! The per-organization limit (§4): at most `MAX_KEYS_PER_ORG` unexpired
 //! keys in one organization (that exact one, not its subtree; 0 = none).
-//! Storage holds it exactly (the worker's create is one statement that
-//! inserts only under the limit); what is decided here is which writes it
-//! binds: a create does, a roll does not (the old key only lives out its
-//! grace period), nor do the bootstrap key and imports.
+//! Storage holds it exactly: the worker's create and roll insert in one
+//! statement that counts the organization's unexpired keys (what
+//! [`takes_a_place`] says) and inserts only under the limit. It binds a
+//! create and a roll (see [`super::roll::replaces_at_once`]); the
+//! bootstrap key and imports are not held to it.
 
 use chrono::{DateTime, Utc};
 
 use crate::error::{ApiError, ErrorCode};
 use crate::model::{KeyRecord, Status};
-
-/// The limit a create is held to (`0`: none).
-#[must_use]
-pub fn for_create(max_keys_per_org: u32) -> u32 {
-    max_keys_per_org
-}
 
 /// Whether `record` takes one of its organization's places at `now`.
 #[must_use]

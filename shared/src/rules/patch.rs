@@ -10,6 +10,7 @@
 use super::caller::Caller;
 use super::reach::{self, KeyReach};
 use crate::api::PatchKeyRequest;
+use crate::audit::AuditAction;
 use crate::error::ApiError;
 use crate::model::KeyRecord;
 use crate::validation;
@@ -125,6 +126,26 @@ impl KeyPatch {
         .collect()
     }
 
+    /// The audit events the patch records, in order, with their details:
+    /// `key.updated` naming the edited fields, then `key.enabled` or
+    /// `key.disabled`.
+    #[must_use]
+    pub fn audit_events(&self) -> Vec<(AuditAction, serde_json::Map<String, serde_json::Value>)> {
+        let mut out = Vec::new();
+        let edited = self.edited_fields();
+        if !edited.is_empty() {
+            let mut details = serde_json::Map::new();
+            details.insert("fields".into(), edited.into());
+            out.push((AuditAction::Updated, details));
+        }
+        match self.enabled {
+            Some(true) => out.push((AuditAction::Enabled, serde_json::Map::new())),
+            Some(false) => out.push((AuditAction::Disabled, serde_json::Map::new())),
+            None => {}
+        }
+        out
+    }
+
     /// Whether it changes nothing.
     #[must_use]
     pub fn is_empty(&self) -> bool {
@@ -158,6 +179,20 @@ mod tests {
         )
         .unwrap();
         assert_eq!(p.edited_fields(), ["description"]);
+        let events = p.audit_events();
+        assert_eq!(events.len(), 1);
+        assert_eq!(
+            (events[0].0, &events[0].1["fields"]),
+            (AuditAction::Updated, &serde_json::json!(["description"]))
+        );
+        let toggled = KeyPatch {
+            enabled: Some(false),
+            name: Some("x".into()),
+            ..KeyPatch::default()
+        };
+        let actions: Vec<AuditAction> =
+            toggled.audit_events().into_iter().map(|(a, _)| a).collect();
+        assert_eq!(actions, [AuditAction::Updated, AuditAction::Disabled]);
         assert_eq!(p.enabled, None, "already enabled");
         let mut after = k.clone();
         p.apply(&mut after);

@@ -1,8 +1,11 @@
 //! Rolling a key (§4): a new key with the same attributes replaces the
 //! old one, which expires after a grace period. The new key is a copy, so
 //! a reserved-role one must fit the caller's reach like a created one (no
-//! 10-day admin minting a 300-day one); a roll does not count against the
-//! per-organization limit (both live only for the grace period).
+//! 10-day admin minting a 300-day one). The per-organization limit holds:
+//! with no grace the old key ends at once, so the pair takes one place;
+//! with a grace period both are unexpired and take a place each, so at the
+//! limit a roll needs `grace_seconds: 0` (rolling the new key again within
+//! the grace period would otherwise add a live key each time).
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -74,6 +77,25 @@ pub fn successor(
         notified_days: vec![],
         ..old.clone()
     }
+}
+
+/// Whether the old key ends at once (no grace period), so that it does
+/// not take a place of the organization's limit beside its successor.
+#[must_use]
+pub fn replaces_at_once(grace: u32) -> bool {
+    grace == 0
+}
+
+/// The `409 KEY_LIMIT_REACHED` answer of a roll with a grace period in an
+/// organization at its limit.
+#[must_use]
+pub fn limit_reached(max: u64) -> ApiError {
+    ApiError::new(
+        ErrorCode::KeyLimitReached,
+        format!(
+            "This organization already has {max} unexpired keys, its limit: during a grace period the old and the new key would both count. Roll with grace_seconds 0, or free a place first."
+        ),
+    )
 }
 
 /// When the old key stops working: `grace` seconds from `now`.
