@@ -24,6 +24,16 @@ RATIOS = [
     ("keygate gateway valid / floor", "keygate-gateway-valid", "floor", None),
     ("  as deployed / floor", "keygate-deployed-gateway-valid", "floor", None),
     ("keygate gateway valid / bare JS relay", "keygate-gateway-valid", "relay", None),
+    ("rate-limited key (verify) / floor", "keygate-verify-ratelimited", "floor", 0.5),
+    ("credit-limited key (verify) / floor", "keygate-verify-credits", "floor", 0.5),
+    ("spent credits, 429 (gateway) / floor", "keygate-gateway-exhausted", "floor", 0.5),
+]
+
+# (label, limited case, the same path unlimited): latency the limiter adds.
+ADDED = [
+    ("rate-limited verify", "keygate-verify-ratelimited", "keygate-verify-valid"),
+    ("credit-limited verify", "keygate-verify-credits", "keygate-verify-valid"),
+    ("429 at the gateway", "keygate-gateway-exhausted", "keygate-gateway-valid"),
 ]
 
 
@@ -68,9 +78,11 @@ def main(folder):
         print(f"== {layer} (median of {runs} runs)")
         print(f"{'case':<32} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'timeouts':>8}")
         med = {}
+        lat = {}
         for case in sorted(cases):
             rps, p50, p99, bad, timeouts = medians(cases[case])
             med[case] = rps
+            lat[case] = (p50, p99)
             print(f"{case:<32} {rps:>8.0f} {p50:>8.2f} {p99:>8.2f} {bad:>8} {timeouts:>8}")
         print()
         for label, a, b, target in RATIOS:
@@ -80,6 +92,10 @@ def main(folder):
                 if target:
                     goal = f"  target >= {target}: {'met' if ratio >= target else 'NOT met'}"
                 print(f"{label:<40} {ratio:>6.2f}x{goal}")
+        print()
+        for label, a, b in ADDED:
+            if a in lat and b in lat:
+                print(f"added by the limiter, {label:<24} p50 {lat[a][0] - lat[b][0]:+7.2f} ms  p99 {lat[a][1] - lat[b][1]:+7.2f} ms")
         print()
 
 

@@ -10,7 +10,9 @@
 #            on /relay it only forwards to the origin (the gateway's ceiling)
 #   floor    one KV read, then 200: what any KV-backed verifier must pay
 #   peer     a verify endpoint in plain JavaScript (bench/peer/worker.js)
-#   keygate  the real worker (verify endpoint and gateway), and the same
+#   keygate  the real worker (verify endpoint and gateway, with keys
+#            without limits, a rate-limited one, one with credits and one
+#            whose credits are spent: the 429 path), and the same
 #            with VERIFY_CACHE_SECONDS=0, and as deployed with the SPA's
 #            assets in front (run_worker_first)
 # plus the loopback origin alone. Each worker case is measured `direct`, on
@@ -57,12 +59,22 @@ ORIGIN_URL = "http://127.0.0.1:$origin_port"
 MAX_KEYS_PER_ORG = "0"
 TOML
 }
+# The keygate workers bind their limiter objects (§9) as wrangler.toml does.
+limiter='[[durable_objects.bindings]]
+name = "LIMITER"
+class_name = "KeyLimiter"
+[[migrations]]
+tag = "v1"
+new_sqlite_classes = ["KeyLimiter"]'
 for w in "${workers[@]}"; do config "$w" ""; done
+config keygate "$limiter"
+config keygate-nocache "$limiter"
 echo 'VERIFY_CACHE_SECONDS = "0"' >> "$work/keygate-nocache.toml"
 config keygate-deployed "[assets]
 directory = \"$ROOT/frontend/dist\"
 binding = \"ASSETS\"
-run_worker_first = true"
+run_worker_first = true
+$limiter"
 
 start() { # worker port
   public[$1]=$2
@@ -95,7 +107,15 @@ trap 'stop_all; kill $origin 2>/dev/null || true' EXIT
 CI=true wrangler d1 migrations apply DB --local --config "$work/keygate.toml" --persist-to "$work/state-keygate" >/dev/null
 ./target/release/keygate bootstrap --config "$work/keygate.toml" --persist-to "$work/state-keygate" --save "$work/admin" >/dev/null 2>&1
 start keygate 18800; ready keygate
-token=$(curl -s -H "Authorization: Bearer $(cat "$work/admin")" -d '{"name":"bench"}' "http://127.0.0.1:18800/api/v1/keys" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+make_key() { # body → token
+  curl -s -H "Authorization: Bearer $(cat "$work/admin")" -d "$1" "http://127.0.0.1:18800/api/v1/keys" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
+}
+token=$(make_key '{"name":"bench"}')
+# Limited keys (§9): a rate limit never reached, credits never run out,
+# and credits already spent (the 429 path).
+rated=$(make_key '{"name":"bench rated","rate_limit":{"limit":1000000,"period_seconds":86400}}')
+credited=$(make_key '{"name":"bench credited","credits":{"remaining":1000000000000}}')
+exhausted=$(make_key '{"name":"bench exhausted","credits":{"remaining":0}}')
 stop_all
 for w in "${workers[@]}"; do [ "$w" = keygate ] || cp -r "$work/state-keygate" "$work/state-$w"; done
 wrangler kv key put floor ok --binding KEYS --config "$work/floor.toml" --local --persist-to "$work/state-floor" >/dev/null 2>&1
@@ -109,7 +129,9 @@ for _ in range(6): s=a[n%62]+s; n//=62
 print(r+s)')"
 post_lua() { printf 'wrk.method = "POST"\nwrk.headers["content-type"] = "application/json"\nwrk.body = %s\n' "'{\"token\":\"$1\"}'" > "$work/$2.lua"; }
 post_lua "$token" valid; post_lua "$unknown" unknown; post_lua kg_malformed malformed
+post_lua "$rated" rated; post_lua "$credited" credited
 printf 'wrk.headers["x-api-key"] = "%s"\n' "$token" > "$work/gateway.lua"
+printf 'wrk.headers["x-api-key"] = "%s"\n' "$exhausted" > "$work/gateway-exhausted.lua"
 
 # case worker path lua-script
 cases=(
@@ -123,6 +145,9 @@ cases=(
   "keygate-verify-unknown keygate /api/v1/verify unknown"
   "keygate-verify-malformed keygate /api/v1/verify malformed"
   "keygate-gateway-valid keygate /calls/x gateway"
+  "keygate-verify-ratelimited keygate /api/v1/verify rated"
+  "keygate-verify-credits keygate /api/v1/verify credited"
+  "keygate-gateway-exhausted keygate /calls/x gateway-exhausted"
   "keygate-nocache-verify-valid keygate-nocache /api/v1/verify valid"
   "keygate-nocache-verify-unknown keygate-nocache /api/v1/verify unknown"
   "keygate-deployed-verify-valid keygate-deployed /api/v1/verify valid"

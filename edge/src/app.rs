@@ -8,9 +8,11 @@ use keygate_shared::{ApiError, ErrorCode};
 
 use crate::config::Config;
 use crate::http::{HttpRequest, HttpResponse, Outcome, Streamed};
+use crate::limiter::Limiter;
 use crate::repo::Repo;
 use crate::sql::Db;
 use crate::store::Kv;
+use crate::usage::Meter;
 
 /// Everything a request is handled with.
 pub struct App<'a, K: Kv, D: Db> {
@@ -22,6 +24,11 @@ pub struct App<'a, K: Kv, D: Db> {
     pub config: &'a Config,
     /// The time of the request.
     pub now: DateTime<Utc>,
+    /// The rate-limit and credits objects (§9); `None`: a limited key
+    /// cannot be verified (503), an unlimited one is unaffected.
+    pub limiter: Option<&'a dyn Limiter>,
+    /// Where verifications are counted (last use, usage per day).
+    pub meter: Option<&'a dyn Meter>,
 }
 
 /// What one request did, for its structured log line (never a token or a
@@ -127,6 +134,8 @@ pub enum Route {
     DeleteKey,
     /// `POST /api/v1/keys/{id}/roll`.
     RollKey,
+    /// `GET /api/v1/keys/{id}/usage`.
+    KeyUsage,
     /// `GET /api/v1/audit`.
     Audit,
     /// `POST /api/v1/secret-scanning/github`.
@@ -148,6 +157,7 @@ pub const ROUTES: &[(&str, &str, Route)] = &[
     ("PATCH", "/api/v1/keys/{id}", Route::PatchKey),
     ("DELETE", "/api/v1/keys/{id}", Route::DeleteKey),
     ("POST", "/api/v1/keys/{id}/roll", Route::RollKey),
+    ("GET", "/api/v1/keys/{id}/usage", Route::KeyUsage),
     ("GET", "/api/v1/audit", Route::Audit),
     (
         "POST",
@@ -338,6 +348,7 @@ impl<'a, K: Kv, D: Db> App<'a, K, D> {
             Route::PatchKey => self.patch_key(s, id, req).await,
             Route::DeleteKey => self.delete_key(s, id).await,
             Route::RollKey => self.roll_key(s, id, req).await,
+            Route::KeyUsage => self.key_usage(s, id, req).await,
             Route::Audit => self.audit_log(s, req).await,
             Route::Health | Route::OpenApi | Route::Verify | Route::SecretScanning => {
                 unreachable_route()

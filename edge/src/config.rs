@@ -25,7 +25,13 @@ pub struct Config {
     pub verify_cache_seconds: u32,
     /// `ORIGIN_SIGNING_SECRET` (a Worker secret): sign forwarded requests.
     pub origin_signing: Option<keygate_origin::Secrets>,
+    /// `USAGE_FLUSH_SECONDS` (default 60, 1 to 3600): how often an isolate
+    /// writes the usage it counted (and the most it can lose).
+    pub usage_flush_seconds: u32,
 }
+
+/// Default of `USAGE_FLUSH_SECONDS`.
+pub const DEFAULT_USAGE_FLUSH_SECONDS: u32 = 60;
 
 /// Default of `VERIFY_CACHE_SECONDS`.
 pub const DEFAULT_VERIFY_CACHE_SECONDS: u32 = 10;
@@ -89,6 +95,21 @@ impl Config {
                         )
                     })?,
             };
+        let usage_flush_seconds = match var("USAGE_FLUSH_SECONDS").filter(|v| !v.trim().is_empty())
+        {
+            None => DEFAULT_USAGE_FLUSH_SECONDS,
+            Some(v) => v
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|s| (1..=3600).contains(s))
+                .ok_or_else(|| {
+                    invalid(
+                        "USAGE_FLUSH_SECONDS",
+                        "it must be a whole number from 1 to 3600.",
+                    )
+                })?,
+        };
         let admin_hostname = var("ADMIN_HOSTNAME")
             .filter(|v| !v.trim().is_empty())
             .map(|v| v.trim().to_ascii_lowercase());
@@ -129,6 +150,7 @@ impl Config {
             notify_webhook_url: url("NOTIFY_WEBHOOK_URL", var("NOTIFY_WEBHOOK_URL"))?,
             github_secret_scanning_keys: keys,
             verify_cache_seconds,
+            usage_flush_seconds,
         })
     }
 }

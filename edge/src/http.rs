@@ -136,6 +136,8 @@ pub struct Forward {
     /// Headers to send: the client's, less the credential, `Host`, every
     /// `X-Keygate-*` and the hop-by-hop headers; plus the identity.
     pub headers: Vec<(String, String)>,
+    /// Headers added to the origin's answer (a limited key's `RateLimit`).
+    pub response_headers: Vec<(String, String)>,
 }
 
 /// What the worker does with a request.

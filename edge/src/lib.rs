@@ -19,6 +19,7 @@ pub mod credential;
 pub mod ecdsa;
 pub mod http;
 pub mod lifecycle;
+pub mod limiter;
 pub mod log;
 pub mod openapi;
 pub mod repo;
@@ -29,6 +30,7 @@ pub mod sql;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod sqlite;
 pub mod store;
+pub mod usage;
 pub mod verify;
 
 #[cfg(target_arch = "wasm32")]

@@ -233,6 +233,11 @@ mod tests {
             hash: format!("{:064}", lifetime_days),
             notified_days: vec![],
             meta: serde_json::Map::new(),
+            rate_limit: None,
+            credits: None,
+            credits_set_at: None,
+            last_used_at: None,
+            credits_left: None,
         }
     }
 

@@ -43,6 +43,7 @@ use crate::store::{Kv, PutOptions, StoreError, StoreResult, MAX_EXPIRATION};
 mod audit;
 mod query;
 mod reconcile;
+mod usage;
 
 pub use audit::{AuditFilter, AuditPage};
 pub use query::{Cursor, KeyPage, KeyQuery};
@@ -86,7 +87,14 @@ impl StoredEntry {
         let raw = text(row, "record").unwrap_or("");
         let record = serde_json::from_str::<KeyRecord>(raw)
             .ok()
-            .filter(|r| r.id == id);
+            .filter(|r| r.id == id)
+            .map(|r| KeyRecord {
+                // Reported beside the record (usage, the limiter).
+                last_used_at: int(row, "last_used_at")
+                    .and_then(chrono::DateTime::from_timestamp_millis),
+                credits_left: int(row, "credits_left").and_then(|n| u64::try_from(n).ok()),
+                ..r
+            });
         let name = record.as_ref().map(|r| r.name.clone()).or_else(|| {
             serde_json::from_str::<serde_json::Value>(raw)
                 .ok()
@@ -183,7 +191,8 @@ const COLUMNS: &str = "id, hash, organization, name_key, key_group, enabled, cre
 /// How many columns [`COLUMNS`] names.
 const COLUMN_COUNT: usize = 13;
 /// Columns every read of a whole key selects.
-pub(crate) const ENTRY_COLUMNS: &str = "id, hash, organization, version, record";
+pub(crate) const ENTRY_COLUMNS: &str =
+    "id, hash, organization, version, record, last_used_at, credits_left";
 
 /// How a create ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -112,10 +112,16 @@ impl<D: Db> Db for &D {
 
 /// The migrations in `migrations/`, in order: applied by `wrangler d1
 /// migrations apply` on D1 and by [`crate::sqlite::SqliteDb`] natively.
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_keys_and_audit.sql",
-    include_str!("../../migrations/0001_keys_and_audit.sql"),
-)];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_keys_and_audit.sql",
+        include_str!("../../migrations/0001_keys_and_audit.sql"),
+    ),
+    (
+        "0002_usage.sql",
+        include_str!("../../migrations/0002_usage.sql"),
+    ),
+];
 
 #[cfg(test)]
 mod tests {

@@ -14,6 +14,8 @@ use crate::credential;
 use crate::http::{Forward, HttpRequest, HttpResponse, Outcome};
 use crate::sql::Db;
 use crate::store::{Kv, StoreError};
+use crate::usage::UsageFact;
+use keygate_shared::usage::{LimitAnswer, LimitCode, LimitRequest, MAX_COST};
 
 /// The client address the edge saw.
 #[must_use]
@@ -53,6 +55,63 @@ impl<K: Kv, D: Db> App<'_, K, D> {
         Ok((policy::decide(record.as_ref(), facts, self.now), record))
     }
 
+    /// After every check of §5 passed: the key's rate limit, then its
+    /// credits (§9), decided by its limiter; a key with neither makes no
+    /// call at all. A limiter that cannot be reached is an error (503),
+    /// never a pass.
+    async fn limit(
+        &self,
+        record: &KeyRecord,
+        cost: u32,
+    ) -> Result<Option<LimitAnswer>, StoreError> {
+        if !record.is_limited() {
+            return Ok(None);
+        }
+        let Some(limiter) = self.limiter else {
+            return Err(StoreError(
+                "a limited key and no limiter: the Durable Object binding LIMITER is missing"
+                    .into(),
+            ));
+        };
+        let request = LimitRequest {
+            rate_limit: record.rate_limit,
+            credits: record.credits,
+            credits_set_at: record.credits_set_at.map_or(0, |t| t.timestamp_millis()),
+            cost,
+            now: self.now.timestamp_millis(),
+        };
+        limiter.spend(record.id.as_str(), &request).await.map(Some)
+    }
+
+    /// The checks of §5, then the limits of §9, and the verification
+    /// counted (last use, usage per day) for a key that matched.
+    async fn verify_fully(
+        &self,
+        presented: Option<&str>,
+        facts: &RequestFacts<'_>,
+        cost: u32,
+    ) -> Result<(VerifyCode, Option<KeyRecord>, Option<LimitAnswer>), StoreError> {
+        let (mut code, record) = self.check(presented, facts).await?;
+        let mut answer = None;
+        if let (VerifyCode::Valid, Some(r)) = (code, &record) {
+            answer = self.limit(r, cost).await?;
+            code = match answer.map(|a| a.code) {
+                Some(LimitCode::RateLimited) => VerifyCode::RateLimited,
+                Some(LimitCode::UsageExceeded) => VerifyCode::UsageExceeded,
+                _ => VerifyCode::Valid,
+            };
+        }
+        if let (Some(meter), Some(r)) = (self.meter, &record) {
+            meter.record(&UsageFact {
+                record: r,
+                code,
+                limits: answer.as_ref(),
+                at: self.now,
+            });
+        }
+        Ok((code, record, answer))
+    }
+
     /// `POST /api/v1/verify`: always 200 with the code, unless the request
     /// itself is bad or storage failed.
     pub async fn verify_endpoint(&self, req: &HttpRequest) -> Result<HttpResponse, ApiError> {
@@ -70,17 +129,25 @@ impl<K: Kv, D: Db> App<'_, K, D> {
             ),
             None => None,
         };
+        let cost = body.cost.unwrap_or(1);
+        if cost > MAX_COST {
+            return Err(ApiError::invalid(
+                "cost",
+                format!("cost is 0 to {MAX_COST}."),
+            ));
+        }
         let requirement = Requirement {
             roles: roles.into_iter().map(String::from).collect(),
             organization: organization.map(String::from),
+            cost: None,
         };
         let facts = RequestFacts {
             client_ip: ip,
             check_ip: ip.is_some(),
             requirement: &requirement,
         };
-        let (code, record) = self
-            .check(body.token.as_deref(), &facts)
+        let (code, record, limits) = self
+            .verify_fully(body.token.as_deref(), &facts, cost)
             .await
             .map_err(|e| unavailable(&e))?;
         Ok(HttpResponse::json(
@@ -89,6 +156,8 @@ impl<K: Kv, D: Db> App<'_, K, D> {
                 valid: code == VerifyCode::Valid,
                 code: code.as_str().to_owned(),
                 key: record.map(|r| r.view(self.now)),
+                rate_limit: limits.and_then(|a| a.rate_limit),
+                credits: limits.and_then(|a| a.credits),
             },
         ))
     }
@@ -108,13 +177,26 @@ impl<K: Kv, D: Db> App<'_, K, D> {
             check_ip: true,
             requirement,
         };
-        let (code, record) = match self.check(credential::presented(req), &facts).await {
+        let cost = requirement.cost.unwrap_or(1);
+        let (code, record, limits) = match self
+            .verify_fully(credential::presented(req), &facts, cost)
+            .await
+        {
             Ok(r) => r,
             Err(e) => return HttpResponse::error(&unavailable(&e)).into(),
         };
+        let period = record
+            .as_ref()
+            .and_then(|r| r.rate_limit)
+            .map(|r| r.period_seconds);
+        let limit_headers = limits
+            .map(|a| rate_limit_headers(&a, period))
+            .unwrap_or_default();
         let (Some(record), VerifyCode::Valid) = (record, code) else {
             let error_code = code.error_code().unwrap_or(ErrorCode::UnknownKey);
-            return HttpResponse::error(&ApiError::new(error_code, code.message())).into();
+            let mut refused = HttpResponse::error(&ApiError::new(error_code, code.message()));
+            refused.headers.extend(limit_headers);
+            return refused.into();
         };
         let Some(origin) = &self.config.origin_url else {
             return HttpResponse::error(&ApiError::new(
@@ -138,6 +220,7 @@ impl<K: Kv, D: Db> App<'_, K, D> {
             meta: &meta,
         };
         let mut fwd = forward(req, &sent, origin);
+        fwd.response_headers = limit_headers;
         if let Some(secrets) = &self.config.origin_signing {
             match crate::signing::signature(secrets, self.now.timestamp(), &sent).await {
                 Ok(value) => fwd
@@ -156,6 +239,37 @@ impl<K: Kv, D: Db> App<'_, K, D> {
         }
         Outcome::Forward(fwd)
     }
+}
+
+/// The headers of a limited key's answer (§9): `RateLimit-Policy` and
+/// `RateLimit` (IETF httpapi draft, structured fields: quota `q` per
+/// window `w` seconds, remaining `r`, reset `t` seconds) for a rate limit,
+/// and `Retry-After` on a refusal.
+#[must_use]
+pub fn rate_limit_headers(
+    answer: &LimitAnswer,
+    period_seconds: Option<u32>,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(r) = answer.rate_limit {
+        let window = period_seconds
+            .map(|w| format!(";w={w}"))
+            .unwrap_or_default();
+        out.push((
+            "ratelimit-policy".into(),
+            format!("\"keygate\";q={}{window}", r.limit),
+        ));
+        out.push((
+            "ratelimit".into(),
+            format!("\"keygate\";r={};t={}", r.remaining, r.reset),
+        ));
+    }
+    if answer.code != LimitCode::Allowed {
+        if let Some(after) = answer.retry_after {
+            out.push(("retry-after".into(), after.to_string()));
+        }
+    }
+    out
 }
 
 /// Hop-by-hop headers (RFC 9110 §7.6.1): they concern one connection and
@@ -232,7 +346,11 @@ fn forward(req: &HttpRequest, sent: &Forwarded<'_>, origin: &str) -> Forward {
     if !sent.meta.is_empty() {
         headers.push((keygate_origin::META_HEADER.into(), sent.meta.into()));
     }
-    Forward { url, headers }
+    Forward {
+        url,
+        headers,
+        response_headers: vec![],
+    }
 }
 
 #[cfg(test)]

@@ -40,6 +40,11 @@ fn record(n: usize, org: &str, roles: &[&str]) -> (KeyRecord, String) {
         hash: token.lookup_hash().to_hex(),
         notified_days: vec![],
         meta: serde_json::Map::new(),
+        rate_limit: None,
+        credits: None,
+        credits_set_at: None,
+        last_used_at: None,
+        credits_left: None,
     };
     (r, token.expose_secret().to_owned())
 }
@@ -86,6 +91,8 @@ impl World {
             db: &self.db,
             config: &self.config,
             now: now(),
+            limiter: None,
+            meter: None,
         };
         let req = HttpRequest {
             method: method.into(),
@@ -662,6 +669,8 @@ fn a_streamed_export_stops_when_its_key_is_revoked_or_storage_fails() {
         db: &w.db,
         config: &w.config,
         now: now(),
+        limiter: None,
+        meter: None,
     };
     let req = HttpRequest {
         method: "GET".into(),

@@ -38,6 +38,11 @@ fn record(token: &Token, org: &str, roles: &[&str]) -> KeyRecord {
         hash: token.lookup_hash().to_hex(),
         notified_days: vec![],
         meta: serde_json::Map::new(),
+        rate_limit: None,
+        credits: None,
+        credits_set_at: None,
+        last_used_at: None,
+        credits_left: None,
     }
 }
 
@@ -82,6 +87,8 @@ impl World {
             db: &self.db,
             config: &self.config,
             now: now(),
+            limiter: None,
+            meter: None,
         };
         match pollster::block_on(app.handle(req)) {
             Outcome::Respond(r) => (

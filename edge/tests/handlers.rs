@@ -42,6 +42,11 @@ fn record(token: &Token, org: &str, roles: &[&str]) -> KeyRecord {
         hash: token.lookup_hash().to_hex(),
         notified_days: vec![],
         meta: serde_json::Map::new(),
+        rate_limit: None,
+        credits: None,
+        credits_set_at: None,
+        last_used_at: None,
+        credits_left: None,
     }
 }
 
@@ -111,6 +116,8 @@ impl World {
             db: &self.db,
             config: &self.config,
             now: now(),
+            limiter: None,
+            meter: None,
         };
         pollster::block_on(app.handle(&req))
     }
@@ -306,6 +313,8 @@ fn admin_hostname_splits_admin_and_gateway() {
             db: &w.db,
             config: &w.config,
             now: now(),
+            limiter: None,
+            meter: None,
         };
         pollster::block_on(app.handle(&req))
     };

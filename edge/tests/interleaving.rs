@@ -206,6 +206,11 @@ fn record(token: &Token, org: &str, roles: &[&str], expires_in_days: i64) -> Key
         hash: token.lookup_hash().to_hex(),
         notified_days: vec![],
         meta: serde_json::Map::new(),
+        rate_limit: None,
+        credits: None,
+        credits_set_at: None,
+        last_used_at: None,
+        credits_left: None,
     }
 }
 
@@ -317,6 +322,8 @@ fn app<'a, K: Kv, D: Db>(kv: &'a K, db: &'a D, config: &'a Config) -> App<'a, K,
         db,
         config,
         now: now(),
+        limiter: None,
+        meter: None,
     }
 }
 

@@ -5,7 +5,7 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use keygate_shared::api::{
     AuditPage, AuditQuery, BulkDeleteRequest, BulkDeleteResult, CreateKeyRequest, CreatedKey,
-    KeyList, Me, PatchKeyRequest, RollRequest,
+    KeyList, Me, PatchKeyRequest, RollRequest, UsageReport,
 };
 use keygate_shared::error::ErrorBody;
 use keygate_shared::{ApiError, ErrorCode, KeyView};
@@ -106,6 +106,12 @@ async fn send_json<B: serde::Serialize, T: DeserializeOwned>(
     }
 }
 
+/// `GET /api/v1/keys/{id}/usage?days=N`.
+pub async fn usage(token: &str, id: &str, days: u32) -> Result<UsageReport, Failure> {
+    let req = Request::get(&format!("/api/v1/keys/{id}/usage")).query([("days", days.to_string())]);
+    finish(authed(req, token).send().await).await
+}
+
 /// `GET /api/v1/me`.
 pub async fn me(token: &str) -> Result<Me, Failure> {
     finish(authed(Request::get("/api/v1/me"), token).send().await).await
@@ -122,6 +128,8 @@ pub struct Filters {
     pub status: String,
     /// Sort order name.
     pub sort: String,
+    /// Only keys unused for this many days (or never), or empty.
+    pub unused_days: String,
 }
 
 impl Filters {
@@ -132,6 +140,7 @@ impl Filters {
             ("organization", &self.organization),
             ("status", &self.status),
             ("sort", &self.sort),
+            ("unused_days", &self.unused_days),
         ]
         .into_iter()
         .filter(|(_, v)| !v.trim().is_empty())

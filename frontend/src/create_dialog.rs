@@ -30,6 +30,7 @@ pub fn CreateDialog(on_close: Callback<()>, on_created: Callback<CreatedKey>) ->
     let date = RwSignal::new(String::new());
     let meta = RwSignal::new(String::new());
     let meta_error = move || crate::format::parse_meta(&meta.get()).err();
+    let limits = crate::limits_fields::LimitInputs::new();
     let error = RwSignal::new(None::<(Option<String>, String)>);
     let busy = RwSignal::new(false);
     // Checked as the user types, with the same rules as the worker.
@@ -59,6 +60,8 @@ pub fn CreateDialog(on_close: Callback<()>, on_created: Callback<CreatedKey>) ->
                 .ok()
                 .filter(|m| !m.is_empty())
                 .map(serde_json::Value::Object),
+            rate_limit: limits.rate_limit().ok().flatten().map(Some),
+            credits: limits.credits().ok().flatten().map(Some),
             ..CreateKeyRequest::default()
         };
         match expiry.get_untracked().as_str() {
@@ -116,6 +119,8 @@ pub fn CreateDialog(on_close: Callback<()>, on_created: Callback<CreatedKey>) ->
                 <label for="c-meta">"Metadata (JSON object, optional; sent to your API as X-Keygate-Meta)"</label>
                 <textarea id="c-meta" placeholder="{\"plan\": \"pro\"}" prop:value=move || meta.get() on:input=move |ev| meta.set(event_target_value(&ev))></textarea>
                 <p class="error" role="alert" id="c-meta-error">{move || meta_error().or_else(field_error("meta"))}</p>
+                <crate::limits_fields::LimitFields inputs=limits prefix="c" />
+                <p class="error" role="alert">{move || field_error("rate_limit")().or_else(field_error("credits"))}</p>
                 <label for="c-expiry">"Expires"</label>
                 <select id="c-expiry" on:change=move |ev| expiry.set(event_target_value(&ev))>
                     <option value="default" selected>"in 365 days (admin and reader keys: no later than yours)"</option>
@@ -133,7 +138,7 @@ pub fn CreateDialog(on_close: Callback<()>, on_created: Callback<CreatedKey>) ->
                 <p class="error" role="alert" id="create-error">{move || error.get().and_then(|(f, m)| f.is_none().then_some(m))}</p>
                 <div class="buttons">
                     <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
-                    <button type="submit" class="primary" id="c-save" disabled=move || busy.get() || allowlist_error().is_some() || meta_error().is_some()>"Create"</button>
+                    <button type="submit" class="primary" id="c-save" disabled=move || busy.get() || allowlist_error().is_some() || meta_error().is_some() || limits.invalid()>"Create"</button>
                 </div>
             </form>
         </div>

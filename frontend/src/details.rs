@@ -32,7 +32,18 @@ pub fn Details(
                     <dt>"Created"</dt><dd>{format!("{} by {}", format::date(&key.created_at), key.created_by)}</dd>
                     <dt>"Metadata"</dt><dd class="mono" id="details-meta">{if key.meta.is_empty() { "—".to_owned() } else { format::meta_text(&key.meta) }}</dd>
                     <dt>"Expires"</dt><dd>{key.expires_at.as_ref().map_or_else(|| "never".to_owned(), |at| format!("{} ({})", format::date(at), format::relative(at)))}</dd>
+                    <dt>"Last used"</dt><dd id="details-last-used">{key.last_used_at.as_ref().map_or_else(|| "never".to_owned(), |at| format!("{} ({})", format::date(at), format::ago(at)))}</dd>
+                    <dt>"Rate limit"</dt><dd id="details-rate-limit">{key.rate_limit.map_or_else(|| "none".to_owned(), |r| format!("{} per {} s", r.limit, r.period_seconds))}</dd>
+                    <dt>"Credits"</dt><dd id="details-credits">{key.credits.map_or_else(|| "none".to_owned(), |c| {
+                        let refill = c.refill.map(|r| format!(", refilled to {} {}", r.amount, match r.interval {
+                            keygate_shared::usage::Interval::Daily => "daily",
+                            keygate_shared::usage::Interval::Monthly => "monthly",
+                        })).unwrap_or_default();
+                        format!("{} left{refill}", c.remaining)
+                    })}</dd>
                 </dl>
+                <h3>"Use in the last 30 days"</h3>
+                <crate::usage_chart::UsageChart id=key.id.clone() />
                 <h3>"History"</h3>
                 <crate::audit_page::AuditPage key_id=Some(id) />
                 <div class="buttons">

@@ -22,6 +22,7 @@ pub fn EditDialog(
     let allowlist = RwSignal::new(key.ip_allowlist.join("\n"));
     let meta = RwSignal::new(format::meta_text(&key.meta));
     let meta_error = move || format::parse_meta(&meta.get()).err();
+    let limits = crate::limits_fields::LimitInputs::of(&key);
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let allowlist_error = move || {
@@ -48,6 +49,12 @@ pub fn EditDialog(
                 .ok()
                 .filter(|m| *m != original.meta)
                 .map(serde_json::Value::Object),
+            // Sent only when changed: credits sent reset the live count.
+            rate_limit: limits
+                .rate_limit()
+                .ok()
+                .filter(|r| *r != original.rate_limit),
+            credits: limits.credits().ok().filter(|c| *c != original.credits),
         };
         let id = id.clone();
         busy.set(true);
@@ -77,6 +84,7 @@ pub fn EditDialog(
                 <label for="e-meta">"Metadata (JSON object; empty = none)"</label>
                 <textarea id="e-meta" prop:value=move || meta.get() on:input=move |ev| meta.set(event_target_value(&ev))></textarea>
                 <p class="error" role="alert" id="e-meta-error">{meta_error}</p>
+                <crate::limits_fields::LimitFields inputs=limits prefix="e" />
                 <dl class="readonly" aria-describedby="immutable-note">
                     <dt>"Organization"</dt><dd>{if key.organization.is_empty() { "(root)".to_owned() } else { key.organization.to_string() }}</dd>
                     <dt>"Group"</dt><dd>{key.group.clone().unwrap_or_else(|| "—".into())}</dd>
@@ -87,7 +95,7 @@ pub fn EditDialog(
                 <p class="error" role="alert" id="edit-error">{move || error.get()}</p>
                 <div class="buttons">
                     <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
-                    <button type="submit" class="primary" id="e-save" disabled=move || busy.get() || allowlist_error().is_some() || meta_error().is_some()>"Save"</button>
+                    <button type="submit" class="primary" id="e-save" disabled=move || busy.get() || allowlist_error().is_some() || meta_error().is_some() || limits.invalid()>"Save"</button>
                 </div>
             </form>
         </div>

@@ -48,6 +48,15 @@ pub fn relative(at: &DateTime<Utc>) -> String {
     }
 }
 
+/// A past moment, such as a last use: "today", "1 day ago", "3 days ago".
+pub fn ago(at: &DateTime<Utc>) -> String {
+    match (now() - *at).num_days() {
+        n if n <= 0 => "today".into(),
+        1 => "1 day ago".into(),
+        n => format!("{n} days ago"),
+    }
+}
+
 /// Expiring within the 30-day notice window.
 pub fn expires_soon(at: &Option<DateTime<Utc>>) -> bool {
     at.is_some_and(|t| t > now() && days_left(&t) < 30)

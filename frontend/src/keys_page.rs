@@ -184,6 +184,14 @@ pub fn KeysPage() -> impl IntoView {
                         prop:value=move || filters.get().organization
                         on:change=move |ev| { let v = event_target_value(&ev); filters.update(|f| f.organization = v); } />
                 </label>
+                <label class="field">"Unused for"
+                    <select id="unused-filter" on:change=move |ev| { let v = event_target_value(&ev); filters.update(|f| f.unused_days = v); }>
+                        <option value="">"any time"</option>
+                        <option value="7">"7 days or more"</option>
+                        <option value="30">"30 days or more"</option>
+                        <option value="90">"90 days or more"</option>
+                    </select>
+                </label>
                 <label class="field">"Status"
                     <select id="status-filter" on:change=move |ev| { let v = event_target_value(&ev); filters.update(|f| f.status = v); }>
                         <option value="">"All"</option>
@@ -233,11 +241,11 @@ pub fn KeysPage() -> impl IntoView {
                             </th>
                             {header("name", "Name")}
                             <th scope="col">"Organization"</th>
-                            <th scope="col">"Group"</th>
                             <th scope="col">"Roles"</th>
                             <th scope="col">"Status"</th>
                             {header("expires_at", "Expires")}
                             {header("created_at", "Created")}
+                            {header("last_used_at", "Last used")}
                             <th scope="col">"Key"</th>
                             <th scope="col"><span class="sr-only">"Actions"</span></th>
                         </tr>
@@ -261,10 +269,14 @@ pub fn KeysPage() -> impl IntoView {
                                             selected.update(|s| { if on { s.insert(id); } else { s.remove(&id); } });
                                         } /></td>
                                     <td class="name" data-label="Name"><button class="link" on:click=move |_| details.set(Some(row_key.clone()))>{k.name.clone()}</button></td>
-                                    <td data-label="Organization">{if k.organization.is_empty() { "(root)".to_owned() } else { k.organization.to_string() }}</td>
-                                    <td data-label="Group">{k.group.clone().unwrap_or_default()}</td>
+                                    // The group, when there is one, on a muted second line.
+                                    <td class="org" data-label="Organization">{if k.organization.is_empty() { "(root)".to_owned() } else { k.organization.to_string() }}
+                                        {k.group.clone().map(|g| view! { <span class="sub group" title="Group">{g}</span> })}
+                                    </td>
                                     <td class="roles" data-label="Roles">{keygate_shared::ids::join_roles(&k.roles, ", ")}</td>
-                                    <td data-label="Status"><span class=format!("badge {}", k.status.as_str())>{k.status.as_str()}</span></td>
+                                    <td data-label="Status"><span class=format!("badge {}", k.status.as_str())>{k.status.as_str()}</span>
+                                        {k.credits.map(|c| view! { <span class="sub credits nowrap" title="Credits left">{format!("{} credits", c.remaining)}</span> })}
+                                    </td>
                                     // Dates on one line, the relative time on a muted second one.
                                     <td class="date" class:soon=soon data-label="Expires">{match &k.expires_at {
                                         Some(at) => view! { <span class="nowrap">{format::date(at)}</span><span class="sub">{format::relative(at)}</span> }.into_any(),
@@ -274,6 +286,10 @@ pub fn KeysPage() -> impl IntoView {
                                         <span class="nowrap">{format::date(&k.created_at)}</span>
                                         <span class="sub creator mono" title=format!("Created by {}", k.created_by)>{k.created_by.clone()}</span>
                                     </td>
+                                    <td class="date last-used" data-label="Last used">{match &k.last_used_at {
+                                        Some(at) => view! { <span class="nowrap">{format::date(at)}</span><span class="sub">{format::ago(at)}</span> }.into_any(),
+                                        None => view! { <span class="sub">"never"</span> }.into_any(),
+                                    }}</td>
                                     <td class="mono nowrap" data-label="Key">{k.hint.clone()}</td>
                                     <td class="row-actions">
                                         <Show when=can_write>

@@ -10,9 +10,11 @@ mod dialog;
 mod edit_dialog;
 mod format;
 mod keys_page;
+mod limits_fields;
 mod session;
 mod sign_in;
 mod token_dialog;
+mod usage_chart;
 
 fn main() {
     leptos::mount::mount_to_body(app::App);

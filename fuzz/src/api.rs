@@ -52,6 +52,11 @@ fn fixture(n: usize, org: &str, roles: &[&str]) -> Fixture {
         hash: token.lookup_hash().to_hex(),
         notified_days: vec![],
         meta: serde_json::Map::new(),
+        rate_limit: None,
+        credits: None,
+        credits_set_at: None,
+        last_used_at: None,
+        credits_left: None,
     };
     Fixture {
         token: token.expose_secret().to_owned(),
@@ -200,6 +205,8 @@ pub fn api_bodies(data: &[u8]) {
         db: &db,
         config: &config,
         now: now(),
+        limiter: None,
+        meter: None,
     };
     let Outcome::Respond(resp) = pollster::block_on(app.handle(&req)) else {
         panic!("an /api/ request is answered by the API");

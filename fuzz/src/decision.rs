@@ -79,6 +79,11 @@ pub fn verify_decision(data: &[u8]) {
         hash: "0".repeat(64),
         notified_days: vec![],
         meta: serde_json::Map::new(),
+        rate_limit: None,
+        credits: None,
+        credits_set_at: None,
+        last_used_at: None,
+        credits_left: None,
     };
     let client: Option<IpAddr> = case.client.map(|c| {
         if case.client_v6 {
@@ -95,6 +100,7 @@ pub fn verify_decision(data: &[u8]) {
         organization: case
             .required_org
             .map(|o| ORGS[usize::from(o) % ORGS.len()].to_owned()),
+        cost: None,
     };
     let facts = RequestFacts {
         client_ip: client,

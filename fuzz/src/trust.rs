@@ -52,6 +52,11 @@ fn key(n: u8, roles: &[&str]) -> (String, KeyRecord) {
         hash: token.lookup_hash().to_hex(),
         notified_days: vec![],
         meta: serde_json::Map::new(),
+        rate_limit: None,
+        credits: None,
+        credits_set_at: None,
+        last_used_at: None,
+        credits_left: None,
     };
     (token.expose_secret().to_owned(), record)
 }
@@ -149,6 +154,8 @@ pub fn canonical_path(data: &[u8]) {
         db: &db,
         config: &config,
         now: now(),
+        limiter: None,
+        meter: None,
     };
     let req = HttpRequest {
         method: method.into(),
@@ -192,6 +199,8 @@ pub fn record_roundtrip(data: &[u8]) {
         db: &db,
         config: &config,
         now: now(),
+        limiter: None,
+        meter: None,
     };
     let expiry = match f[1].len() % 3 {
         0 => serde_json::json!({"expires_at": f[0]}),

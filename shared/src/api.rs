@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{ApiError, ErrorCode};
 use crate::model::{AuditEvent, KeyView, Status};
+use crate::usage::{CreditState, Credits, RateLimit, RateState};
 
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -22,6 +23,13 @@ fn present_time<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Option<Option<DateTime<Utc>>>, D::Error> {
     crate::time::deserialize_option(d).map(Some)
+}
+
+/// The same for any value (`rate_limit`, `credits`: `null` clears them).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }
 
 /// `GET /api/v1/health`.
@@ -80,6 +88,20 @@ pub struct CreateKeyRequest {
     /// The operator's own data (a JSON object).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
+    /// Rate limit (§9); `null` = none.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub rate_limit: Option<Option<RateLimit>>,
+    /// Credits (§9); `null` = none.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub credits: Option<Option<Credits>>,
 }
 
 impl CreateKeyRequest {
@@ -95,6 +117,8 @@ impl CreateKeyRequest {
         "expires_in_days",
         "enabled",
         "meta",
+        "rate_limit",
+        "credits",
     ];
 }
 
@@ -125,12 +149,33 @@ pub struct PatchKeyRequest {
     /// New `meta` (replaces the old one; `{}` clears it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
+    /// New rate limit; `null` removes it.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub rate_limit: Option<Option<RateLimit>>,
+    /// New credits (resets the count to `remaining`); `null` removes them.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub credits: Option<Option<Credits>>,
 }
 
 impl PatchKeyRequest {
     /// Fields the body may have.
-    pub const FIELDS: &'static [&'static str] =
-        &["name", "description", "enabled", "ip_allowlist", "meta"];
+    pub const FIELDS: &'static [&'static str] = &[
+        "name",
+        "description",
+        "enabled",
+        "ip_allowlist",
+        "meta",
+        "rate_limit",
+        "credits",
+    ];
     /// Fields that exist on a key but never change.
     pub const IMMUTABLE: &'static [&'static str] = &[
         "id",
@@ -215,11 +260,15 @@ pub struct VerifyRequest {
     /// The caller's client address, to check the allowlist.
     #[serde(default)]
     pub ip: Option<String>,
+    /// What this verification spends of the key's credits (0–1000,
+    /// default 1).
+    #[serde(default, deserialize_with = "crate::whole::opt_u32")]
+    pub cost: Option<u32>,
 }
 
 impl VerifyRequest {
     /// Fields the body may have.
-    pub const FIELDS: &'static [&'static str] = &["token", "roles", "organization", "ip"];
+    pub const FIELDS: &'static [&'static str] = &["token", "roles", "organization", "ip", "cost"];
 }
 
 /// Answer of the verify endpoint (always 200).
@@ -231,7 +280,34 @@ pub struct VerifyResponse {
     pub code: String,
     /// The matched key, when the token matched a record.
     pub key: Option<KeyView>,
+    /// The key's rate limit after this verification, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RateState>,
+    /// The key's credits after this verification, when it has them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credits: Option<CreditState>,
 }
+
+/// `GET /api/v1/keys/{id}/usage`: verifications per day by outcome.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageReport {
+    /// Oldest day first, one entry per day (days without use too).
+    pub days: Vec<UsageDay>,
+}
+
+/// One day of a key's use.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageDay {
+    /// `YYYY-MM-DD` (UTC).
+    pub date: String,
+    /// Verifications that passed.
+    pub valid: u64,
+    /// Refused verifications by code.
+    pub rejected: std::collections::BTreeMap<String, u64>,
+}
+
+/// Most days a usage report covers.
+pub const MAX_USAGE_DAYS: u32 = 90;
 
 /// Sort orders of the list.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -249,17 +325,23 @@ pub enum SortOrder {
     ExpiresAt,
     /// Latest expiry first (never-expiring first).
     ExpiresAtDesc,
+    /// Least recently used first (never used first).
+    LastUsedAt,
+    /// Most recently used first.
+    LastUsedAtDesc,
 }
 
 impl SortOrder {
     /// All orders with their query names.
-    pub const ALL: [(&'static str, Self); 6] = [
+    pub const ALL: [(&'static str, Self); 8] = [
         ("name", Self::Name),
         ("-name", Self::NameDesc),
         ("created_at", Self::CreatedAt),
         ("-created_at", Self::CreatedAtDesc),
         ("expires_at", Self::ExpiresAt),
         ("-expires_at", Self::ExpiresAtDesc),
+        ("last_used_at", Self::LastUsedAt),
+        ("-last_used_at", Self::LastUsedAtDesc),
     ];
 
     /// The query name.
@@ -290,11 +372,14 @@ pub struct ListQuery {
     /// Where the page starts: a cursor this API handed out (opaque to
     /// clients; the worker decodes it for the sort).
     pub cursor: Option<String>,
+    /// Only keys not used for this many days (or never).
+    pub unused_days: Option<u32>,
 }
 
 impl Default for ListQuery {
     fn default() -> Self {
         Self {
+            unused_days: None,
             q: None,
             organization: None,
             status: None,
@@ -340,8 +425,23 @@ impl ListQuery {
                 "group" => q.group = Some(v.to_owned()),
                 "sort" => {
                     q.sort = SortOrder::ALL.iter().find(|(n, _)| *n == v).map(|(_, o)| *o).ok_or_else(|| {
-                        ApiError::invalid("sort", "sort is name, -name, created_at, -created_at, expires_at or -expires_at.")
+                        ApiError::invalid("sort", "sort is name, -name, created_at, -created_at, expires_at, -expires_at, last_used_at or -last_used_at.")
                     })?;
+                }
+                "unused_days" => {
+                    q.unused_days = Some(
+                        v.parse::<u32>()
+                            .ok()
+                            .filter(|d| {
+                                (1..=3650).contains(d) && v.bytes().all(|b| b.is_ascii_digit())
+                            })
+                            .ok_or_else(|| {
+                                ApiError::invalid(
+                                    "unused_days",
+                                    "unused_days is a whole number from 1 to 3650.",
+                                )
+                            })?,
+                    );
                 }
                 "limit" => q.limit = parse_limit(v)?,
                 "cursor" => {
@@ -549,7 +649,7 @@ pub fn parse_limit(raw: &str) -> Result<usize, ApiError> {
 /// Fields where `null` means something (`expires_at`: never; `group`:
 /// none). Anywhere else a `null` is refused rather than read as "absent",
 /// so that the OpenAPI document can say exactly what is accepted.
-pub const NULLABLE: &[&str] = &["expires_at", "group"];
+pub const NULLABLE: &[&str] = &["expires_at", "group", "rate_limit", "credits"];
 
 /// Decodes a JSON object body strictly: syntax → `BAD_JSON`; a field in
 /// `immutable` → `IMMUTABLE_FIELD`; one not in `allowed` → `UNKNOWN_FIELD`;

@@ -36,11 +36,14 @@ pub enum AuditAction {
     /// Reported leaked and disabled.
     #[serde(rename = "key.leaked")]
     Leaked,
+    /// Its credits ran out (once per exhaustion, §9).
+    #[serde(rename = "key.credits_exhausted")]
+    CreditsExhausted,
 }
 
 impl AuditAction {
     /// Every action, in the order the admin app offers them.
-    pub const ALL: [AuditAction; 9] = [
+    pub const ALL: [AuditAction; 10] = [
         Self::Created,
         Self::Updated,
         Self::Enabled,
@@ -50,6 +53,7 @@ impl AuditAction {
         Self::Expiring,
         Self::Expired,
         Self::Leaked,
+        Self::CreditsExhausted,
     ];
 
     /// The action as written on the wire and stored.
@@ -65,6 +69,7 @@ impl AuditAction {
             Self::Expiring => "key.expiring",
             Self::Expired => "key.expired",
             Self::Leaked => "key.leaked",
+            Self::CreditsExhausted => "key.credits_exhausted",
         }
     }
 }

@@ -59,6 +59,10 @@ pub enum ErrorCode {
     InsufficientRole,
     /// Verification: the key is outside the required organization (403).
     WrongOrganization,
+    /// Verification: over the key's rate limit (429, §9).
+    RateLimited,
+    /// Verification: not enough credits left (429, §9).
+    UsageExceeded,
 }
 
 impl ErrorCode {
@@ -78,6 +82,7 @@ impl ErrorCode {
             E::MissingKey | E::MalformedKey | E::UnknownKey | E::Expired | E::Disabled => 401,
             E::Forbidden | E::IpNotAllowed | E::InsufficientRole | E::WrongOrganization => 403,
             E::KeyLimitReached => 409,
+            E::RateLimited | E::UsageExceeded => 429,
             E::ConfigInvalid | E::Internal => 500,
             E::OriginNotConfigured | E::OriginUnreachable => 502,
         }
@@ -114,6 +119,8 @@ impl ErrorCode {
             E::IpNotAllowed => "IP_NOT_ALLOWED",
             E::InsufficientRole => "INSUFFICIENT_ROLE",
             E::WrongOrganization => "WRONG_ORGANIZATION",
+            E::RateLimited => "RATE_LIMITED",
+            E::UsageExceeded => "USAGE_EXCEEDED",
         }
     }
 }

@@ -43,7 +43,9 @@ pub mod policy;
 pub mod rules;
 pub mod time;
 pub mod token;
+pub mod usage;
 pub mod validation;
+pub mod whole;
 
 pub use audit::AuditAction;
 pub use error::{ApiError, ErrorCode};

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::AuditAction;
 use crate::ids::{KeyId, Organization, Role};
+use crate::usage::{Credits, RateLimit};
 
 /// Role that makes a key an Administrator of its organization subtree.
 pub const ROLE_ADMIN: &str = "keygate:admin";
@@ -83,6 +84,27 @@ pub struct KeyRecord {
     /// [`crate::validation::meta`]).
     #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
     pub meta: serde_json::Map<String, serde_json::Value>,
+    /// At most this many verifications per period (§9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RateLimit>,
+    /// Credits that verifications spend (§9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credits: Option<Credits>,
+    /// When `credits` was last set: the limiter resets its count to a
+    /// newer setting and never to an older one.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::time::deserialize_option"
+    )]
+    pub credits_set_at: Option<DateTime<Utc>>,
+    /// When the key last passed verification, as reported (to the minute;
+    /// kept beside the record in storage, not in it).
+    #[serde(skip)]
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// Credits left as the limiter last reported them (beside the record).
+    #[serde(skip)]
+    pub credits_left: Option<u64>,
 }
 
 impl KeyRecord {
@@ -122,7 +144,19 @@ impl KeyRecord {
             expires_at: self.expires_at,
             hint: self.hint.clone(),
             meta: self.meta.clone(),
+            last_used_at: self.last_used_at,
+            rate_limit: self.rate_limit,
+            credits: self.credits.map(|c| Credits {
+                remaining: self.credits_left.unwrap_or(c.remaining),
+                ..c
+            }),
         }
+    }
+
+    /// Whether verifications of this key go through its limiter.
+    #[must_use]
+    pub fn is_limited(&self) -> bool {
+        self.rate_limit.is_some() || self.credits.is_some()
     }
 
     /// `meta` as the gateway forwards it (`X-Keygate-Meta`): compact JSON,
@@ -171,6 +205,15 @@ pub struct KeyView {
     /// The operator's own data (an object; empty when none).
     #[serde(default)]
     pub meta: serde_json::Map<String, serde_json::Value>,
+    /// When the key last passed verification (to the minute); null = never.
+    #[serde(default, deserialize_with = "crate::time::deserialize_option")]
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// The rate limit, if any.
+    #[serde(default)]
+    pub rate_limit: Option<RateLimit>,
+    /// The credits, if any (`remaining` as last reported).
+    #[serde(default)]
+    pub credits: Option<Credits>,
 }
 
 /// One audit log entry (§4). `details` never holds a token or hash.
@@ -236,6 +279,11 @@ pub(crate) mod tests {
             hash: "00".repeat(32),
             notified_days: vec![],
             meta: serde_json::Map::new(),
+            rate_limit: None,
+            credits: None,
+            credits_set_at: None,
+            last_used_at: None,
+            credits_left: None,
         }
     }
 

@@ -37,6 +37,10 @@ pub enum VerifyCode {
     InsufficientRole,
     /// The key is outside the required organization.
     WrongOrganization,
+    /// Over the key's rate limit (§9; decided after every other check).
+    RateLimited,
+    /// Not enough credits left (§9; decided last).
+    UsageExceeded,
 }
 
 impl VerifyCode {
@@ -53,6 +57,8 @@ impl VerifyCode {
             Self::IpNotAllowed => ErrorCode::IpNotAllowed,
             Self::InsufficientRole => ErrorCode::InsufficientRole,
             Self::WrongOrganization => ErrorCode::WrongOrganization,
+            Self::RateLimited => ErrorCode::RateLimited,
+            Self::UsageExceeded => ErrorCode::UsageExceeded,
         })
     }
 
@@ -77,6 +83,8 @@ impl VerifyCode {
             Self::IpNotAllowed => "The API key may not be used from this address.",
             Self::InsufficientRole => "The API key lacks a role this request needs.",
             Self::WrongOrganization => "The API key belongs to another organization.",
+            Self::RateLimited => "The API key is over its rate limit; try again later.",
+            Self::UsageExceeded => "The API key has no credits left for this request.",
         }
     }
 }
@@ -88,6 +96,8 @@ pub struct Requirement {
     pub roles: Vec<String>,
     /// The key must belong to this organization or below it.
     pub organization: Option<String>,
+    /// What a passing request spends of the key's credits (§9; `None` = 1).
+    pub cost: Option<u32>,
 }
 
 /// The facts of a request that the decision reads.
@@ -159,6 +169,9 @@ pub struct GatewayRule {
     /// The key must belong to this organization or below.
     #[serde(default)]
     pub organization: Option<String>,
+    /// What a passing request spends of the key's credits (0–1000; §9).
+    #[serde(default)]
+    pub cost: Option<u32>,
 }
 
 /// The parsed, checked `GATEWAY_RULES`.
@@ -205,9 +218,13 @@ impl GatewayRules {
                     "rule {i}: organization is not a valid organization"
                 ));
             }
+            if rule.cost.is_some_and(|c| c > crate::usage::MAX_COST) {
+                return Err(format!("rule {i}: cost is 0 to {}", crate::usage::MAX_COST));
+            }
             let req = Requirement {
                 roles: rule.roles.clone(),
                 organization: rule.organization.clone(),
+                cost: rule.cost,
             };
             checked.push((rule, req));
         }
@@ -280,6 +297,11 @@ mod tests {
             hash: String::new(),
             notified_days: vec![],
             meta: serde_json::Map::new(),
+            rate_limit: None,
+            credits: None,
+            credits_set_at: None,
+            last_used_at: None,
+            credits_left: None,
         }
     }
 
@@ -354,6 +376,7 @@ mod tests {
         let write = Requirement {
             roles: vec!["calls:write".into(), "admin".into()],
             organization: None,
+            cost: None,
         };
         assert_eq!(
             decide(Some(&r), &facts(&write, "11.0.0.1"), now()),
@@ -367,6 +390,7 @@ mod tests {
         let either = Requirement {
             roles: vec!["calls:write".into(), "calls:read".into()],
             organization: None,
+            cost: None,
         };
         assert_eq!(
             decide(Some(&r), &facts(&either, "10.0.0.1"), now()),
@@ -375,6 +399,7 @@ mod tests {
         let other = Requirement {
             roles: vec![],
             organization: Some("other".into()),
+            cost: None,
         };
         assert_eq!(
             decide(Some(&r), &facts(&other, "10.0.0.1"), now()),
@@ -383,6 +408,7 @@ mod tests {
         let parent = Requirement {
             roles: vec![],
             organization: Some("acme".into()),
+            cost: None,
         };
         assert_eq!(
             decide(Some(&r), &facts(&parent, "10.0.0.1"), now()),
@@ -391,6 +417,7 @@ mod tests {
         let both = Requirement {
             roles: vec!["x".into()],
             organization: Some("other".into()),
+            cost: None,
         };
         assert_eq!(
             decide(Some(&r), &facts(&both, "10.0.0.1"), now()),

@@ -26,6 +26,11 @@ fn record(created: DateTime<Utc>, expires_at: Option<DateTime<Utc>>) -> KeyRecor
         hash: "0".repeat(64),
         notified_days: vec![],
         meta: serde_json::Map::new(),
+        rate_limit: None,
+        credits: None,
+        credits_set_at: None,
+        last_used_at: None,
+        credits_left: None,
     }
 }
 

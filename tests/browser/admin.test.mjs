@@ -373,6 +373,91 @@ test('audit filters: action, key, actor and dates are asked of the server', asyn
   await page.click('nav button:has-text("Keys")');
 });
 
+test('usage controls: limits set in the dialogs, last use in the list, a 30-day chart in details', async () => {
+  const filterBefore = await page.inputValue('#org-filter');
+  const namesBefore = await rowNames();
+  await page.fill('#org-filter', 'spa-usage');
+  await page.press('#org-filter', 'Enter');
+  await page.waitForSelector('#empty');
+  await page.click('#create-key');
+  await page.fill('#c-name', 'spa metered');
+  await page.fill('#c-org', 'spa-usage');
+  await page.fill('#c-rl-limit', '0');
+  await page.fill('#c-rl-period', '60');
+  await page.waitForSelector('#c-rl-error:has-text("rate_limit is")');
+  assert.equal(await page.isDisabled('#c-save'), true, 'an invalid limit cannot be saved');
+  await page.fill('#c-rl-limit', '100');
+  await page.fill('#c-cr-remaining', '3');
+  await page.fill('#c-cr-amount', '50');
+  await page.waitForSelector('#c-cr-error:has-text("daily or monthly")');
+  await page.selectOption('#c-cr-interval', 'daily');
+  await page.click('#c-save');
+  await page.waitForSelector('#token-dialog');
+  const token = (await page.innerText('#new-token')).trim();
+  await closeTokenDialog();
+  const listed = (await api('GET', '/api/v1/keys?organization=spa-usage')).json.keys[0];
+  assert.deepEqual(listed.rate_limit, { limit: 100, period_seconds: 60 });
+  assert.deepEqual(listed.credits, { remaining: 3, refill: { amount: 50, interval: 'daily' } });
+  await row('spa metered').locator('.credits:has-text("3 credits")').waitFor();
+  assert.equal((await row('spa metered').locator('td.last-used').innerText()).trim(), 'never');
+  // Used five times: three pass, two are over the credits.
+  for (let i = 0; i < 5; i++) {
+    await fetch(BASE + '/api/v1/verify', { method: 'POST', body: JSON.stringify({ token }) });
+  }
+  // Written within a second (USAGE_FLUSH_SECONDS=1), after a request.
+  let key;
+  for (let i = 0; i < 30; i++) {
+    await new Promise((r) => setTimeout(r, 300));
+    await fetch(BASE + '/api/v1/health');
+    key = (await api('GET', '/api/v1/keys?organization=spa-usage')).json.keys[0];
+    const days = (await api('GET', `/api/v1/keys/${key.id}/usage?days=1`)).json.days;
+    if (key.last_used_at && days[0].valid === 3 && days[0].rejected.USAGE_EXCEEDED === 2) break;
+  }
+  assert.ok(key.last_used_at, 'last use reported');
+  await page.press('#org-filter', 'Enter');
+  await page.fill('#org-filter', 'spa-usage ');
+  await page.press('#org-filter', 'Enter');
+  await row('spa metered').locator('td.last-used:has-text("today")').waitFor();
+  await row('spa metered').locator('.credits:has-text("0 credits")').waitFor();
+  // Sorting by last use and the "unused for" filter are the server's.
+  await page.click('th button.sort:has-text("Last used")');
+  assert.equal(await page.getAttribute('th:has(button:has-text("Last used"))', 'aria-sort'), 'ascending');
+  await page.selectOption('#unused-filter', '30');
+  await page.waitForSelector('#empty');
+  await page.selectOption('#unused-filter', '');
+  await row('spa metered').waitFor();
+  // Details: the limits, and the chart with today's bar.
+  await row('spa metered').locator('td.name button').click();
+  await page.waitForSelector('#usage-chart svg');
+  assert.equal(await page.locator('#usage-chart g.day').count(), 30);
+  assert.match(await page.innerText('#usage-summary'), /^3 valid and 2 refused verifications in the last 30 days$/);
+  assert.match(await page.innerText('#usage-codes'), /2 USAGE_EXCEEDED/);
+  const today = new Date().toISOString().slice(0, 10);
+  const bar = page.locator(`#usage-chart g.day[data-date="${today}"] title`);
+  assert.match(await bar.textContent(), /3 valid, 2 USAGE_EXCEEDED/);
+  assert.equal(await page.innerText('#details-rate-limit'), '100 per 60 s');
+  assert.match(await page.innerText('#details-last-used'), /^20\d\d-\d\d-\d\d \(today\)$/);
+  assert.match(await page.innerText('#details-credits'), /^0 left, refilled to 50 daily$/);
+  await shot('09-usage-chart');
+  await page.click('#details-close');
+  // The edit dialog sets new credits: the count restarts there.
+  await row('spa metered').getByRole('button', { name: 'Edit spa metered' }).click();
+  await page.waitForSelector('#edit-dialog');
+  assert.equal(await page.inputValue('#e-cr-remaining'), '0');
+  await page.fill('#e-cr-remaining', '7');
+  await page.click('#e-save');
+  await page.waitForSelector('#edit-dialog', { state: 'detached' });
+  const v = await fetch(BASE + '/api/v1/verify', { method: 'POST', body: JSON.stringify({ token }) }).then((r) => r.json());
+  assert.equal(v.code, 'VALID');
+  assert.equal(v.credits.remaining, 6);
+  // Leave the page as it was.
+  assert.equal((await api('DELETE', `/api/v1/keys/${key.id}`)).status, 204);
+  await page.click('th button.sort:has-text("Name")');
+  await page.fill('#org-filter', filterBefore);
+  await page.press('#org-filter', 'Enter');
+  await waitNames(namesBefore);
+});
+
 test('a Reader sees keys but no write controls; a deleted key signs out', async () => {
   const created = await api('POST', '/api/v1/keys', { name: 'spa reader', organization: 'spa', roles: ['keygate:reader'], expires_in_days: 5 });
   assert.equal(created.status, 201);

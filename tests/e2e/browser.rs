@@ -5,7 +5,16 @@ use keygate_e2e::{default_vars, repo_root, Worker};
 
 #[test]
 fn admin_spa_flows_in_chromium() {
-    let w = Worker::start("browser", default_vars, true);
+    // Usage written a second after it is counted, for the usage chart.
+    let w = Worker::start(
+        "browser",
+        |port| {
+            let mut vars = default_vars(port);
+            vars.push(("USAGE_FLUSH_SECONDS", "1".into()));
+            vars
+        },
+        true,
+    );
     let root = repo_root();
     let shots = root.join("test-output/screenshots");
     std::fs::create_dir_all(&shots).unwrap();

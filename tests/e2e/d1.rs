@@ -255,6 +255,11 @@ fn old_layout_record(name: &str) -> (KeyRecord, String) {
         hash: token.lookup_hash().to_hex(),
         notified_days: vec![],
         meta: serde_json::Map::new(),
+        rate_limit: None,
+        credits: None,
+        credits_set_at: None,
+        last_used_at: None,
+        credits_left: None,
     };
     (record, token.expose_secret().to_owned())
 }

@@ -57,7 +57,7 @@ fn export_is_csv_without_secrets_and_with_formula_guard() {
         .get("content-type")
         .is_some_and(|c| c.starts_with("text/csv")));
     let mut lines = r.body.lines();
-    assert_eq!(lines.next(), Some("\"id\",\"name\",\"description\",\"organization\",\"group\",\"roles\",\"ip_allowlist\",\"enabled\",\"status\",\"created_at\",\"created_by\",\"expires_at\",\"hint\",\"meta\""));
+    assert_eq!(lines.next(), Some("\"id\",\"name\",\"description\",\"organization\",\"group\",\"roles\",\"ip_allowlist\",\"enabled\",\"status\",\"created_at\",\"created_by\",\"expires_at\",\"hint\",\"meta\",\"last_used_at\",\"rate_limit\",\"rate_limit_period_seconds\",\"credits_remaining\",\"credits_refill\""));
     let row = lines.next().unwrap();
     assert!(row.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{row}");
     assert!(row.contains("\"a, \"\"quoted\"\" text\""), "{row}");
@@ -86,6 +86,11 @@ fn seeded(name: &str, created_days_ago: i64, expires_in_hours: i64) -> keygate_s
         hash: token.lookup_hash().to_hex(),
         notified_days: vec![],
         meta: serde_json::Map::new(),
+        rate_limit: None,
+        credits: None,
+        credits_set_at: None,
+        last_used_at: None,
+        credits_left: None,
     }
 }
 

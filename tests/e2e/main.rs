@@ -16,4 +16,5 @@ mod platform;
 mod schema;
 mod signing;
 mod trust;
+mod usage;
 mod verify;

@@ -146,7 +146,7 @@ fn apply_migrations(target: &Target) {
 
 fn write_config(dir: &Path, root: &Path, vars: &[(&str, String)]) -> PathBuf {
     let mut toml = format!(
-        "name = \"keygate-test\"\nmain = \"{}\"\ncompatibility_date = \"2026-04-01\"\n\n[assets]\ndirectory = \"{}\"\nbinding = \"ASSETS\"\nrun_worker_first = true\n\n[[kv_namespaces]]\nbinding = \"KEYS\"\nid = \"00000000000000000000000000000000\"\n\n[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"keygate\"\ndatabase_id = \"00000000-0000-0000-0000-000000000000\"\nmigrations_dir = \"{}\"\n\n[vars]\n",
+        "name = \"keygate-test\"\nmain = \"{}\"\ncompatibility_date = \"2026-04-01\"\n\n[assets]\ndirectory = \"{}\"\nbinding = \"ASSETS\"\nrun_worker_first = true\n\n[[kv_namespaces]]\nbinding = \"KEYS\"\nid = \"00000000000000000000000000000000\"\n\n[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"keygate\"\ndatabase_id = \"00000000-0000-0000-0000-000000000000\"\nmigrations_dir = \"{}\"\n\n[[durable_objects.bindings]]\nname = \"LIMITER\"\nclass_name = \"KeyLimiter\"\n\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"KeyLimiter\"]\n\n[vars]\n",
         root.join("edge/build/index.js").display(),
         root.join("frontend/dist").display(),
         root.join("migrations").display()

@@ -129,6 +129,11 @@ async fn create<K: Kv, D: Db>(
         hash: token.lookup_hash().to_hex(),
         notified_days: vec![],
         meta: serde_json::Map::new(),
+        rate_limit: None,
+        credits: None,
+        credits_set_at: None,
+        last_used_at: None,
+        credits_left: None,
     };
     repo.insert_unlimited(&record, now).await.map_err(|e| e.0)?;
     let event = AuditEvent::for_key(

@@ -118,6 +118,11 @@ mod tests {
             hash: format!("{n:064}"),
             notified_days: vec![],
             meta: serde_json::Map::new(),
+            rate_limit: None,
+            credits: None,
+            credits_set_at: None,
+            last_used_at: None,
+            credits_left: None,
         }
     }
 

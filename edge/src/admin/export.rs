@@ -15,7 +15,7 @@ use crate::sql::Db;
 use crate::store::Kv;
 
 /// Columns, in order (the KeyView's fields).
-pub const COLUMNS: [&str; 14] = [
+pub const COLUMNS: [&str; 19] = [
     "id",
     "name",
     "description",
@@ -30,6 +30,11 @@ pub const COLUMNS: [&str; 14] = [
     "expires_at",
     "hint",
     "meta",
+    "last_used_at",
+    "rate_limit",
+    "rate_limit_period_seconds",
+    "credits_remaining",
+    "credits_refill",
 ];
 
 /// One CSV cell, always quoted (RFC 4180), so no separator of any locale
@@ -61,6 +66,27 @@ fn row(r: &KeyRecord, now: chrono::DateTime<chrono::Utc>) -> String {
         r.expires_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
         r.hint.clone(),
         r.meta_header(),
+        r.last_used_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        r.rate_limit
+            .map(|l| l.limit.to_string())
+            .unwrap_or_default(),
+        r.rate_limit
+            .map(|l| l.period_seconds.to_string())
+            .unwrap_or_default(),
+        r.view(now)
+            .credits
+            .map(|c| c.remaining.to_string())
+            .unwrap_or_default(),
+        r.credits
+            .and_then(|c| c.refill)
+            .map(|f| {
+                let every = match f.interval {
+                    keygate_shared::usage::Interval::Daily => "daily",
+                    keygate_shared::usage::Interval::Monthly => "monthly",
+                };
+                format!("{} {every}", f.amount)
+            })
+            .unwrap_or_default(),
     ];
     fields.iter().map(|f| cell(f)).collect::<Vec<_>>().join(",")
 }

@@ -3,7 +3,7 @@
 
 use keygate_shared::api::{
     decode_body, BulkDeleteRequest, CreateKeyRequest, CreatedKey, KeyList, ListQuery,
-    PatchKeyRequest, RollRequest,
+    PatchKeyRequest, RollRequest, MAX_USAGE_DAYS,
 };
 use keygate_shared::ApiError;
 
@@ -98,6 +98,45 @@ impl<K: Kv, D: Db> App<'_, K, D> {
         let body: BulkDeleteRequest = decode_body(&req.body, BulkDeleteRequest::FIELDS, &[])?;
         let result = self.keys().bulk_delete(&s.caller, &body).await?;
         Ok(HttpResponse::json(200, &result))
+    }
+
+    /// `GET /api/v1/keys/{id}/usage?days=N` (1–90, default 30).
+    pub async fn key_usage(
+        &self,
+        s: &Session,
+        id: &str,
+        req: &HttpRequest,
+    ) -> Result<HttpResponse, ApiError> {
+        let mut days = 30;
+        keygate_shared::api::refuse_repeated(req.query.iter().map(|(k, _)| k.as_str()))?;
+        for (k, v) in &req.query {
+            match k.as_str() {
+                "days" => {
+                    days = v
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|d| {
+                            (1..=MAX_USAGE_DAYS).contains(d)
+                                && v.bytes().all(|b| b.is_ascii_digit())
+                        })
+                        .ok_or_else(|| {
+                            ApiError::invalid(
+                                "days",
+                                format!("days is a whole number from 1 to {MAX_USAGE_DAYS}."),
+                            )
+                        })?;
+                }
+                other => {
+                    return Err(ApiError::field(
+                        keygate_shared::ErrorCode::UnknownField,
+                        other,
+                        "This query parameter is not known here.",
+                    ))
+                }
+            }
+        }
+        let report = self.keys().usage(&s.caller, id, days).await?;
+        Ok(HttpResponse::json(200, &report))
     }
 
     /// `POST /api/v1/keys/{id}/roll` (an empty body: no grace period).

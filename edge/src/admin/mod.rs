@@ -5,7 +5,7 @@ mod audit;
 mod export;
 mod keys;
 
-pub use export::CsvRest;
+pub use export::{CsvRest, COLUMNS};
 
 use keygate_shared::api::Me;
 use keygate_shared::model::{ROLE_ADMIN, ROLE_READER};
@@ -44,6 +44,7 @@ impl<K: Kv, D: Db> App<'_, K, D> {
         let requirement = Requirement {
             roles: vec![ROLE_ADMIN.into(), ROLE_READER.into()],
             organization: None,
+            cost: None,
         };
         let facts = RequestFacts {
             client_ip: client_ip(req),

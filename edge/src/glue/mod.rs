@@ -6,6 +6,7 @@ mod d1;
 pub mod ecdsa;
 pub mod hmac;
 mod kv;
+pub mod limiter;
 mod subtle;
 mod web;
 
@@ -28,6 +29,8 @@ thread_local! {
 thread_local! {
     /// This isolate's cache of verification lookups (see `cache.rs`).
     static READ_CACHE: std::rc::Rc<ReadCache> = std::rc::Rc::new(ReadCache::default());
+    /// This isolate's usage counts since its last flush (see `usage.rs`).
+    static METER: std::rc::Rc<crate::usage::UsageMeter> = std::rc::Rc::default();
 }
 
 fn read_cache() -> std::rc::Rc<ReadCache> {
@@ -106,11 +109,15 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> worker::Result<
     };
     let method = web::method_of(&req);
     let mut http_req = web::request_head(&req, method.clone());
+    let limiter = limiter::DurableLimiter::from_env(&env, "LIMITER");
+    let meter = METER.with(std::rc::Rc::clone);
     let app = App {
         kv: &kv,
         db: &db,
         config,
         now,
+        limiter: limiter.as_ref().map(|l| l as &dyn crate::limiter::Limiter),
+        meter: Some(&*meter),
     };
     // Admin or gateway is decided on the head: only the admin API's body
     // is read (in chunks, up to its limit); a gateway body is streamed.
@@ -129,6 +136,7 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> worker::Result<
         }
     }
     let (outcome, mut log) = app.handle_logged(&http_req).await;
+    flush_usage(&env, &ctx, &meter, now, config);
     let answer = match outcome {
         Outcome::Respond(r) => Ok(web::to_response(&r)?),
         Outcome::Stream(streamed) => stream(&env, &ctx, config_rc.clone(), now, *streamed),
@@ -154,6 +162,34 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> worker::Result<
         }
     }
     answer
+}
+
+/// Writes what this isolate counted (at most once per flush interval),
+/// after the answer, kept alive by `waitUntil`. A failed write puts the
+/// counts back for the next flush, and is logged.
+fn flush_usage(
+    env: &Env,
+    ctx: &Context,
+    meter: &std::rc::Rc<crate::usage::UsageMeter>,
+    now: chrono::DateTime<chrono::Utc>,
+    config: &Config,
+) {
+    let interval = i64::from(config.usage_flush_seconds) * 1000;
+    let Some(batch) = meter.take_due(now, interval, false) else {
+        return;
+    };
+    let (env, meter) = (env.clone(), std::rc::Rc::clone(meter));
+    ctx.wait_until(async move {
+        let (Some(kv), Some(db)) = (WorkersKv::from_env(&env, "KEYS"), D1::from_env(&env, "DB"))
+        else {
+            return meter.restore(batch);
+        };
+        let repo = crate::repo::Repo::new(&kv, &db);
+        if let Err(e) = repo.write_usage(&batch).await {
+            worker::console_error!("usage flush failed (kept for the next one): {}", e.0);
+            meter.restore(batch);
+        }
+    });
 }
 
 /// Answers `streamed.head` at once and writes the rest of the body as the

@@ -220,12 +220,27 @@ pub async fn forward(req: &Request, method: &str, fwd: Forward) -> Result<Respon
         Err(e) => Err(e),
     };
     match sent {
-        Ok(resp) => Ok(resp.unchecked_into()),
+        Ok(resp) if fwd.response_headers.is_empty() => Ok(resp.unchecked_into()),
+        Ok(resp) => with_headers(resp.unchecked_into(), &fwd.response_headers),
         Err(_) => error_response(&ApiError::new(
             ErrorCode::OriginUnreachable,
             "The origin could not be reached.",
         )),
     }
+}
+
+/// The origin's answer with `extra` headers added (a fetched response's
+/// headers are immutable: a new response around the same body stream).
+fn with_headers(resp: Response, extra: &[(String, String)]) -> Result<Response, JsValue> {
+    let headers = Headers::new_with_headers(&resp.headers())?;
+    for (n, v) in extra {
+        headers.set(n, v)?;
+    }
+    let init = ResponseInit::new();
+    init.set_status(resp.status());
+    init.set_status_text(&resp.status_text());
+    init.set_headers(&headers);
+    Response::new_with_opt_readable_stream_and_init(resp.body().as_ref(), &init)
 }
 
 /// POSTs a JSON body; Ok only for a 2xx answer.

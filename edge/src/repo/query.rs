@@ -39,7 +39,7 @@ impl Cursor {
         let (value, id): (serde_json::Value, String) = serde_json::from_slice(&bytes).ok()?;
         let value = match (sort_column(sort).0, value) {
             ("name_key", serde_json::Value::String(s)) => Param::Text(s),
-            ("created_at" | "expiry_key", v) => Param::Int(v.as_i64()?),
+            ("created_at" | "expiry_key" | LAST_USE, v) => Param::Int(v.as_i64()?),
             _ => return None,
         };
         Some(Self {
@@ -71,6 +71,8 @@ pub struct KeyQuery<'q> {
     pub now: DateTime<Utc>,
     /// Whether to count the matches (the list's `total`; not for export).
     pub count: bool,
+    /// Only keys not used since this time (or never).
+    pub unused_since: Option<DateTime<Utc>>,
 }
 
 /// One page of keys.
@@ -84,6 +86,9 @@ pub struct KeyPage {
     pub total: u64,
 }
 
+/// Last use as a sort key: never used sorts as 0 (first, oldest).
+const LAST_USE: &str = "coalesce(last_used_at, 0)";
+
 fn sort_column(sort: SortOrder) -> (&'static str, bool) {
     match sort {
         SortOrder::Name => ("name_key", false),
@@ -92,6 +97,8 @@ fn sort_column(sort: SortOrder) -> (&'static str, bool) {
         SortOrder::CreatedAtDesc => ("created_at", true),
         SortOrder::ExpiresAt => ("expiry_key", false),
         SortOrder::ExpiresAtDesc => ("expiry_key", true),
+        SortOrder::LastUsedAt => (LAST_USE, false),
+        SortOrder::LastUsedAtDesc => (LAST_USE, true),
     }
 }
 
@@ -166,6 +173,9 @@ impl<K: Kv, D: Db> Repo<'_, K, D> {
         }
         if let Some(g) = query.group {
             filter.push("key_group = ?", vec![g.into()]);
+        }
+        if let Some(t) = query.unused_since {
+            filter.push(format!("{LAST_USE} < ?"), vec![t.timestamp_millis().into()]);
         }
         if let Some(q) = query.q.filter(|q| !q.is_empty()) {
             let needle = q.to_lowercase();

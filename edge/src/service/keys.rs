@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use keygate_shared::api::{
     invalid_cursor, BulkDeleteRequest, BulkDeleteResult, CreateKeyRequest, ListQuery,
-    PatchKeyRequest, RollRequest,
+    PatchKeyRequest, RollRequest, UsageDay, UsageReport,
 };
 use keygate_shared::rules::caller::Caller;
 use keygate_shared::rules::{create, delete, limits, patch, roll};
@@ -97,6 +97,9 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
             limit,
             now: self.now,
             count: true,
+            unused_since: query
+                .unused_days
+                .map(|d| self.now - chrono::Duration::days(i64::from(d))),
         }
     }
 
@@ -190,7 +193,7 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
         body: &PatchKeyRequest,
     ) -> Result<KeyRecord, ApiError> {
         let current = self.get(caller, id).await?;
-        let change = patch::plan(caller, &current, body)?;
+        let change = patch::plan(caller, &current, body, self.now)?;
         if change.is_empty() {
             return Ok(current);
         }
@@ -200,10 +203,56 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
             .await
             .map_err(unavailable_after_write)?
             .ok_or_else(not_found)?;
+        if change.credits.is_some() {
+            // The limiter resets to the new setting on its next decision;
+            // the view shows the setting until then.
+            self.repo
+                .forget_credits_left(&record.id)
+                .await
+                .map_err(unavailable_after_write)?;
+        }
         for (action, details) in change.audit_events() {
             self.record(&caller.actor, action, &record, details).await?;
         }
         Ok(record)
+    }
+
+    /// Key `id`'s verifications per day by outcome, for the last `days`
+    /// days (today included), oldest first, every day present.
+    pub async fn usage(
+        &self,
+        caller: &Caller,
+        id: &str,
+        days: u32,
+    ) -> Result<UsageReport, ApiError> {
+        let record = self.get(caller, id).await?;
+        let today = self.now.date_naive();
+        let first = today - chrono::Duration::days(i64::from(days.saturating_sub(1)));
+        let fmt = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+        let rows = self
+            .repo
+            .usage_days(record.id.as_str(), &fmt(first), &fmt(today))
+            .await
+            .map_err(unavailable)?;
+        let mut report = UsageReport::default();
+        let mut day = first;
+        while day <= today {
+            let date = fmt(day);
+            let mut entry = UsageDay {
+                date: date.clone(),
+                ..UsageDay::default()
+            };
+            for (_, code, n) in rows.iter().filter(|(d, _, _)| *d == date) {
+                if code == "VALID" {
+                    entry.valid += n;
+                } else {
+                    *entry.rejected.entry(code.clone()).or_insert(0) += n;
+                }
+            }
+            report.days.push(entry);
+            day += chrono::Duration::days(1);
+        }
+        Ok(report)
     }
 
     /// Deletes key `id`, even one whose record does not decode.

@@ -12,6 +12,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::ids::{KeyId, Organization, Role};
 use crate::model::KeyRecord;
 use crate::token::Token;
+use crate::usage::{self, Credits, RateLimit};
 use crate::validation;
 
 /// A create request that passed every rule: a key but for its id and token.
@@ -35,6 +36,10 @@ pub struct NewKey {
     pub expires_at: Option<DateTime<Utc>>,
     /// The operator's data.
     pub meta: serde_json::Map<String, serde_json::Value>,
+    /// Rate limit (§9).
+    pub rate_limit: Option<RateLimit>,
+    /// Credits (§9).
+    pub credits: Option<Credits>,
 }
 
 /// Checks `body` from `caller` at `now`.
@@ -74,6 +79,14 @@ pub fn new_key(
     // A reserved-role key stays inside the caller's reach; its omitted
     // expiry defaults to the earlier of 365 days and the caller's own, so
     // the first create an operator tries with the bootstrap key succeeds.
+    let rate_limit = body.rate_limit.flatten();
+    if let Some(r) = &rate_limit {
+        usage::check_rate_limit(r)?;
+    }
+    let credits = body.credits.flatten();
+    if let Some(c) = &credits {
+        usage::check_credits(c)?;
+    }
     let reserved = reach::holds_reserved_role(&roles);
     let expires_at = if body.expires_at.is_none() && body.expires_in_days.is_none() {
         reach::default_expiry(reserved, &caller.reach(), now)
@@ -100,6 +113,8 @@ pub fn new_key(
         enabled: body.enabled.unwrap_or(true),
         expires_at,
         meta,
+        rate_limit,
+        credits,
     })
 }
 
@@ -129,6 +144,11 @@ impl NewKey {
             hash: token.lookup_hash().to_hex(),
             notified_days: vec![],
             meta: self.meta,
+            rate_limit: self.rate_limit,
+            credits_set_at: self.credits.map(|_| now),
+            credits: self.credits,
+            last_used_at: None,
+            credits_left: None,
         }
     }
 }

@@ -9,10 +9,13 @@
 
 use super::caller::Caller;
 use super::reach::{self, KeyReach};
+use chrono::{DateTime, Utc};
+
 use crate::api::PatchKeyRequest;
 use crate::audit::AuditAction;
 use crate::error::ApiError;
 use crate::model::KeyRecord;
+use crate::usage::{self, Credits, RateLimit};
 use crate::validation;
 
 /// The fields a patch changes (each `None` when it keeps its value).
@@ -28,6 +31,12 @@ pub struct KeyPatch {
     pub meta: Option<serde_json::Map<String, serde_json::Value>>,
     /// Activated (`true`) or deactivated.
     pub enabled: Option<bool>,
+    /// New rate limit (`Some(None)`: removed).
+    pub rate_limit: Option<Option<RateLimit>>,
+    /// New credits (`Some(None)`: removed), set at `credits_set_at`.
+    pub credits: Option<Option<Credits>>,
+    /// When the credits were set (the limiter resets to the newest).
+    pub credits_set_at: Option<DateTime<Utc>>,
 }
 
 /// The patch `body` makes to `current`, if `caller` may make it.
@@ -39,9 +48,24 @@ pub fn plan(
     caller: &Caller,
     current: &KeyRecord,
     body: &PatchKeyRequest,
+    now: DateTime<Utc>,
 ) -> Result<KeyPatch, ApiError> {
     caller.require_write()?;
+    if let Some(Some(r)) = &body.rate_limit {
+        usage::check_rate_limit(r)?;
+    }
+    if let Some(Some(c)) = &body.credits {
+        usage::check_credits(c)?;
+    }
+    // Credits sent are a setting, even when equal to the stored one: the
+    // live count goes back to `remaining`. Removing absent ones is nothing.
+    let credits = body
+        .credits
+        .filter(|c| c.is_some() || current.credits.is_some());
     let patch = KeyPatch {
+        rate_limit: body.rate_limit.filter(|r| *r != current.rate_limit),
+        credits_set_at: credits.map(|_| now),
+        credits,
         name: body
             .name
             .as_deref()
@@ -109,6 +133,13 @@ impl KeyPatch {
         if let Some(e) = self.enabled {
             record.enabled = e;
         }
+        if let Some(r) = self.rate_limit {
+            record.rate_limit = r;
+        }
+        if let Some(c) = self.credits {
+            record.credits = c;
+            record.credits_set_at = c.and(self.credits_set_at);
+        }
     }
 
     /// The edited fields other than `enabled`, for the `key.updated`
@@ -120,6 +151,8 @@ impl KeyPatch {
             ("description", self.description.is_some()),
             ("ip_allowlist", self.ip_allowlist.is_some()),
             ("meta", self.meta.is_some()),
+            ("rate_limit", self.rate_limit.is_some()),
+            ("credits", self.credits.is_some()),
         ]
         .into_iter()
         .filter_map(|(field, changed)| changed.then_some(field))
@@ -165,6 +198,10 @@ mod tests {
         r
     }
 
+    fn k_now() -> DateTime<Utc> {
+        crate::model::tests::record().created_at
+    }
+
     fn body(json: serde_json::Value) -> PatchKeyRequest {
         serde_json::from_value(json).unwrap()
     }
@@ -176,6 +213,7 @@ mod tests {
             &caller("", true),
             &k,
             &body(serde_json::json!({"name": "ci", "enabled": true, "description": "new"})),
+            k_now(),
         )
         .unwrap();
         assert_eq!(p.edited_fields(), ["description"]);
@@ -204,6 +242,7 @@ mod tests {
             &caller("", true),
             &k,
             &body(serde_json::json!({"name": "ci"})),
+            k_now(),
         )
         .unwrap();
         assert!(same.is_empty());
@@ -216,13 +255,13 @@ mod tests {
         own.key_id = Some(k.id.clone());
         let wider = body(serde_json::json!({"ip_allowlist": []}));
         assert_eq!(
-            plan(&own, &k, &wider).unwrap_err().code,
+            plan(&own, &k, &wider, k_now()).unwrap_err().code,
             ErrorCode::Forbidden
         );
         let narrower = body(serde_json::json!({"ip_allowlist": ["10.1.0.0/16"]}));
-        assert!(plan(&own, &k, &narrower).is_ok());
+        assert!(plan(&own, &k, &narrower, k_now()).is_ok());
         assert!(
-            plan(&caller("", true), &k, &wider).is_ok(),
+            plan(&caller("", true), &k, &wider, k_now()).is_ok(),
             "another admin may widen"
         );
     }
@@ -236,16 +275,19 @@ mod tests {
         bounded.expires_at = k.expires_at.map(|t| t - chrono::Duration::days(1));
         let enable = body(serde_json::json!({"enabled": true}));
         assert_eq!(
-            plan(&bounded, &k, &enable).unwrap_err().field.as_deref(),
+            plan(&bounded, &k, &enable, k_now())
+                .unwrap_err()
+                .field
+                .as_deref(),
             Some("expires_at")
         );
         let disable_name = body(serde_json::json!({"name": "renamed"}));
         assert!(
-            plan(&bounded, &k, &disable_name).is_ok(),
+            plan(&bounded, &k, &disable_name, k_now()).is_ok(),
             "a rename is not bound"
         );
         assert!(
-            plan(&caller("", false), &k, &disable_name).is_err(),
+            plan(&caller("", false), &k, &disable_name, k_now()).is_err(),
             "Readers edit nothing"
         );
     }

@@ -1,0 +1,108 @@
+//! Usage in D1 (§9): what the isolates' meters counted, the keys' last
+//! use and the credits their limiters last reported, and the days of one
+//! key's use for `GET /api/v1/keys/{id}/usage`.
+
+use super::{audit, Repo};
+use crate::sql::{int, text, Db, Statement};
+use crate::store::{Kv, StoreResult};
+use crate::usage::UsageBatch;
+
+/// Statements per D1 batch of a flush.
+const PER_BATCH: usize = 200;
+
+impl<K: Kv, D: Db> Repo<'_, K, D> {
+    /// Writes what a meter counted: counts added per key, day and code,
+    /// last use moved forward only, credits left written only over an
+    /// older report of the same limiter, and the exhaustion events.
+    pub async fn write_usage(&self, batch: &UsageBatch) -> StoreResult<()> {
+        let mut statements = Vec::new();
+        for ((key_id, day), counts) in &batch.days {
+            let mut add = |code: &str, n: u64| {
+                statements.push(Statement::new(
+                    "INSERT INTO usage (key_id, day, code, n) VALUES (?1, ?2, ?3, ?4) \
+                     ON CONFLICT (key_id, day, code) DO UPDATE SET n = n + ?4",
+                    vec![
+                        key_id.as_str().into(),
+                        day.as_str().into(),
+                        code.into(),
+                        i64::try_from(n).unwrap_or(i64::MAX).into(),
+                    ],
+                ));
+            };
+            if counts.valid > 0 {
+                add("VALID", counts.valid);
+            }
+            for (code, n) in &counts.rejected {
+                add(code, *n);
+            }
+        }
+        for (key_id, at) in &batch.last_used {
+            statements.push(Statement::new(
+                "UPDATE keys SET last_used_at = max(coalesce(last_used_at, 0), ?1) WHERE id = ?2",
+                vec![(*at).into(), key_id.as_str().into()],
+            ));
+        }
+        for (key_id, (seq, left)) in &batch.credits {
+            let seq = i64::try_from(*seq).unwrap_or(i64::MAX);
+            statements.push(Statement::new(
+                "UPDATE keys SET credits_left = ?1, credits_seq = ?2 WHERE id = ?3 AND credits_seq < ?2",
+                vec![
+                    i64::try_from(*left).unwrap_or(i64::MAX).into(),
+                    seq.into(),
+                    key_id.as_str().into(),
+                ],
+            ));
+        }
+        for event in &batch.events {
+            statements.push(audit::insert(event, None)?);
+        }
+        while !statements.is_empty() {
+            let rest = statements.split_off(statements.len().min(PER_BATCH));
+            self.db
+                .batch(std::mem::replace(&mut statements, rest))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Key `key_id`'s counts from day `from` to day `to` (`YYYY-MM-DD`,
+    /// inclusive): (day, code, n), by day.
+    pub async fn usage_days(
+        &self,
+        key_id: &str,
+        from: &str,
+        to: &str,
+    ) -> StoreResult<Vec<(String, String, u64)>> {
+        let rows = self
+            .db
+            .query(Statement::new(
+                "SELECT day, code, n FROM usage WHERE key_id = ? AND day >= ? AND day <= ? \
+                 ORDER BY day",
+                vec![key_id.into(), from.into(), to.into()],
+            ))
+            .await?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                Some((
+                    text(r, "day")?.to_owned(),
+                    text(r, "code")?.to_owned(),
+                    u64::try_from(int(r, "n")?).ok()?,
+                ))
+            })
+            .collect())
+    }
+
+    /// Forgets the credits a limiter last reported for key `id` (its
+    /// credits were just set: the view shows the new `remaining` until
+    /// the next report).
+    pub async fn forget_credits_left(&self, id: &str) -> StoreResult<()> {
+        self.db
+            .execute(Statement::new(
+                "UPDATE keys SET credits_left = NULL WHERE id = ?",
+                vec![id.into()],
+            ))
+            .await
+            .map(drop)
+    }
+}

@@ -1,0 +1,217 @@
+//! Usage controls (§9) under `wrangler dev`, with the limiter a real
+//! Durable Object: credits and rate limits exact under many concurrent
+//! clients, 429s with their headers at the gateway, usage counted by the
+//! isolate and flushed to D1, read back by the usage endpoint.
+
+use std::sync::{Barrier, OnceLock};
+use std::time::{Duration, Instant};
+
+use keygate_e2e::{default_vars, Worker};
+use serde_json::{json, Value};
+
+fn worker() -> &'static Worker {
+    static W: OnceLock<Worker> = OnceLock::new();
+    W.get_or_init(|| {
+        Worker::start(
+            "usage",
+            |port| {
+                let mut vars = default_vars(port);
+                vars.push(("USAGE_FLUSH_SECONDS", "1".into()));
+                vars
+            },
+            true,
+        )
+    })
+}
+
+/// `clients` threads send `each` requests at once (after a barrier) and
+/// return every answer's status and body.
+fn at_once(
+    clients: usize,
+    each: usize,
+    send: impl Fn() -> (u16, Value) + Sync,
+) -> Vec<(u16, Value)> {
+    let start = Barrier::new(clients);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..clients)
+            .map(|_| {
+                let (start, send) = (&start, &send);
+                s.spawn(move || {
+                    start.wait();
+                    (0..each).map(|_| send()).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    })
+}
+
+#[test]
+fn credits_are_exact_under_concurrent_verification() {
+    let w = worker();
+    let (_, token) = w.create_key(&json!({"name": "credits", "organization": "usage-credits",
+        "credits": {"remaining": 25, "refill": null}}));
+    // Warm the key's object (its first call starts its isolate).
+    let warm = w.verify(&token);
+    assert_eq!(warm["credits"]["remaining"], 24);
+    let body = json!({ "token": token }).to_string();
+    let started = Instant::now();
+    let answers = at_once(12, 5, || {
+        let r = w.call("POST", "/api/v1/verify", &[], Some(&body));
+        (r.status, r.json())
+    });
+    let elapsed = started.elapsed();
+    let valid = answers.iter().filter(|(_, b)| b["code"] == "VALID").count();
+    let exceeded = answers
+        .iter()
+        .filter(|(_, b)| b["code"] == "USAGE_EXCEEDED")
+        .count();
+    println!(
+        "credits: 12 clients x 5 verifications at once against 24 credits: {valid} VALID, {exceeded} USAGE_EXCEEDED in {elapsed:?}"
+    );
+    assert!(answers.iter().all(|(s, _)| *s == 200), "every answer 200");
+    assert_eq!((valid, exceeded), (24, 36), "exactly min(N, M) successes");
+    let left: Vec<u64> = answers
+        .iter()
+        .filter(|(_, b)| b["code"] == "VALID")
+        .map(|(_, b)| b["credits"]["remaining"].as_u64().unwrap())
+        .collect();
+    let mut sorted = left.clone();
+    sorted.sort_unstable();
+    assert_eq!(
+        sorted,
+        (0..24).collect::<Vec<u64>>(),
+        "each credit spent once"
+    );
+}
+
+#[test]
+fn a_rate_limit_is_exact_at_the_gateway_with_its_headers() {
+    let w = worker();
+    // A 1-hour window: wait if the next hour boundary is near, so that
+    // all requests fall into one window.
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    if 3600 - secs % 3600 < 30 {
+        std::thread::sleep(Duration::from_secs(3600 - secs % 3600 + 1));
+    }
+    let (_, token) = w.create_key(&json!({"name": "rate", "organization": "usage-rate",
+        "rate_limit": {"limit": 20, "period_seconds": 3600}}));
+    let started = Instant::now();
+    let answers = at_once(10, 5, || {
+        let r = w.call("GET", "/calls-free/x", &[("x-api-key", &token)], None);
+        let mut body = json!({"status": r.status});
+        for h in ["ratelimit", "ratelimit-policy", "retry-after"] {
+            body[h] = json!(r.headers.get(h));
+        }
+        (r.status, body)
+    });
+    let elapsed = started.elapsed();
+    let passed = answers.iter().filter(|(s, _)| *s == 200).count();
+    let limited = answers.iter().filter(|(s, _)| *s == 429).count();
+    println!("rate limit 20/h: 10 clients x 5 gateway requests at once: {passed} forwarded, {limited} x 429 in {elapsed:?}");
+    assert_eq!((passed, limited), (20, 30), "exactly the limit passes");
+    for (status, h) in &answers {
+        assert_eq!(h["ratelimit-policy"], "\"keygate\";q=20;w=3600", "{h}");
+        assert!(
+            h["ratelimit"]
+                .as_str()
+                .unwrap()
+                .starts_with("\"keygate\";r="),
+            "{h}"
+        );
+        if *status == 429 {
+            let after: u64 = h["retry-after"].as_str().unwrap().parse().unwrap();
+            assert!((1..=3600).contains(&after), "{h}");
+        }
+    }
+    let refused = w.call("GET", "/calls-free/x", &[("x-api-key", &token)], None);
+    assert_eq!(
+        (refused.status, refused.code().as_str()),
+        (429, "RATE_LIMITED")
+    );
+}
+
+#[test]
+fn usage_is_counted_flushed_and_reported() {
+    let w = worker();
+    let (id, token) = w.create_key(&json!({"name": "counted", "organization": "usage-counted",
+        "credits": {"remaining": 3, "refill": {"amount": 3, "interval": "daily"}}}));
+    let sent = 5;
+    for _ in 0..sent {
+        let _ = w.verify(&token);
+    }
+    // Counted in the isolate and written at most once a second
+    // (USAGE_FLUSH_SECONDS=1) after a request: wait, then one more.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut pending_seen = None;
+    loop {
+        std::thread::sleep(Duration::from_millis(1100));
+        let _ = w.call("GET", "/api/v1/health", &[], None);
+        let _ = w.admin("GET", "/api/v1/me", None);
+        let r = w.admin("GET", &format!("/api/v1/keys/{id}/usage?days=2"), None);
+        assert_eq!(r.status, 200, "{}", r.body);
+        let today = r.json()["days"][1].clone();
+        let recorded = today["valid"].as_u64().unwrap()
+            + today["rejected"]["USAGE_EXCEEDED"].as_u64().unwrap_or(0);
+        pending_seen.get_or_insert(sent - recorded.min(sent));
+        if recorded == sent {
+            assert_eq!(today["valid"], 3);
+            assert_eq!(today["rejected"], json!({"USAGE_EXCEEDED": 2}));
+            break;
+        }
+        assert!(Instant::now() < deadline, "usage never reached D1: {today}");
+    }
+    println!(
+        "usage: {sent} verifications, {} not yet written after the first flush interval",
+        pending_seen.unwrap_or(0)
+    );
+    let key = w.admin("GET", &format!("/api/v1/keys/{id}"), None).json();
+    assert!(key["last_used_at"].is_string(), "{key}");
+    assert_eq!(
+        key["credits"]["remaining"], 0,
+        "as the limiter last reported"
+    );
+    let audit = w
+        .admin(
+            "GET",
+            &format!("/api/v1/audit?key_id={id}&action=key.credits_exhausted"),
+            None,
+        )
+        .json();
+    assert_eq!(audit["events"].as_array().unwrap().len(), 1, "{audit}");
+    // Filters and sort by last use through the real worker.
+    let unused = w
+        .admin(
+            "GET",
+            "/api/v1/keys?organization=usage-counted&unused_days=1",
+            None,
+        )
+        .json();
+    assert_eq!(unused["total"], 0);
+    let sorted = w.admin(
+        "GET",
+        "/api/v1/keys?organization=usage-counted&sort=-last_used_at",
+        None,
+    );
+    assert_eq!(sorted.status, 200);
+    let csv = w
+        .admin(
+            "GET",
+            "/api/v1/keys/export.csv?organization=usage-counted",
+            None,
+        )
+        .body;
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .contains("\"last_used_at\",\"rate_limit\""),
+        "{csv}"
+    );
+}
