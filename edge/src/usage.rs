@@ -1,10 +1,12 @@
 //! Last use and usage per day (§9), counted without a storage write per
 //! verification: each isolate counts in memory ([`UsageMeter`]) and writes
-//! what it counted to D1 in the background at most once per flush
-//! interval (`USAGE_FLUSH_SECONDS`, default 60), after the answer went out
-//! (`waitUntil`). What an isolate counted since its last flush is lost if
-//! the runtime evicts it first: at most one flush interval of that
-//! isolate's verifications (README "Usage").
+//! what it counted to D1 in the background (`waitUntil`): at once after
+//! an idle spell, then at most once per flush interval
+//! (`USAGE_FLUSH_SECONDS`, default 60), and a trailing write at most 20 s
+//! after the last count, so a quiet isolate's counts do not wait for more
+//! traffic. What an isolate counted and had not written yet is lost if
+//! the runtime evicts it first: the verifications of at most one flush
+//! interval (and at most 20 s after its last request), README "Usage".
 //!
 //! The limiter's answers travel with the counts: the credits left (the
 //! newest answer by the limiter's decision counter wins, whatever order
@@ -38,24 +40,40 @@ pub trait Meter {
     fn record(&self, fact: &UsageFact<'_>);
 }
 
-/// Counts of one key on one day.
+/// What an isolate counted of one key.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DayCounts {
-    /// Verifications that passed.
-    pub valid: u64,
-    /// Refusals by code.
-    pub rejected: BTreeMap<&'static str, u64>,
+pub struct KeyUsage {
+    /// Verifications by day (`YYYY-MM-DD`) and code (`VALID` or a refusal).
+    pub days: BTreeMap<String, BTreeMap<&'static str, u64>>,
+    /// Its last passing verification (Unix ms).
+    pub last_used: Option<i64>,
+    /// Credits left as the limiter last answered: (decision counter, left).
+    pub credits: Option<(u64, u64)>,
 }
 
-/// What one flush writes.
+impl KeyUsage {
+    fn merge(&mut self, other: KeyUsage) {
+        for (day, codes) in other.days {
+            let into = self.days.entry(day).or_default();
+            for (code, n) in codes {
+                *into.entry(code).or_insert(0) += n;
+            }
+        }
+        self.last_used = self.last_used.max(other.last_used);
+        if other
+            .credits
+            .is_some_and(|(seq, _)| self.credits.is_none_or(|(s, _)| s < seq))
+        {
+            self.credits = other.credits;
+        }
+    }
+}
+
+/// What one flush writes (one D1 batch: all of it, or none).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UsageBatch {
-    /// Counts by (key id, `YYYY-MM-DD`).
-    pub days: BTreeMap<(String, String), DayCounts>,
-    /// Last passing verification by key id (Unix ms).
-    pub last_used: BTreeMap<String, i64>,
-    /// Credits left by key id: (limiter decision counter, remaining).
-    pub credits: BTreeMap<String, (u64, u64)>,
+    /// By key id.
+    pub keys: BTreeMap<String, KeyUsage>,
     /// `key.credits_exhausted` events.
     pub events: Vec<AuditEvent>,
 }
@@ -64,39 +82,53 @@ impl UsageBatch {
     /// Whether there is nothing to write.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.days.is_empty() && self.credits.is_empty() && self.events.is_empty()
+        self.keys.is_empty() && self.events.is_empty()
     }
 }
 
 /// Actor of `key.credits_exhausted` events.
 pub const LIMITER_ACTOR: &str = "limiter";
+/// Keys one flush writes at most (the rest wait for the next): one D1
+/// batch of a few hundred statements.
+pub const KEYS_PER_FLUSH: usize = 200;
+/// Keys an isolate counts at most between flushes; verifications of more
+/// are not counted (and said so in the log at the next flush).
+pub const MAX_PENDING_KEYS: usize = 10_000;
 
 /// An isolate's counts since its last flush.
 #[derive(Debug, Default)]
 pub struct UsageMeter {
     pending: RefCell<UsageBatch>,
     last_flush: Cell<i64>,
+    /// Verifications not counted because [`MAX_PENDING_KEYS`] was reached.
+    pub dropped: Cell<u64>,
+    /// Whether a trailing flush is already on its way.
+    pub trailing: Cell<bool>,
 }
 
 impl Meter for UsageMeter {
     fn record(&self, fact: &UsageFact<'_>) {
         let mut p = self.pending.borrow_mut();
         let id = fact.record.id.to_string();
+        if !p.keys.contains_key(&id) && p.keys.len() >= MAX_PENDING_KEYS {
+            self.dropped.set(self.dropped.get() + 1);
+            return;
+        }
+        let usage = p.keys.entry(id).or_default();
         let day = fact.at.format("%Y-%m-%d").to_string();
-        let counts = p.days.entry((id.clone(), day)).or_default();
+        *usage
+            .days
+            .entry(day)
+            .or_default()
+            .entry(fact.code.as_str())
+            .or_insert(0) += 1;
         if fact.code == VerifyCode::Valid {
-            counts.valid += 1;
-            let ms = fact.at.timestamp_millis();
-            let last = p.last_used.entry(id.clone()).or_insert(ms);
-            *last = (*last).max(ms);
-        } else {
-            *counts.rejected.entry(fact.code.as_str()).or_insert(0) += 1;
+            usage.last_used = usage.last_used.max(Some(fact.at.timestamp_millis()));
         }
         if let Some(answer) = fact.limits {
             if let Some(c) = answer.credits {
-                let newest = p.credits.get(&id).is_none_or(|(seq, _)| *seq < answer.seq);
-                if newest {
-                    p.credits.insert(id.clone(), (answer.seq, c.remaining));
+                if usage.credits.is_none_or(|(seq, _)| seq < answer.seq) {
+                    usage.credits = Some((answer.seq, c.remaining));
                 }
             }
             if answer.newly_exhausted {
@@ -113,8 +145,15 @@ impl Meter for UsageMeter {
 }
 
 impl UsageMeter {
-    /// What was counted since the last flush, if `interval_ms` has passed
-    /// since then (or `force`); the meter starts counting afresh.
+    /// Whether anything is counted and not yet written.
+    #[must_use]
+    pub fn has_pending(&self) -> bool {
+        !self.pending.borrow().is_empty()
+    }
+
+    /// Up to [`KEYS_PER_FLUSH`] keys' counts, if `interval_ms` has passed
+    /// since the last flush (or `force`); what is taken is no longer
+    /// pending.
     pub fn take_due(
         &self,
         now: DateTime<Utc>,
@@ -122,53 +161,139 @@ impl UsageMeter {
         force: bool,
     ) -> Option<UsageBatch> {
         let now = now.timestamp_millis();
-        if self.last_flush.get() == 0 {
-            // The first verification of an isolate starts its interval.
-            self.last_flush.set(now);
-        }
         let due = force || now - self.last_flush.get() >= interval_ms;
-        if !due || self.pending.borrow().is_empty() {
+        if !due || !self.has_pending() {
             return None;
         }
         self.last_flush.set(now);
-        Some(std::mem::take(&mut *self.pending.borrow_mut()))
+        let mut p = self.pending.borrow_mut();
+        let rest = match p.keys.keys().nth(KEYS_PER_FLUSH) {
+            Some(first_left) => {
+                let first_left = first_left.clone();
+                p.keys.split_off(&first_left)
+            }
+            None => BTreeMap::new(),
+        };
+        let keys = std::mem::replace(&mut p.keys, rest);
+        let events = std::mem::take(&mut p.events);
+        Some(UsageBatch { keys, events })
     }
 
-    /// Puts back a batch whose write failed, so the next flush tries it
-    /// again (counts add up; the newer credits report wins).
+    /// Puts back a batch whose write failed (a D1 batch is all or none),
+    /// so the next flush tries it again: counts add up, the newer credits
+    /// report wins.
     pub fn restore(&self, batch: UsageBatch) {
         let mut p = self.pending.borrow_mut();
-        for (k, c) in batch.days {
-            let into = p.days.entry(k).or_default();
-            into.valid += c.valid;
-            for (code, n) in c.rejected {
-                *into.rejected.entry(code).or_insert(0) += n;
-            }
-        }
-        for (k, t) in batch.last_used {
-            let last = p.last_used.entry(k).or_insert(t);
-            *last = (*last).max(t);
-        }
-        for (k, (seq, left)) in batch.credits {
-            if p.credits.get(&k).is_none_or(|(s, _)| *s < seq) {
-                p.credits.insert(k, (seq, left));
-            }
+        for (id, usage) in batch.keys {
+            p.keys.entry(id).or_default().merge(usage);
         }
         p.events.extend(batch.events);
     }
 }
 
-/// Counts kept for tests: every fact's key id and code.
-#[derive(Debug, Default)]
-pub struct RecordingMeter {
-    /// (key id, code) of every verification counted.
-    pub seen: RefCell<Vec<(String, VerifyCode)>>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
 
-impl Meter for RecordingMeter {
-    fn record(&self, fact: &UsageFact<'_>) {
-        self.seen
-            .borrow_mut()
-            .push((fact.record.id.to_string(), fact.code));
+    fn record(n: u8) -> KeyRecord {
+        let mut r: KeyRecord = serde_json::from_value(serde_json::json!({
+            "id": format!("key_{:016}", n), "name": "k", "organization": "", "enabled": true,
+            "created_at": "2026-01-01T00:00:00Z", "created_by": "bootstrap", "hint": "kg_x…y",
+            "hash": "00".repeat(32)
+        }))
+        .unwrap();
+        r.name = format!("k{n}");
+        r
+    }
+
+    fn at(s: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, s).unwrap()
+    }
+
+    #[test]
+    fn first_count_flushes_at_once_then_once_per_interval() {
+        let m = UsageMeter::default();
+        let k = record(1);
+        let fact = |code, s| UsageFact {
+            record: &k,
+            code,
+            limits: None,
+            at: at(s),
+        };
+        m.record(&fact(VerifyCode::Valid, 0));
+        let first = m
+            .take_due(at(0), 60_000, false)
+            .expect("an idle isolate writes at once");
+        assert_eq!(
+            first.keys["key_0000000000000001"].days["2026-12-01"]["VALID"],
+            1
+        );
+        m.record(&fact(VerifyCode::Disabled, 10));
+        assert!(
+            m.take_due(at(10), 60_000, false).is_none(),
+            "not twice within the interval"
+        );
+        assert!(m.has_pending());
+        let trailing = m.take_due(at(20), 60_000, true).unwrap();
+        assert_eq!(
+            trailing.keys["key_0000000000000001"].days["2026-12-01"]["DISABLED"],
+            1
+        );
+        assert_eq!(
+            trailing.keys["key_0000000000000001"].last_used, None,
+            "only valid ones are a use"
+        );
+        assert!(!m.has_pending());
+    }
+
+    #[test]
+    fn a_failed_write_is_put_back_and_adds_up() {
+        let m = UsageMeter::default();
+        let k = record(2);
+        m.record(&UsageFact {
+            record: &k,
+            code: VerifyCode::Valid,
+            limits: None,
+            at: at(0),
+        });
+        let batch = m.take_due(at(0), 0, true).unwrap();
+        m.record(&UsageFact {
+            record: &k,
+            code: VerifyCode::Valid,
+            limits: None,
+            at: at(5),
+        });
+        m.restore(batch);
+        let again = m.take_due(at(6), 0, true).unwrap();
+        let usage = &again.keys["key_0000000000000002"];
+        assert_eq!(usage.days["2026-12-01"]["VALID"], 2);
+        assert_eq!(usage.last_used, Some(at(5).timestamp_millis()));
+    }
+
+    #[test]
+    fn a_flush_takes_at_most_its_share_of_keys() {
+        let m = UsageMeter::default();
+        let keys: Vec<KeyRecord> = (0..3).map(record).collect();
+        let many: Vec<KeyRecord> = (0..KEYS_PER_FLUSH + 5)
+            .map(|n| {
+                let mut r = keys[n % 3].clone();
+                r.id = format!("key_{:016}", 1000 + n).parse().unwrap();
+                r
+            })
+            .collect();
+        for r in &many {
+            m.record(&UsageFact {
+                record: r,
+                code: VerifyCode::Valid,
+                limits: None,
+                at: at(0),
+            });
+        }
+        assert_eq!(
+            m.take_due(at(0), 0, true).unwrap().keys.len(),
+            KEYS_PER_FLUSH
+        );
+        assert_eq!(m.take_due(at(1), 0, true).unwrap().keys.len(), 5);
     }
 }

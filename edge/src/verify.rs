@@ -80,19 +80,38 @@ impl<K: Kv, D: Db> App<'_, K, D> {
             cost,
             now: self.now.timestamp_millis(),
         };
-        limiter.spend(record.id.as_str(), &request).await.map(Some)
+        limiter
+            .spend(record.limiter_name().as_str(), &request)
+            .await
+            .map(Some)
     }
 
     /// The checks of §5, then the limits of §9, and the verification
     /// counted (last use, usage per day) for a key that matched.
+    ///
+    /// A limited key with an allowlist spends its limits only from an
+    /// allowed address: the verify endpoint without `ip` checks the
+    /// allowlist against its own caller's address, so a stolen but
+    /// allowlisted token cannot run its owner out of credits.
     async fn verify_fully(
         &self,
         presented: Option<&str>,
         facts: &RequestFacts<'_>,
         cost: u32,
+        caller_ip: Option<IpAddr>,
     ) -> Result<(VerifyCode, Option<KeyRecord>, Option<LimitAnswer>), StoreError> {
         let (mut code, record) = self.check(presented, facts).await?;
         let mut answer = None;
+        if let (VerifyCode::Valid, Some(r)) = (code, &record) {
+            if r.is_limited() && !r.ip_allowlist.is_empty() && !facts.check_ip {
+                let strict = RequestFacts {
+                    client_ip: caller_ip,
+                    check_ip: true,
+                    ..*facts
+                };
+                code = policy::decide(Some(r), &strict, self.now);
+            }
+        }
         if let (VerifyCode::Valid, Some(r)) = (code, &record) {
             answer = self.limit(r, cost).await?;
             code = match answer.map(|a| a.code) {
@@ -147,7 +166,7 @@ impl<K: Kv, D: Db> App<'_, K, D> {
             requirement: &requirement,
         };
         let (code, record, limits) = self
-            .verify_fully(body.token.as_deref(), &facts, cost)
+            .verify_fully(body.token.as_deref(), &facts, cost, client_ip(req))
             .await
             .map_err(|e| unavailable(&e))?;
         Ok(HttpResponse::json(
@@ -179,7 +198,7 @@ impl<K: Kv, D: Db> App<'_, K, D> {
         };
         let cost = requirement.cost.unwrap_or(1);
         let (code, record, limits) = match self
-            .verify_fully(credential::presented(req), &facts, cost)
+            .verify_fully(credential::presented(req), &facts, cost, None)
             .await
         {
             Ok(r) => r,

@@ -45,6 +45,7 @@ fn record(n: usize, org: &str, roles: &[&str]) -> (KeyRecord, String) {
         credits_set_at: None,
         last_used_at: None,
         credits_left: None,
+        limits_of: None,
     };
     (r, token.expose_secret().to_owned())
 }

@@ -43,6 +43,7 @@ fn record(token: &Token, org: &str, roles: &[&str]) -> KeyRecord {
         credits_set_at: None,
         last_used_at: None,
         credits_left: None,
+        limits_of: None,
     }
 }
 

@@ -211,6 +211,7 @@ fn record(token: &Token, org: &str, roles: &[&str], expires_in_days: i64) -> Key
         credits_set_at: None,
         last_used_at: None,
         credits_left: None,
+        limits_of: None,
     }
 }
 

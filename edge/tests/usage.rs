@@ -48,6 +48,7 @@ fn record(token: &Token, roles: &[&str]) -> KeyRecord {
         credits_set_at: None,
         last_used_at: None,
         credits_left: None,
+        limits_of: None,
     }
 }
 

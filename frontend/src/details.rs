@@ -35,10 +35,7 @@ pub fn Details(
                     <dt>"Last used"</dt><dd id="details-last-used">{key.last_used_at.as_ref().map_or_else(|| "never".to_owned(), |at| format!("{} ({})", format::date(at), format::ago(at)))}</dd>
                     <dt>"Rate limit"</dt><dd id="details-rate-limit">{key.rate_limit.map_or_else(|| "none".to_owned(), |r| format!("{} per {} s", r.limit, r.period_seconds))}</dd>
                     <dt>"Credits"</dt><dd id="details-credits">{key.credits.map_or_else(|| "none".to_owned(), |c| {
-                        let refill = c.refill.map(|r| format!(", refilled to {} {}", r.amount, match r.interval {
-                            keygate_shared::usage::Interval::Daily => "daily",
-                            keygate_shared::usage::Interval::Monthly => "monthly",
-                        })).unwrap_or_default();
+                        let refill = c.refill.map(|r| format!(", refilled to {} {}", r.amount, r.interval.as_str())).unwrap_or_default();
                         format!("{} left{refill}", c.remaining)
                     })}</dd>
                 </dl>

@@ -15,10 +15,16 @@ pub struct LimitInputs {
     refill_interval: RwSignal<String>,
 }
 
-fn number<T: std::str::FromStr>(raw: &str, what: &str) -> Result<T, String> {
-    raw.trim()
-        .parse()
-        .map_err(|_| format!("{what} is a whole number."))
+/// A whole number as the worker takes it (`108` or `108.0`).
+fn number<T: TryFrom<u64>>(raw: &str, what: &str) -> Result<T, String> {
+    let raw = raw.trim();
+    let whole = raw
+        .parse::<u64>()
+        .ok()
+        .or_else(|| raw.strip_suffix(".0").and_then(|r| r.parse::<u64>().ok()));
+    whole
+        .and_then(|n| T::try_from(n).ok())
+        .ok_or_else(|| format!("{what} is a whole number (and not too large)."))
 }
 
 impl LimitInputs {
@@ -46,13 +52,7 @@ impl LimitInputs {
             inputs.remaining.set(c.remaining.to_string());
             if let Some(refill) = c.refill {
                 inputs.refill_amount.set(refill.amount.to_string());
-                inputs.refill_interval.set(
-                    match refill.interval {
-                        Interval::Daily => "daily",
-                        Interval::Monthly => "monthly",
-                    }
-                    .into(),
-                );
+                inputs.refill_interval.set(refill.interval.as_str().into());
             }
         }
         inputs
@@ -88,15 +88,11 @@ impl LimitInputs {
             }
             return Err("Give the credits to start with, or clear the refill.".into());
         }
-        let refill = match (amount.trim().is_empty(), interval.as_str()) {
-            (true, "") => None,
-            (false, "daily" | "monthly") => Some(Refill {
+        let refill = match (amount.trim().is_empty(), interval.parse::<Interval>()) {
+            (true, _) if interval.is_empty() => None,
+            (false, Ok(interval)) => Some(Refill {
                 amount: number(&amount, "The refill")?,
-                interval: if interval == "daily" {
-                    Interval::Daily
-                } else {
-                    Interval::Monthly
-                },
+                interval,
             }),
             _ => return Err("A refill needs both an amount and daily or monthly.".into()),
         };

@@ -10,8 +10,8 @@ use crate::session::Session;
 
 /// Days shown.
 const DAYS: u32 = 30;
-const WIDTH: f64 = 600.0;
-const HEIGHT: f64 = 120.0;
+const WIDTH: u64 = 600;
+const HEIGHT: u64 = 120;
 
 fn rejected(day: &UsageDay) -> u64 {
     day.rejected.values().sum()
@@ -23,7 +23,8 @@ fn title(day: &UsageDay) -> String {
     parts.join(", ")
 }
 
-/// The chart of `report`.
+/// The chart of `report`: integer coordinates in a 600 × 120 view box
+/// (no float formatting in the app).
 fn chart(report: &UsageReport) -> impl IntoView {
     let peak = report
         .days
@@ -31,21 +32,23 @@ fn chart(report: &UsageReport) -> impl IntoView {
         .map(|d| d.valid + rejected(d))
         .max()
         .unwrap_or(0)
-        .max(1) as f64;
-    let slot = WIDTH / report.days.len().max(1) as f64;
+        .max(1);
+    let slot = WIDTH / (report.days.len() as u64).max(1);
     let (valid, refused) = report
         .days
         .iter()
         .fold((0, 0), |(v, r), d| (v + d.valid, r + rejected(d)));
-    let mut codes: Vec<(String, u64)> = Vec::new();
+    let mut codes: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
     for day in &report.days {
         for (code, n) in &day.rejected {
-            match codes.iter_mut().find(|(c, _)| c == code) {
-                Some((_, total)) => *total += n,
-                None => codes.push((code.clone(), *n)),
-            }
+            *codes.entry(code.as_str()).or_insert(0) += n;
         }
     }
+    let refused_by_code = codes
+        .iter()
+        .map(|(c, n)| format!("{n} {c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let summary =
         format!("{valid} valid and {refused} refused verifications in the last {DAYS} days");
     let bars = report
@@ -53,15 +56,15 @@ fn chart(report: &UsageReport) -> impl IntoView {
         .iter()
         .enumerate()
         .map(|(i, day)| {
-            let x = i as f64 * slot + 1.0;
-            let w = (slot - 2.0).max(1.0);
-            let hv = day.valid as f64 / peak * HEIGHT;
-            let hr = rejected(day) as f64 / peak * HEIGHT;
+            let x = i as u64 * slot + 1;
+            let w = slot.saturating_sub(2).max(1);
+            let hv = day.valid * HEIGHT / peak;
+            let hr = rejected(day) * HEIGHT / peak;
             view! {
                 <g class="day" data-date=day.date.clone()>
                     <title>{title(day)}</title>
-                    <rect class="valid" x=format!("{x:.1}") y=format!("{:.1}", HEIGHT - hv) width=format!("{w:.1}") height=format!("{hv:.1}") />
-                    <rect class="rejected" x=format!("{x:.1}") y=format!("{:.1}", HEIGHT - hv - hr) width=format!("{w:.1}") height=format!("{hr:.1}") />
+                    <rect class="valid" x=x.to_string() y=(HEIGHT - hv).to_string() width=w.to_string() height=hv.to_string() />
+                    <rect class="rejected" x=x.to_string() y=(HEIGHT - hv - hr).to_string() width=w.to_string() height=hr.to_string() />
                 </g>
             }
         })
@@ -74,7 +77,7 @@ fn chart(report: &UsageReport) -> impl IntoView {
             <figcaption>
                 <span id="usage-summary">{summary}</span>
                 {(!codes.is_empty()).then(|| view! {
-                    <span class="sub" id="usage-codes">{format!(" (refused: {})", codes.iter().map(|(c, n)| format!("{n} {c}")).collect::<Vec<_>>().join(", "))}</span>
+                    <span class="sub" id="usage-codes">{format!(" (refused: {refused_by_code})")}</span>
                 })}
             </figcaption>
         </figure>
@@ -85,16 +88,14 @@ fn chart(report: &UsageReport) -> impl IntoView {
 #[component]
 pub fn UsageChart(id: KeyId) -> impl IntoView {
     let session = Session::get();
-    let usage = LocalResource::new(move || {
-        let id = id.clone();
-        async move { crate::api::usage(&session.token(), id.as_str(), DAYS).await }
+    let usage = RwSignal::new(None::<Result<UsageReport, String>>);
+    leptos::task::spawn_local(async move {
+        let answer = crate::api::usage(&session.token(), id.as_str(), DAYS).await;
+        usage.set(Some(answer.map_err(|f| session.message_for(&f))));
     });
-    view! {
-        <Suspense fallback=|| view! { <p class="sub">"Loading usage…"</p> }>
-            {move || usage.get().map(|r| match r {
-                Ok(report) => chart(&report).into_any(),
-                Err(f) => view! { <p class="error" role="alert">{session.message_for(&f)}</p> }.into_any(),
-            })}
-        </Suspense>
+    move || match usage.get() {
+        None => view! { <p class="sub">"Loading usage…"</p> }.into_any(),
+        Some(Ok(report)) => chart(&report).into_any(),
+        Some(Err(message)) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
     }
 }

@@ -57,6 +57,7 @@ fn fixture(n: usize, org: &str, roles: &[&str]) -> Fixture {
         credits_set_at: None,
         last_used_at: None,
         credits_left: None,
+        limits_of: None,
     };
     Fixture {
         token: token.expose_secret().to_owned(),

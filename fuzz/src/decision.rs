@@ -84,6 +84,7 @@ pub fn verify_decision(data: &[u8]) {
         credits_set_at: None,
         last_used_at: None,
         credits_left: None,
+        limits_of: None,
     };
     let client: Option<IpAddr> = case.client.map(|c| {
         if case.client_v6 {

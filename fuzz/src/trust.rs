@@ -57,6 +57,7 @@ fn key(n: u8, roles: &[&str]) -> (String, KeyRecord) {
         credits_set_at: None,
         last_used_at: None,
         credits_left: None,
+        limits_of: None,
     };
     (token.expose_secret().to_owned(), record)
 }

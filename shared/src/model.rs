@@ -98,6 +98,11 @@ pub struct KeyRecord {
         deserialize_with = "crate::time::deserialize_option"
     )]
     pub credits_set_at: Option<DateTime<Utc>>,
+    /// The key whose limiter this one shares: a rolled key keeps its
+    /// original's, so a roll neither refills the credits nor doubles the
+    /// limits during the grace period (`None`: its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits_of: Option<KeyId>,
     /// When the key last passed verification, as reported (to the minute;
     /// kept beside the record in storage, not in it).
     #[serde(skip)]
@@ -151,6 +156,12 @@ impl KeyRecord {
                 ..c
             }),
         }
+    }
+
+    /// The name of this key's limiter (its own id, or its original's).
+    #[must_use]
+    pub fn limiter_name(&self) -> &KeyId {
+        self.limits_of.as_ref().unwrap_or(&self.id)
     }
 
     /// Whether verifications of this key go through its limiter.
@@ -284,6 +295,7 @@ pub(crate) mod tests {
             credits_set_at: None,
             last_used_at: None,
             credits_left: None,
+            limits_of: None,
         }
     }
 

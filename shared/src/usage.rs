@@ -54,6 +54,28 @@ pub enum Interval {
     Monthly,
 }
 
+impl Interval {
+    /// The wire name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Daily => "daily",
+            Self::Monthly => "monthly",
+        }
+    }
+}
+
+impl std::str::FromStr for Interval {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s {
+            "daily" => Ok(Self::Daily),
+            "monthly" => Ok(Self::Monthly),
+            _ => Err(()),
+        }
+    }
+}
+
 /// A credits refill.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refill {
@@ -250,8 +272,11 @@ impl LimiterState {
         };
         if let Some(rate) = req.rate_limit {
             let period = i64::from(rate.period_seconds.max(1)) * 1000;
-            let window = req.now - req.now.rem_euclid(period);
-            if window != self.window_start {
+            // Windows only move forward: a verification stamped before a
+            // boundary that arrives after one stamped past it counts in
+            // the newer window, never resets it.
+            let window = (req.now - req.now.rem_euclid(period)).max(self.window_start);
+            if window > self.window_start {
                 self.window_start = window;
                 self.window_count = 0;
             }
@@ -289,7 +314,8 @@ impl LimiterState {
             let remaining = self.credits_remaining.unwrap_or(0);
             let cost = u64::from(req.cost);
             if answer.code == LimitCode::Allowed {
-                if remaining < cost {
+                // At 0 nothing passes, whatever the cost (§9).
+                if remaining < cost || remaining == 0 {
                     answer.code = LimitCode::UsageExceeded;
                     answer.retry_after = credits
                         .refill
@@ -391,6 +417,12 @@ mod tests {
         );
         let d = s.decide(&r);
         assert!(!d.newly_exhausted, "reported once per exhaustion");
+        r.cost = 0;
+        assert_eq!(
+            s.decide(&r).code,
+            LimitCode::Allowed,
+            "a cost of 0 passes while credits are left"
+        );
         r.cost = 1;
         assert_eq!(
             s.decide(&r).code,
@@ -400,8 +432,8 @@ mod tests {
         r.cost = 0;
         assert_eq!(
             s.decide(&r).code,
-            LimitCode::Allowed,
-            "a cost of 0 always passes"
+            LimitCode::UsageExceeded,
+            "at 0 nothing passes, whatever the cost"
         );
     }
 

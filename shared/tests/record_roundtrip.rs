@@ -31,6 +31,7 @@ fn record(created: DateTime<Utc>, expires_at: Option<DateTime<Utc>>) -> KeyRecor
         credits_set_at: None,
         last_used_at: None,
         credits_left: None,
+        limits_of: None,
     }
 }
 

@@ -260,6 +260,7 @@ fn old_layout_record(name: &str) -> (KeyRecord, String) {
         credits_set_at: None,
         last_used_at: None,
         credits_left: None,
+        limits_of: None,
     };
     (record, token.expose_secret().to_owned())
 }

@@ -91,6 +91,7 @@ fn seeded(name: &str, created_days_ago: i64, expires_in_hours: i64) -> keygate_s
         credits_set_at: None,
         last_used_at: None,
         credits_left: None,
+        limits_of: None,
     }
 }
 

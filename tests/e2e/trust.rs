@@ -594,6 +594,7 @@ fn gateway_bodies_reach_the_origin_untouched() {
         credits_set_at: None,
         last_used_at: None,
         credits_left: None,
+        limits_of: None,
     };
     let vars = |port| {
         let mut v = default_vars(port);

@@ -185,33 +185,51 @@ fn usage_is_counted_flushed_and_reported() {
         )
         .json();
     assert_eq!(audit["events"].as_array().unwrap().len(), 1, "{audit}");
-    // Filters and sort by last use through the real worker.
-    let unused = w
-        .admin(
-            "GET",
-            "/api/v1/keys?organization=usage-counted&unused_days=1",
-            None,
-        )
-        .json();
-    assert_eq!(unused["total"], 0);
-    let sorted = w.admin(
-        "GET",
-        "/api/v1/keys?organization=usage-counted&sort=-last_used_at",
-        None,
+    // Filters and sort by last use through the real worker, beside a key
+    // never used.
+    let (idle, _) = w.create_key(&json!({"name": "idle", "organization": "usage-counted"}));
+    let ids = |path: &str| -> Vec<String> {
+        w.admin("GET", path, None).json()["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        ids("/api/v1/keys?organization=usage-counted&unused_days=1"),
+        std::slice::from_ref(&idle),
+        "only the key never used"
     );
-    assert_eq!(sorted.status, 200);
+    assert_eq!(
+        ids("/api/v1/keys?organization=usage-counted&sort=-last_used_at"),
+        [id.clone(), idle.clone()],
+        "most recently used first"
+    );
+    assert_eq!(
+        ids("/api/v1/keys?organization=usage-counted&sort=last_used_at"),
+        [idle.clone(), id.clone()],
+        "never used first"
+    );
     let csv = w
         .admin(
             "GET",
-            "/api/v1/keys/export.csv?organization=usage-counted",
+            "/api/v1/keys/export.csv?organization=usage-counted&sort=-last_used_at",
             None,
         )
         .body;
+    let mut lines = csv.lines();
     assert!(
-        csv.lines()
-            .next()
-            .unwrap()
-            .contains("\"last_used_at\",\"rate_limit\""),
+        lines.next().unwrap().ends_with(
+            "\"last_used_at\",\"rate_limit\",\"rate_limit_period_seconds\",\"credits_remaining\",\"credits_refill\""
+        ),
         "{csv}"
     );
+    let row = lines.next().unwrap();
+    assert!(
+        row.ends_with(",\"\",\"\",\"0\",\"3 daily\""),
+        "credits left and refill: {row}"
+    );
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    assert!(row.contains(&format!("\"{today}")), "last use: {row}");
 }

@@ -134,6 +134,7 @@ async fn create<K: Kv, D: Db>(
         credits_set_at: None,
         last_used_at: None,
         credits_left: None,
+        limits_of: None,
     };
     repo.insert_unlimited(&record, now).await.map_err(|e| e.0)?;
     let event = AuditEvent::for_key(

@@ -123,6 +123,7 @@ mod tests {
             credits_set_at: None,
             last_used_at: None,
             credits_left: None,
+            limits_of: None,
         }
     }
 

@@ -14,7 +14,8 @@ use crate::service::KeyService;
 use crate::sql::Db;
 use crate::store::Kv;
 
-/// Columns, in order (the KeyView's fields).
+/// Columns, in order: the KeyView's fields, with `rate_limit` as its
+/// limit and period and `credits` as what is left and the refill.
 pub const COLUMNS: [&str; 19] = [
     "id",
     "name",
@@ -79,13 +80,7 @@ fn row(r: &KeyRecord, now: chrono::DateTime<chrono::Utc>) -> String {
             .unwrap_or_default(),
         r.credits
             .and_then(|c| c.refill)
-            .map(|f| {
-                let every = match f.interval {
-                    keygate_shared::usage::Interval::Daily => "daily",
-                    keygate_shared::usage::Interval::Monthly => "monthly",
-                };
-                format!("{} {every}", f.amount)
-            })
+            .map(|f| format!("{} {}", f.amount, f.interval.as_str()))
             .unwrap_or_default(),
     ];
     fields.iter().map(|f| cell(f)).collect::<Vec<_>>().join(",")

@@ -4,14 +4,17 @@
 //!
 //! The object keeps its [`LimiterState`] in memory and in its storage:
 //! it reads the state once (the runtime holds other events back while
-//! the read is pending), decides synchronously and writes the new state
-//! before answering (the runtime holds the answer until the write is
-//! durable), so concurrent verifications can neither both spend the last
-//! credit nor lose a decision when the object restarts.
+//! the read is pending), decides synchronously and starts writing the new
+//! state before answering (the runtime holds the answer until the write
+//! is durable: the output gate), so concurrent verifications can neither
+//! both spend the last credit nor see a decision forgotten when the
+//! object restarts. The time is the object's own clock.
 
 use std::cell::RefCell;
 
 use keygate_shared::usage::{LimitAnswer, LimitRequest, LimiterState};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
 use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, State};
 
 use crate::limiter::{LimitFuture, Limiter};
@@ -36,23 +39,37 @@ impl DurableObject for KeyLimiter {
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
-        let Ok(request) = req.json::<LimitRequest>().await else {
+        let Ok(mut request) = req.json::<LimitRequest>().await else {
             return Response::error("not a limit request", 400);
         };
+        // The object's own clock decides the window and the refill, not
+        // the calling isolate's: requests from many places, stamped at
+        // different moments, are counted in the order they arrive.
+        request.now = js_sys::Date::now() as i64;
         if self.limiter.borrow().is_none() {
-            let stored: Option<LimiterState> = self.state.storage().get(STATE).await?;
-            let mut cell = self.limiter.borrow_mut();
-            if cell.is_none() {
-                *cell = Some(stored.unwrap_or_default());
-            }
+            // The runtime holds other events back while this read is
+            // pending, so the state is read once.
+            let stored = JsFuture::from(self.state.storage().as_raw().get(STATE)?).await?;
+            let state = stored
+                .as_string()
+                .and_then(|json| serde_json::from_str::<LimiterState>(&json).ok())
+                .unwrap_or_default();
+            *self.limiter.borrow_mut() = Some(state);
         }
         let (answer, snapshot) = {
             let mut cell = self.limiter.borrow_mut();
             let state = cell.get_or_insert_with(LimiterState::default);
-            let answer = state.decide(&request);
-            (answer, state.clone())
+            (state.decide(&request), serde_json::to_string(state))
         };
-        self.state.storage().put(STATE, &snapshot).await?;
+        let snapshot = snapshot.map_err(|e| worker::Error::RustError(e.to_string()))?;
+        // Not awaited: the runtime holds this answer back until the write
+        // is durable (output gate), and the object goes on deciding the
+        // next verification meanwhile.
+        let _pending = self
+            .state
+            .storage()
+            .as_raw()
+            .put(STATE, JsValue::from_str(&snapshot))?;
         Response::from_json(&answer)
     }
 }
@@ -76,7 +93,7 @@ impl DurableLimiter {
             serde_json::to_string(request).map_err(|e| worker::Error::RustError(e.to_string()))?;
         let mut init = RequestInit::new();
         init.with_method(Method::Post)
-            .with_body(Some(wasm_bindgen::JsValue::from_str(&body)));
+            .with_body(Some(JsValue::from_str(&body)));
         let req = Request::new_with_init("https://limiter/decide", &init)?;
         let mut answer = stub.fetch_with_request(req).await?;
         if answer.status_code() != 200 {

@@ -164,9 +164,11 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> worker::Result<
     answer
 }
 
-/// Writes what this isolate counted (at most once per flush interval),
-/// after the answer, kept alive by `waitUntil`. A failed write puts the
-/// counts back for the next flush, and is logged.
+/// Writes what this isolate counted: now when due (after an idle spell,
+/// then at most once per flush interval), and otherwise once more, at
+/// most 20 s later, so that the last counts of a quiet isolate do not
+/// wait for more traffic. In the background (`waitUntil`); a failed write
+/// puts the counts back for the next one, and is logged.
 fn flush_usage(
     env: &Env,
     ctx: &Context,
@@ -175,21 +177,57 @@ fn flush_usage(
     config: &Config,
 ) {
     let interval = i64::from(config.usage_flush_seconds) * 1000;
-    let Some(batch) = meter.take_due(now, interval, false) else {
-        return;
-    };
+    if let Some(batch) = meter.take_due(now, interval, false) {
+        write_usage(env, ctx, meter, batch, None);
+    } else if meter.has_pending() && !meter.trailing.get() {
+        meter.trailing.set(true);
+        let wait = interval.clamp(1000, 20_000);
+        write_usage_later(env, ctx, meter, wait);
+    }
+}
+
+fn write_usage_later(
+    env: &Env,
+    ctx: &Context,
+    meter: &std::rc::Rc<crate::usage::UsageMeter>,
+    wait_ms: i64,
+) {
     let (env, meter) = (env.clone(), std::rc::Rc::clone(meter));
     ctx.wait_until(async move {
-        let (Some(kv), Some(db)) = (WorkersKv::from_env(&env, "KEYS"), D1::from_env(&env, "DB"))
-        else {
-            return meter.restore(batch);
-        };
-        let repo = crate::repo::Repo::new(&kv, &db);
-        if let Err(e) = repo.write_usage(&batch).await {
-            worker::console_error!("usage flush failed (kept for the next one): {}", e.0);
-            meter.restore(batch);
+        worker::Delay::from(std::time::Duration::from_millis(wait_ms.unsigned_abs())).await;
+        meter.trailing.set(false);
+        if let Some(batch) = meter.take_due(now(), 0, true) {
+            write(&env, &meter, batch).await;
         }
     });
+}
+
+fn write_usage(
+    env: &Env,
+    ctx: &Context,
+    meter: &std::rc::Rc<crate::usage::UsageMeter>,
+    batch: crate::usage::UsageBatch,
+    _: Option<()>,
+) {
+    let (env, meter) = (env.clone(), std::rc::Rc::clone(meter));
+    ctx.wait_until(async move { write(&env, &meter, batch).await });
+}
+
+async fn write(env: &Env, meter: &crate::usage::UsageMeter, batch: crate::usage::UsageBatch) {
+    let dropped = meter.dropped.replace(0);
+    if dropped > 0 {
+        worker::console_error!(
+            "usage: {dropped} verifications not counted (too many keys at once in this isolate)"
+        );
+    }
+    let (Some(kv), Some(db)) = (WorkersKv::from_env(env, "KEYS"), D1::from_env(env, "DB")) else {
+        return meter.restore(batch);
+    };
+    let repo = crate::repo::Repo::new(&kv, &db);
+    if let Err(e) = repo.write_usage(&batch).await {
+        worker::console_error!("usage flush failed (kept for the next one): {}", e.0);
+        meter.restore(batch);
+    }
 }
 
 /// Answers `streamed.head` at once and writes the rest of the body as the

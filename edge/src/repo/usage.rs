@@ -7,62 +7,55 @@ use crate::sql::{int, text, Db, Statement};
 use crate::store::{Kv, StoreResult};
 use crate::usage::UsageBatch;
 
-/// Statements per D1 batch of a flush.
-const PER_BATCH: usize = 200;
-
 impl<K: Kv, D: Db> Repo<'_, K, D> {
-    /// Writes what a meter counted: counts added per key, day and code,
-    /// last use moved forward only, credits left written only over an
-    /// older report of the same limiter, and the exhaustion events.
+    /// Writes what a meter counted, in one D1 batch (all of it or none,
+    /// so a failed write can be tried again whole): counts added per key,
+    /// day and code, last use moved forward only, credits left written
+    /// only over an older report of the same limiter, and the exhaustion
+    /// events.
     pub async fn write_usage(&self, batch: &UsageBatch) -> StoreResult<()> {
         let mut statements = Vec::new();
-        for ((key_id, day), counts) in &batch.days {
-            let mut add = |code: &str, n: u64| {
+        for (key_id, usage) in &batch.keys {
+            for (day, codes) in &usage.days {
+                for (code, n) in codes {
+                    statements.push(Statement::new(
+                        "INSERT INTO usage (key_id, day, code, n) VALUES (?1, ?2, ?3, ?4) \
+                         ON CONFLICT (key_id, day, code) DO UPDATE SET n = n + ?4",
+                        vec![
+                            key_id.as_str().into(),
+                            day.as_str().into(),
+                            (*code).into(),
+                            i64::try_from(*n).unwrap_or(i64::MAX).into(),
+                        ],
+                    ));
+                }
+            }
+            if let Some(at) = usage.last_used {
                 statements.push(Statement::new(
-                    "INSERT INTO usage (key_id, day, code, n) VALUES (?1, ?2, ?3, ?4) \
-                     ON CONFLICT (key_id, day, code) DO UPDATE SET n = n + ?4",
+                    "UPDATE keys SET last_used_at = max(coalesce(last_used_at, 0), ?1) WHERE id = ?2",
+                    vec![at.into(), key_id.as_str().into()],
+                ));
+            }
+            if let Some((seq, left)) = usage.credits {
+                let seq = i64::try_from(seq).unwrap_or(i64::MAX);
+                statements.push(Statement::new(
+                    "UPDATE keys SET credits_left = ?1, credits_seq = ?2 \
+                     WHERE id = ?3 AND credits_seq < ?2",
                     vec![
+                        i64::try_from(left).unwrap_or(i64::MAX).into(),
+                        seq.into(),
                         key_id.as_str().into(),
-                        day.as_str().into(),
-                        code.into(),
-                        i64::try_from(n).unwrap_or(i64::MAX).into(),
                     ],
                 ));
-            };
-            if counts.valid > 0 {
-                add("VALID", counts.valid);
             }
-            for (code, n) in &counts.rejected {
-                add(code, *n);
-            }
-        }
-        for (key_id, at) in &batch.last_used {
-            statements.push(Statement::new(
-                "UPDATE keys SET last_used_at = max(coalesce(last_used_at, 0), ?1) WHERE id = ?2",
-                vec![(*at).into(), key_id.as_str().into()],
-            ));
-        }
-        for (key_id, (seq, left)) in &batch.credits {
-            let seq = i64::try_from(*seq).unwrap_or(i64::MAX);
-            statements.push(Statement::new(
-                "UPDATE keys SET credits_left = ?1, credits_seq = ?2 WHERE id = ?3 AND credits_seq < ?2",
-                vec![
-                    i64::try_from(*left).unwrap_or(i64::MAX).into(),
-                    seq.into(),
-                    key_id.as_str().into(),
-                ],
-            ));
         }
         for event in &batch.events {
             statements.push(audit::insert(event, None)?);
         }
-        while !statements.is_empty() {
-            let rest = statements.split_off(statements.len().min(PER_BATCH));
-            self.db
-                .batch(std::mem::replace(&mut statements, rest))
-                .await?;
+        if statements.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        self.db.batch(statements).await.map(drop)
     }
 
     /// Key `key_id`'s counts from day `from` to day `to` (`YYYY-MM-DD`,

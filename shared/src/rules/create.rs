@@ -149,6 +149,7 @@ impl NewKey {
             credits: self.credits,
             last_used_at: None,
             credits_left: None,
+            limits_of: None,
         }
     }
 }

@@ -97,6 +97,18 @@ pub fn plan(
             reach::check_own_allowlist(&current.ip_allowlist, list)?;
         }
     }
+    // As with its allowlist, a key does not lift its own limits.
+    if caller.is_key(&current.id) && (patch.rate_limit.is_some() || patch.credits.is_some()) {
+        return Err(ApiError::field(
+            crate::error::ErrorCode::Forbidden,
+            if patch.rate_limit.is_some() {
+                "rate_limit"
+            } else {
+                "credits"
+            },
+            "A key may not change its own rate limit or credits.",
+        ));
+    }
     let mut after = current.clone();
     patch.apply(&mut after);
     if reach::holds_reserved_role(&after.roles)
@@ -138,7 +150,12 @@ impl KeyPatch {
         }
         if let Some(c) = self.credits {
             record.credits = c;
-            record.credits_set_at = c.and(self.credits_set_at);
+            // Later than any setting before it, whatever the clocks of the
+            // isolates that made them: the limiter follows the newest.
+            let after = record
+                .credits_set_at
+                .map(|t| t + chrono::Duration::milliseconds(1));
+            record.credits_set_at = c.and(self.credits_set_at.max(after));
         }
     }
 
@@ -246,6 +263,50 @@ mod tests {
         )
         .unwrap();
         assert!(same.is_empty());
+    }
+
+    #[test]
+    fn limits_sent_are_settings_and_a_key_does_not_lift_its_own() {
+        let mut k = key();
+        k.credits = Some(crate::usage::Credits {
+            remaining: 5,
+            refill: None,
+        });
+        k.credits_set_at = Some(k_now() + chrono::Duration::hours(1));
+        let same = body(serde_json::json!({"credits": {"remaining": 5, "refill": null}}));
+        let p = plan(&caller("", true), &k, &same, k_now()).unwrap();
+        assert!(
+            p.credits.is_some(),
+            "credits sent equal still reset the count"
+        );
+        let mut after = k.clone();
+        p.apply(&mut after);
+        assert!(
+            after.credits_set_at > k.credits_set_at,
+            "always later than the last setting"
+        );
+        let clear_absent = body(serde_json::json!({"rate_limit": null}));
+        assert!(
+            plan(&caller("", true), &k, &clear_absent, k_now())
+                .unwrap()
+                .is_empty(),
+            "removing none is no change"
+        );
+        let mut own = caller("", true);
+        own.key_id = Some(k.id.clone());
+        let e = plan(&own, &k, &same, k_now()).unwrap_err();
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (ErrorCode::Forbidden, Some("credits"))
+        );
+        let bad = body(serde_json::json!({"rate_limit": {"limit": 0, "period_seconds": 5}}));
+        assert_eq!(
+            plan(&caller("", true), &k, &bad, k_now())
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("rate_limit")
+        );
     }
 
     #[test]

@@ -75,6 +75,9 @@ pub fn successor(
         hint: token.hint(),
         hash: token.lookup_hash().to_hex(),
         notified_days: vec![],
+        // Limits are the original's, not a fresh copy: the new key spends
+        // from the same count (a roll never refills credits).
+        limits_of: Some(old.limiter_name().clone()),
         ..old.clone()
     }
 }
@@ -153,10 +156,23 @@ mod tests {
         let id: KeyId = "key_1111111111111111".parse().unwrap();
         let new = successor(&old, id.clone(), &token, &caller("", true), now);
         assert_eq!(
-            (new.id, new.roles.clone(), new.expires_at),
+            (new.id.clone(), new.roles.clone(), new.expires_at),
             (id, old.roles.clone(), old.expires_at)
         );
         assert_ne!(new.hash, old.hash);
+        assert_eq!(
+            new.limiter_name(),
+            &old.id,
+            "the same limiter as the original"
+        );
+        let again = successor(
+            &new,
+            "key_2222222222222222".parse().unwrap(),
+            &token,
+            &caller("", true),
+            now,
+        );
+        assert_eq!(again.limiter_name(), &old.id, "and after a second roll");
         let mut shortened = old.clone();
         shorten(&mut shortened, cutoff(now, 60));
         assert_eq!(shortened.expires_at, Some(now + Duration::seconds(60)));
