@@ -27,6 +27,9 @@ RATIOS = [
     ("rate-limited key (verify) / floor", "keygate-verify-ratelimited", "floor", 0.5),
     ("credit-limited key (verify) / floor", "keygate-verify-credits", "floor", 0.5),
     ("spent credits, 429 (gateway) / floor", "keygate-gateway-exhausted", "floor", 0.5),
+    ("  KV read + Durable Object call in JS / floor", "do-floor", "floor", None),
+    ("credit-limited key (verify) / JS KV + DO floor", "keygate-verify-credits", "do-floor", None),
+    ("rate-limited key (verify) / JS KV + DO floor", "keygate-verify-ratelimited", "do-floor", None),
 ]
 
 # (label, limited case, baseline): latency the limiter adds, against the

@@ -9,6 +9,8 @@
 #   null     a worker that does nothing: the most this setup serves at all;
 #            on /relay it only forwards to the origin (the gateway's ceiling)
 #   floor    one KV read, then 200: what any KV-backed verifier must pay
+#   do-floor one KV read and one call to a Durable Object that counts and
+#            stores the count (bench/do-floor): what exact limits must pay
 #   peer     a verify endpoint in plain JavaScript (bench/peer/worker.js)
 #   keygate  the real worker (verify endpoint and gateway, with keys
 #            without limits, a rate-limited one, one with credits and one
@@ -33,11 +35,12 @@ cargo build --quiet --release -p keygate-cli -p keygate-e2e --bin keygate --bin 
 
 work="$ROOT/target/bench"; rm -rf "$work"; mkdir -p "$work/results"
 origin_port=18788
-workers=(keygate keygate-nocache keygate-deployed null floor peer)
+workers=(keygate keygate-nocache keygate-deployed null floor peer do-floor)
 declare -A main=(
   [keygate]="$ROOT/edge/build/index.js" [keygate-nocache]="$ROOT/edge/build/index.js"
   [keygate-deployed]="$ROOT/edge/build/index.js" [null]="$ROOT/bench/null/worker.js"
   [floor]="$ROOT/bench/floor/worker.js" [peer]="$ROOT/bench/peer/worker.js"
+  [do-floor]="$ROOT/bench/do-floor/worker.js"
 )
 declare -A public=() direct=() pids=()
 config() { # worker extra-toml
@@ -69,6 +72,13 @@ new_sqlite_classes = ["KeyLimiter"]'
 for w in "${workers[@]}"; do config "$w" ""; done
 config keygate "$limiter"
 config keygate-nocache "$limiter"
+config do-floor '[[durable_objects.bindings]]
+name = "COUNTER"
+class_name = "Counter"
+[[migrations]]
+tag = "v1"
+new_sqlite_classes = ["Counter"]'
+
 echo 'VERIFY_CACHE_SECONDS = "0"' >> "$work/keygate-nocache.toml"
 config keygate-deployed "[assets]
 directory = \"$ROOT/frontend/dist\"
@@ -119,6 +129,7 @@ exhausted=$(make_key '{"name":"bench exhausted","credits":{"remaining":0}}')
 stop_all
 for w in "${workers[@]}"; do [ "$w" = keygate ] || cp -r "$work/state-keygate" "$work/state-$w"; done
 wrangler kv key put floor ok --binding KEYS --config "$work/floor.toml" --local --persist-to "$work/state-floor" >/dev/null 2>&1
+wrangler kv key put floor ok --binding KEYS --config "$work/do-floor.toml" --local --persist-to "$work/state-do-floor" >/dev/null 2>&1
 n=0; for w in "${workers[@]}"; do start "$w" $((18800 + n)); n=$((n + 1)); done
 for w in "${workers[@]}"; do ready "$w"; done
 
@@ -138,6 +149,7 @@ cases=(
   "null null / -"
   "relay null /relay -"
   "floor floor / -"
+  "do-floor do-floor / -"
   "peer-valid peer / valid"
   "peer-unknown peer / unknown"
   "peer-malformed peer / malformed"
