@@ -49,6 +49,7 @@ fn record(token: &Token, roles: &[&str]) -> KeyRecord {
         last_used_at: None,
         credits_left: None,
         limits_of: None,
+        created_by_name: None,
     }
 }
 

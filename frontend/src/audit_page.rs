@@ -114,9 +114,9 @@ pub fn AuditPage(key_id: Option<KeyId>) -> impl IntoView {
                         <tr>
                             <td>{crate::format::date_time(&e.at)}</td>
                             <td>{e.action.as_str()}</td>
-                            <td>{e.details.get("name").and_then(|n| n.as_str()).unwrap_or_default().to_owned()} " " <span class="mono">{e.key_id.to_string()}</span></td>
-                            <td class="mono">{e.actor.clone()}</td>
-                            <td class="mono">{e.details.to_string()}</td>
+                            <td title=e.key_id.to_string()>{e.details.get("name").and_then(|n| n.as_str()).unwrap_or_default().to_owned()} " " <span class="mono sub">{e.key_id.to_string()}</span></td>
+                            <td class="actor" title=format!("{} ({})", crate::describe::actor(&e), e.actor)>{crate::describe::actor(&e)}</td>
+                            <td class="details">{crate::describe::details(&e)}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>

@@ -29,7 +29,7 @@ pub fn Details(
                     <dt>"Organization"</dt><dd>{if key.organization.is_empty() { "(root)".to_owned() } else { key.organization.to_string() }}</dd>
                     <dt>"Roles"</dt><dd>{keygate_shared::ids::join_roles(&key.roles, ", ")}</dd>
                     <dt>"IP allowlist"</dt><dd>{if key.ip_allowlist.is_empty() { "any".to_owned() } else { key.ip_allowlist.join(", ") }}</dd>
-                    <dt>"Created"</dt><dd>{format!("{} by {}", format::date(&key.created_at), key.created_by)}</dd>
+                    <dt>"Created"</dt><dd id="details-created" title=key.created_by.clone()>{format!("{} by {}", format::date(&key.created_at), crate::describe::creator(&key))}</dd>
                     <dt>"Metadata"</dt><dd class="mono" id="details-meta">{if key.meta.is_empty() { "—".to_owned() } else { format::meta_text(&key.meta) }}</dd>
                     <dt>"Expires"</dt><dd>{key.expires_at.as_ref().map_or_else(|| "never".to_owned(), |at| format!("{} ({})", format::date(at), format::relative(at)))}</dd>
                     <dt>"Last used"</dt><dd id="details-last-used">{key.last_used_at.as_ref().map_or_else(|| "never".to_owned(), |at| format!("{} ({})", format::date(at), format::ago(at)))}</dd>

@@ -284,7 +284,7 @@ pub fn KeysPage() -> impl IntoView {
                                     }}</td>
                                     <td class="date" data-label="Created">
                                         <span class="nowrap">{format::date(&k.created_at)}</span>
-                                        <span class="sub creator mono" title=format!("Created by {}", k.created_by)>{k.created_by.clone()}</span>
+                                        <span class="sub creator" title=format!("Created by {} ({})", crate::describe::creator(&k), k.created_by)>{crate::describe::creator(&k)}</span>
                                     </td>
                                     <td class="date last-used" data-label="Last used">{match &k.last_used_at {
                                         Some(at) => view! { <span class="nowrap">{format::date(at)}</span><span class="sub">{format::ago(at)}</span> }.into_any(),

@@ -5,6 +5,7 @@ mod app;
 mod audit_page;
 mod browser;
 mod create_dialog;
+mod describe;
 mod details;
 mod dialog;
 mod edit_dialog;

@@ -69,6 +69,10 @@ pub struct KeyRecord {
     pub created_at: DateTime<Utc>,
     /// Admin key id that created it, or `bootstrap`.
     pub created_by: String,
+    /// The creating admin key's name when it was created, so it still
+    /// reads as a name once that key is gone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by_name: Option<String>,
     /// Fixed at creation; `None` = never.
     #[serde(default, deserialize_with = "crate::time::deserialize_option")]
     pub expires_at: Option<DateTime<Utc>>,
@@ -146,6 +150,7 @@ impl KeyRecord {
             status: self.status(now),
             created_at: self.created_at,
             created_by: self.created_by.clone(),
+            created_by_name: self.created_by_name.clone(),
             expires_at: self.expires_at,
             hint: self.hint.clone(),
             meta: self.meta.clone(),
@@ -208,6 +213,9 @@ pub struct KeyView {
     pub created_at: DateTime<Utc>,
     /// Admin key id that created it, or `bootstrap`.
     pub created_by: String,
+    /// The creating admin key's name, when known.
+    #[serde(default)]
+    pub created_by_name: Option<String>,
     /// Fixed at creation; `None` = never.
     #[serde(default, deserialize_with = "crate::time::deserialize_option")]
     pub expires_at: Option<DateTime<Utc>>,
@@ -233,7 +241,9 @@ pub struct AuditEvent {
     /// When it happened.
     #[serde(deserialize_with = "crate::time::deserialize")]
     pub at: DateTime<Utc>,
-    /// Admin key id, `bootstrap`, `cron` or `github-secret-scanning`.
+    /// Admin key id, `bootstrap`, `cron`, `limiter` or
+    /// `github-secret-scanning`; an admin key's name at the time is kept
+    /// in `details.actor_name`.
     pub actor: String,
     /// What happened.
     pub action: AuditAction,
@@ -296,6 +306,7 @@ pub(crate) mod tests {
             last_used_at: None,
             credits_left: None,
             limits_of: None,
+            created_by_name: None,
         }
     }
 

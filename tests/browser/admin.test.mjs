@@ -320,8 +320,22 @@ test('audit log page', async () => {
   const text = await page.innerText('table.audit');
   assert.ok(text.includes('key.deleted') && text.includes('key.created'));
   assert.match(text, /\b20\d\d-\d\d-\d\d \d\d:\d\d:\d\d\b/, 'times as YYYY-MM-DD hh:mm:ss');
+  // Names, not ids: who acted is the admin key's name (id on hover), and
+  // details read as sentences, not JSON.
+  const me = (await api('GET', '/api/v1/me')).json.key;
+  const by = page.locator('table.audit tbody td.actor', { hasText: me.name }).first();
+  await by.waitFor();
+  assert.equal(await by.getAttribute('title'), `${me.name} (${me.id})`);
+  assert.ok(!text.includes(`\t${me.id}\t`), 'no raw actor id in the By column');
+  assert.ok(text.includes('renamed from “spa bravo” to “spa bravo renamed”'), text);
+  assert.ok(text.includes('deactivated') && text.includes('activated'));
+  assert.ok(!text.includes('{"'), 'no JSON in the details');
   await shot('07-audit');
   await page.click('nav button:has-text("Keys")');
+  // The keys list names the creator too, with the id on hover.
+  const creator = row('spa full 1').locator('.creator');
+  assert.equal((await creator.innerText()).trim(), me.name);
+  assert.equal(await creator.getAttribute('title'), `Created by ${me.name} (${me.id})`);
 });
 
 test('audit filters: action, key, actor and dates are asked of the server', async () => {
@@ -371,6 +385,8 @@ test('audit filters: action, key, actor and dates are asked of the server', asyn
   await shot('08-audit-filtered');
   page.off('request', onRequest);
   await page.click('nav button:has-text("Keys")');
+  // The next test reads the list as it is: wait until it is there.
+  await page.waitForSelector('#keys-table tbody td.name');
 });
 
 test('usage controls: limits set in the dialogs, last use in the list, a 30-day chart in details', async () => {

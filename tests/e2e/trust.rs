@@ -376,6 +376,17 @@ fn admin_keys_made_with_the_defaults_get_the_callers_expiry() {
 }
 
 fn chunked_request(w: &Worker, head: &str, chunks: &[Vec<u8>]) -> (u16, String) {
+    let answer = chunked_request_once(w, head, chunks);
+    // wrangler dev's own proxy (not the worker) says this when its workerd
+    // connection broke under load after the previous refused upload; it is
+    // not an answer of Keygate's, so the request is sent again once.
+    if answer.1.contains("Your worker restarted mid-request") {
+        return chunked_request_once(w, head, chunks);
+    }
+    answer
+}
+
+fn chunked_request_once(w: &Worker, head: &str, chunks: &[Vec<u8>]) -> (u16, String) {
     let addr = w.base.trim_start_matches("http://");
     let mut s = std::net::TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
@@ -595,6 +606,7 @@ fn gateway_bodies_reach_the_origin_untouched() {
         last_used_at: None,
         credits_left: None,
         limits_of: None,
+        created_by_name: None,
     };
     let vars = |port| {
         let mut v = default_vars(port);

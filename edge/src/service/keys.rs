@@ -29,6 +29,14 @@ pub struct Created {
     pub token: Token,
 }
 
+/// `event` with the name of the admin who acted (`details.actor_name`).
+fn by(mut event: AuditEvent, caller: &Caller) -> AuditEvent {
+    if let Some(details) = event.details.as_object_mut() {
+        details.insert("actor_name".into(), caller.name.clone().into());
+    }
+    event
+}
+
 /// Keys read per query while exporting.
 const EXPORT_PAGE: usize = 1000;
 
@@ -178,7 +186,7 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
             Inserted::Stored => {}
             Inserted::LimitReached(max) => return Err(limits::reached(max)),
         }
-        self.record(&caller.actor, AuditAction::Created, &record, Map::new())
+        self.record(caller, AuditAction::Created, &record, Map::new())
             .await?;
         Ok(Created { record, token })
     }
@@ -211,8 +219,8 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
                 .await
                 .map_err(unavailable_after_write)?;
         }
-        for (action, details) in change.audit_events() {
-            self.record(&caller.actor, action, &record, details).await?;
+        for (action, details) in change.audit_events(&current) {
+            self.record(caller, action, &record, details).await?;
         }
         Ok(record)
     }
@@ -296,7 +304,12 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
         }
         let events: Vec<AuditEvent> = doomed
             .iter()
-            .map(|e| e.event(self.now, &caller.actor, AuditAction::Deleted))
+            .map(|e| {
+                by(
+                    e.event(self.now, &caller.actor, AuditAction::Deleted),
+                    caller,
+                )
+            })
             .collect();
         self.repo
             .remove_entries(&doomed, &events)
@@ -312,8 +325,11 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
             .remove_entry(entry)
             .await
             .map_err(unavailable_after_write)?;
-        self.write_event(&entry.event(self.now, &caller.actor, AuditAction::Deleted))
-            .await
+        self.write_event(&by(
+            entry.event(self.now, &caller.actor, AuditAction::Deleted),
+            caller,
+        ))
+        .await
     }
 
     /// Rolls key `id` (`rules::roll`): a new key with the same attributes;
@@ -366,7 +382,7 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
         let mut details = Map::new();
         details.insert("new_key_id".into(), json!(new.id));
         details.insert("grace_seconds".into(), json!(grace));
-        self.record(&caller.actor, AuditAction::Rolled, &fresh, details)
+        self.record(caller, AuditAction::Rolled, &fresh, details)
             .await?;
         Ok(Created { record: new, token })
     }
@@ -400,20 +416,25 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
             .map_err(unavailable_after_write)?;
         // Deleted meanwhile: nothing left to disable, still ours.
         let record = disabled.unwrap_or(record);
-        self.record(actor, AuditAction::Leaked, &record, details)
-            .await?;
+        let event = AuditEvent::for_key(&record, self.now, actor, AuditAction::Leaked, details);
+        self.write_event(&event).await?;
         Ok(true)
     }
 
-    /// Records an audit event about `record` after a change was stored.
+    /// Records an audit event about `record` after a change was stored,
+    /// by `caller` (its name kept in the event, so it still reads as a
+    /// name once that key is gone).
     async fn record(
         &self,
-        actor: &str,
+        caller: &Caller,
         action: AuditAction,
         record: &KeyRecord,
         details: Map<String, Value>,
     ) -> Result<(), ApiError> {
-        let event = AuditEvent::for_key(record, self.now, actor, action, details);
+        let event = by(
+            AuditEvent::for_key(record, self.now, &caller.actor, action, details),
+            caller,
+        );
         self.write_event(&event).await
     }
 

@@ -15,6 +15,8 @@ use crate::model::{KeyRecord, ROLE_ADMIN};
 pub struct Caller {
     /// What audit events and `created_by` name: the admin key's id.
     pub actor: String,
+    /// What a person reads for the actor: the admin key's name.
+    pub name: String,
     /// The admin key behind the caller, when it is one (a key may only
     /// narrow its own allowlist).
     pub key_id: Option<KeyId>,
@@ -34,6 +36,7 @@ impl Caller {
     pub fn of_key(record: &KeyRecord) -> Self {
         Self {
             actor: record.id.to_string(),
+            name: record.name.clone(),
             key_id: Some(record.id.clone()),
             organization: record.organization.clone(),
             can_write: record.has_role(ROLE_ADMIN),
@@ -100,6 +103,7 @@ pub(crate) mod tests {
     pub(crate) fn caller(organization: &str, can_write: bool) -> Caller {
         Caller {
             actor: "key_0000000000000000".into(),
+            name: "test admin".into(),
             key_id: Some("key_0000000000000000".parse().unwrap()),
             organization: organization.parse().unwrap(),
             can_write,

@@ -139,6 +139,7 @@ impl NewKey {
             enabled: self.enabled,
             created_at: now,
             created_by: caller.actor.clone(),
+            created_by_name: Some(caller.name.clone()),
             expires_at: self.expires_at,
             hint: token.hint(),
             hash: token.lookup_hash().to_hex(),

@@ -176,16 +176,25 @@ impl KeyPatch {
         .collect()
     }
 
-    /// The audit events the patch records, in order, with their details:
-    /// `key.updated` naming the edited fields, then `key.enabled` or
-    /// `key.disabled`.
+    /// The audit events the patch of `before` records, in order, with
+    /// their details: `key.updated` naming the edited fields (and a
+    /// rename's old and new name), then `key.enabled` or `key.disabled`.
     #[must_use]
-    pub fn audit_events(&self) -> Vec<(AuditAction, serde_json::Map<String, serde_json::Value>)> {
+    pub fn audit_events(
+        &self,
+        before: &KeyRecord,
+    ) -> Vec<(AuditAction, serde_json::Map<String, serde_json::Value>)> {
         let mut out = Vec::new();
         let edited = self.edited_fields();
         if !edited.is_empty() {
             let mut details = serde_json::Map::new();
             details.insert("fields".into(), edited.into());
+            if let Some(name) = &self.name {
+                details.insert(
+                    "renamed".into(),
+                    serde_json::json!({ "from": before.name, "to": name }),
+                );
+            }
             out.push((AuditAction::Updated, details));
         }
         match self.enabled {
@@ -234,7 +243,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(p.edited_fields(), ["description"]);
-        let events = p.audit_events();
+        let events = p.audit_events(&k);
         assert_eq!(events.len(), 1);
         assert_eq!(
             (events[0].0, &events[0].1["fields"]),
@@ -245,8 +254,11 @@ mod tests {
             name: Some("x".into()),
             ..KeyPatch::default()
         };
-        let actions: Vec<AuditAction> =
-            toggled.audit_events().into_iter().map(|(a, _)| a).collect();
+        let actions: Vec<AuditAction> = toggled
+            .audit_events(&k)
+            .into_iter()
+            .map(|(a, _)| a)
+            .collect();
         assert_eq!(actions, [AuditAction::Updated, AuditAction::Disabled]);
         assert_eq!(p.enabled, None, "already enabled");
         let mut after = k.clone();

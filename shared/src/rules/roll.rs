@@ -72,6 +72,7 @@ pub fn successor(
         id,
         created_at: now,
         created_by: caller.actor.clone(),
+        created_by_name: Some(caller.name.clone()),
         hint: token.hint(),
         hash: token.lookup_hash().to_hex(),
         notified_days: vec![],
