@@ -29,6 +29,9 @@ pub struct App<'a, K: Kv, D: Db> {
     pub limiter: Option<&'a dyn Limiter>,
     /// Where verifications are counted (last use, usage per day).
     pub meter: Option<&'a dyn Meter>,
+    /// Fetches the Access team's signing keys (§10); `None`: an Access
+    /// token cannot be checked (503), admin keys are unaffected.
+    pub certs: Option<&'a dyn crate::access::CertSource>,
 }
 
 /// What one request did, for its structured log line (never a token or a
@@ -337,6 +340,9 @@ impl<'a, K: Kv, D: Db> App<'a, K, D> {
             Route::SecretScanning => return self.secret_scanning(req).await.map(Into::into),
             _ => self.authenticate(req).await?,
         };
+        if session.identity.is_some() {
+            crate::access::check_same_origin_write(req)?;
+        }
         let s = &session;
         let answer = match route {
             Route::Me => Ok(self.me(s)),

@@ -28,6 +28,9 @@ pub struct Config {
     /// `USAGE_FLUSH_SECONDS` (default 60, 1 to 3600): how often an isolate
     /// writes the usage it counted (and the most it can lose).
     pub usage_flush_seconds: u32,
+    /// `ACCESS_TEAM_DOMAIN`, `ACCESS_AUD`, `ACCESS_ADMINS` (§10): sign-in
+    /// through Cloudflare Access, when set.
+    pub access: Option<crate::access::AccessConfig>,
 }
 
 /// Default of `USAGE_FLUSH_SECONDS`.
@@ -140,7 +143,15 @@ impl Config {
                 "with ORIGIN_SIGNING_SECRET set it is scheme and host only (the signature covers the forwarded path).",
             ));
         }
+        let access = crate::access::AccessConfig::from_vars(
+            var("ACCESS_TEAM_DOMAIN"),
+            var("ACCESS_AUD"),
+            var("ACCESS_ADMINS"),
+            admin_hostname.as_deref(),
+        )
+        .map_err(|(name, why)| invalid(name, &why))?;
         Ok(Self {
+            access,
             origin_signing,
             prefix,
             origin_url,
@@ -215,6 +226,26 @@ mod tests {
                 (ErrorCode::ConfigInvalid, Some(var), 500)
             );
         }
+        // Access is all or nothing (each case in access/tests.rs).
+        let e = parse(&[("ACCESS_TEAM_DOMAIN", "acme.cloudflareaccess.com")]).unwrap_err();
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (ErrorCode::ConfigInvalid, Some("ACCESS_AUD"))
+        );
+        let on = [
+            ("ACCESS_TEAM_DOMAIN", "acme.cloudflareaccess.com"),
+            ("ACCESS_AUD", "tag"),
+        ];
+        let e = parse(&on).unwrap_err();
+        assert_eq!(
+            e.field.as_deref(),
+            Some("ADMIN_HOSTNAME"),
+            "Access needs a host of its own"
+        );
+        assert!(parse(&[on[0], on[1], ("ADMIN_HOSTNAME", "keys.acme.com")])
+            .unwrap()
+            .access
+            .is_some());
         assert_eq!(
             parse(&[("ORIGIN_URL", "http://127.0.0.1:9/")])
                 .unwrap()

@@ -6,12 +6,15 @@ use keygate_shared::{ApiError, ErrorCode};
 use serde::Serialize;
 
 /// An incoming request, headers with lower-case names.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct HttpRequest {
     /// Upper-case method.
     pub method: String,
     /// `Host` of the URL.
     pub host: String,
+    /// Scheme and authority of the URL, lower-case (`https://a.example`,
+    /// `http://127.0.0.1:8787`): what a same-origin `Origin` equals.
+    pub origin: String,
     /// Path of the URL as the runtime hands it over (not yet canonical:
     /// see [`keygate_shared::path::canonical`]).
     pub path: String,
@@ -23,6 +26,24 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     /// The body (already limited in size by the glue).
     pub body: Vec<u8>,
+}
+
+/// Header names and the query, never values: any of them may be a
+/// credential (`Authorization`, `Cookie`, `Cf-Access-Jwt-Assertion`,
+/// `X-API-Key`, `rest_api_key`), and `Debug` output ends up in logs.
+impl std::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        let query: Vec<&str> = self.query.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("origin", &self.origin)
+            .field("path", &self.path)
+            .field("query_names", &query)
+            .field("header_names", &names)
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
 }
 
 impl HttpRequest {
@@ -175,6 +196,18 @@ impl From<ApiError> for HttpResponse {
     }
 }
 
+/// Scheme and authority of `url`, lower-case, without user info.
+#[must_use]
+pub fn origin_of(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return String::new();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    format!("{scheme}://{authority}").to_ascii_lowercase()
+}
+
 /// Host (without port), path and raw query of an absolute URL as the
 /// runtime hands it over (parsed by the WHATWG URL parser, which resolves
 /// plain and `%2e` dot segments but keeps other escapes; the path is made
@@ -250,6 +283,40 @@ fn decode_component(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_output_shows_no_header_or_query_value() {
+        let req = HttpRequest {
+            method: "GET".into(),
+            headers: vec![
+                ("authorization".into(), "Bearer kg_secret".into()),
+                ("cookie".into(), "CF_Authorization=eyJsecret".into()),
+                ("cf-access-jwt-assertion".into(), "eyJsecret".into()),
+            ],
+            query: vec![("rest_api_key".into(), "kg_secret".into())],
+            ..HttpRequest::default()
+        };
+        let shown = format!("{req:?}");
+        assert!(!shown.contains("secret"), "{shown}");
+        assert!(shown.contains("cf-access-jwt-assertion"));
+    }
+
+    #[test]
+    fn origins_of_urls() {
+        assert_eq!(
+            origin_of("https://Keys.Acme.com/admin/?x#y"),
+            "https://keys.acme.com"
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:8787/api/v1/me"),
+            "http://127.0.0.1:8787"
+        );
+        assert_eq!(
+            origin_of("https://u:p@keys.acme.com/"),
+            "https://keys.acme.com"
+        );
+        assert_eq!(origin_of("no scheme"), "");
+    }
 
     #[test]
     fn splits_urls_like_the_runtime() {

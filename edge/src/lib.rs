@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod access;
 pub mod admin;
 pub mod app;
 pub mod cache;
@@ -23,6 +24,7 @@ pub mod limiter;
 pub mod log;
 pub mod openapi;
 pub mod repo;
+pub mod rsa;
 pub mod secret_scanning;
 pub mod service;
 pub mod signing;

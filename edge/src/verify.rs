@@ -324,12 +324,30 @@ pub fn forwarded_query(raw: &str) -> String {
 fn forwards_header(name: &str, connection_named: &[String]) -> bool {
     !(name == "authorization"
         || name == "x-api-key"
+        || name == crate::access::ASSERTION_HEADER
         || name == "host"
         || name.starts_with("x-keygate-")
         || name.starts_with("proxy-")
         || METHOD_OVERRIDES.contains(&name)
         || HOP_BY_HOP.contains(&name)
         || connection_named.iter().any(|n| n == name))
+}
+
+/// A `Cookie` value without Cloudflare Access's sign-in (the origin must
+/// never hold an admin's token); unchanged when it has none, `None` when
+/// nothing else is left.
+fn without_access_cookie(value: &str) -> Option<String> {
+    if !value.contains(crate::access::COOKIE) {
+        return Some(value.to_owned());
+    }
+    let kept: Vec<&str> = value
+        .split(';')
+        .map(str::trim)
+        .filter(|pair| {
+            !pair.is_empty() && pair.split('=').next().map(str::trim) != Some(crate::access::COOKIE)
+        })
+        .collect();
+    (!kept.is_empty()).then(|| kept.join("; "))
 }
 
 /// The request as the origin should see it: `sent`'s canonical path and
@@ -353,7 +371,10 @@ fn forward(req: &HttpRequest, sent: &Forwarded<'_>, origin: &str) -> Forward {
         .headers
         .iter()
         .filter(|(n, _)| forwards_header(n, &connection_named))
-        .cloned()
+        .filter_map(|(n, v)| match n.as_str() {
+            "cookie" => without_access_cookie(v).map(|v| (n.clone(), v)),
+            _ => Some((n.clone(), v.clone())),
+        })
         .collect();
     for (name, value) in [
         (keygate_origin::KEY_ID_HEADER, sent.key_id),
@@ -375,6 +396,24 @@ fn forward(req: &HttpRequest, sent: &Forwarded<'_>, origin: &str) -> Forward {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn access_sign_ins_never_reach_the_origin() {
+        assert_eq!(
+            without_access_cookie("a=1; b=2").as_deref(),
+            Some("a=1; b=2")
+        );
+        assert_eq!(
+            without_access_cookie("a=1; CF_Authorization=eyJ; b=2").as_deref(),
+            Some("a=1; b=2")
+        );
+        assert_eq!(without_access_cookie("CF_Authorization=eyJ"), None);
+        assert_eq!(
+            without_access_cookie("x=CF_Authorization").as_deref(),
+            Some("x=CF_Authorization")
+        );
+        assert!(!forwards_header("cf-access-jwt-assertion", &[]));
+    }
 
     #[test]
     fn the_query_reaches_the_origin_as_sent_minus_the_credential() {

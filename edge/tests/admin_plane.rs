@@ -95,10 +95,12 @@ impl World {
             now: now(),
             limiter: None,
             meter: None,
+            certs: None,
         };
         let req = HttpRequest {
             method: method.into(),
             host: "127.0.0.1".into(),
+            origin: String::new(),
             path: path.into(),
             raw_query: query.into(),
             query: query
@@ -673,10 +675,12 @@ fn a_streamed_export_stops_when_its_key_is_revoked_or_storage_fails() {
         now: now(),
         limiter: None,
         meter: None,
+        certs: None,
     };
     let req = HttpRequest {
         method: "GET".into(),
         host: "127.0.0.1".into(),
+        origin: String::new(),
         path: "/api/v1/keys/export.csv".into(),
         raw_query: "organization=bulk".into(),
         query: vec![("organization".into(), "bulk".into())],

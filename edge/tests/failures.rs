@@ -91,6 +91,7 @@ impl World {
             now: now(),
             limiter: None,
             meter: None,
+            certs: None,
         };
         match pollster::block_on(app.handle(req)) {
             Outcome::Respond(r) => (
@@ -105,6 +106,7 @@ impl World {
         self.handle(&HttpRequest {
             method: method.into(),
             host: "127.0.0.1".into(),
+            origin: String::new(),
             path: path.into(),
             headers: vec![("authorization".into(), format!("Bearer {}", self.admin))],
             body: body.as_bytes().to_vec(),
@@ -116,6 +118,7 @@ impl World {
         let (_, body) = self.handle(&HttpRequest {
             method: "POST".into(),
             host: "127.0.0.1".into(),
+            origin: String::new(),
             path: "/api/v1/verify".into(),
             body: serde_json::json!({ "token": token })
                 .to_string()

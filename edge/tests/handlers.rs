@@ -97,6 +97,7 @@ impl World {
         let req = HttpRequest {
             method: method.into(),
             host: "127.0.0.1".into(),
+            origin: String::new(),
             path: path.into(),
             raw_query: query.into(),
             query: query
@@ -120,6 +121,7 @@ impl World {
             now: now(),
             limiter: None,
             meter: None,
+            certs: None,
         };
         pollster::block_on(app.handle(&req))
     }
@@ -307,6 +309,7 @@ fn admin_hostname_splits_admin_and_gateway() {
         let req = HttpRequest {
             method: "GET".into(),
             host: "keys.example.com".into(),
+            origin: String::new(),
             path: path.into(),
             ..HttpRequest::default()
         };
@@ -317,6 +320,7 @@ fn admin_hostname_splits_admin_and_gateway() {
             now: now(),
             limiter: None,
             meter: None,
+            certs: None,
         };
         pollster::block_on(app.handle(&req))
     };

@@ -256,6 +256,7 @@ impl World {
         HttpRequest {
             method: method.into(),
             host: "127.0.0.1".into(),
+            origin: String::new(),
             path: path.into(),
             headers: vec![("authorization".into(), format!("Bearer {}", self.admin))],
             body: body.as_bytes().to_vec(),
@@ -270,6 +271,7 @@ impl World {
         HttpRequest {
             method: "POST".into(),
             host: "127.0.0.1".into(),
+            origin: String::new(),
             path: "/api/v1/secret-scanning/github".into(),
             headers: vec![
                 ("github-public-key-identifier".into(), "k1".into()),
@@ -310,6 +312,7 @@ fn verify_req(token: &str) -> HttpRequest {
     HttpRequest {
         method: "POST".into(),
         host: "127.0.0.1".into(),
+        origin: String::new(),
         path: "/api/v1/verify".into(),
         body: serde_json::json!({ "token": token })
             .to_string()
@@ -326,6 +329,7 @@ fn app<'a, K: Kv, D: Db>(kv: &'a K, db: &'a D, config: &'a Config) -> App<'a, K,
         now: now(),
         limiter: None,
         meter: None,
+        certs: None,
     }
 }
 

@@ -130,6 +130,7 @@ impl World {
         let req = HttpRequest {
             method: method.into(),
             host: "127.0.0.1".into(),
+            origin: String::new(),
             path: path.into(),
             raw_query: query.into(),
             query: query
@@ -153,6 +154,7 @@ impl World {
             now: at,
             limiter: self.with_limiter.then_some(&self.limiter as _),
             meter: Some(&self.meter),
+            certs: None,
         };
         pollster::block_on(app.handle(&req))
     }

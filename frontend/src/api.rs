@@ -75,8 +75,17 @@ async fn failure(resp: Response) -> Failure {
     Failure { status, error }
 }
 
+/// Every call says it comes from the app (§10's guard for Access
+/// sign-ins: a cross-site page cannot send this header without the
+/// worker's consent) and carries the admin key, when signed in with one;
+/// a Cloudflare Access sign-in travels in its cookie.
 fn authed(req: RequestBuilder, token: &str) -> RequestBuilder {
-    req.header("Authorization", &format!("Bearer {token}"))
+    let req = req.header("X-Keygate-Client", "admin");
+    if token.is_empty() {
+        req
+    } else {
+        req.header("Authorization", &format!("Bearer {token}"))
+    }
 }
 
 async fn finish<T: DeserializeOwned>(

@@ -15,7 +15,7 @@ pub fn CreateDialog(on_close: Callback<()>, on_created: Callback<CreatedKey>) ->
     let own_org = session
         .me
         .get_untracked()
-        .map(|m| m.key.organization.to_string())
+        .map(|m| m.organization())
         .unwrap_or_default();
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());

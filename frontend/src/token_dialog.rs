@@ -22,7 +22,7 @@ pub fn TokenDialog(title: String, created: CreatedKey, on_close: Callback<()>) -
     let copy_button = NodeRef::<leptos::html::Button>::new();
     crate::dialog::focus_when_mounted(copy_button);
     view! {
-        <div class="backdrop">
+        <div class="backdrop" on:keydown=|ev| crate::dialog::keep_tab_inside(&ev)>
             <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="token-title" id="token-dialog">
                 <h2 id="token-title">{title}</h2>
                 <p class="warning"><strong>"Copy this token now. It cannot be shown again."</strong>

@@ -188,6 +188,7 @@ pub fn api_bodies(data: &[u8]) {
     let req = HttpRequest {
         method: method.into(),
         host: "keygate.test".into(),
+        origin: "https://keygate.test".into(),
         path,
         raw_query: extra.clone(),
         query: extra
@@ -209,6 +210,7 @@ pub fn api_bodies(data: &[u8]) {
         now: now(),
         limiter: None,
         meter: None,
+        certs: None,
     };
     let Outcome::Respond(resp) = pollster::block_on(app.handle(&req)) else {
         panic!("an /api/ request is answered by the API");

@@ -158,10 +158,12 @@ pub fn canonical_path(data: &[u8]) {
         now: now(),
         limiter: None,
         meter: None,
+        certs: None,
     };
     let req = HttpRequest {
         method: method.into(),
         host: "127.0.0.1".into(),
+        origin: String::new(),
         path: raw.clone(),
         headers: vec![("x-api-key".into(), token)],
         ..HttpRequest::default()
@@ -203,6 +205,7 @@ pub fn record_roundtrip(data: &[u8]) {
         now: now(),
         limiter: None,
         meter: None,
+        certs: None,
     };
     let expiry = match f[1].len() % 3 {
         0 => serde_json::json!({"expires_at": f[0]}),
@@ -217,6 +220,7 @@ pub fn record_roundtrip(data: &[u8]) {
         let req = HttpRequest {
             method: method.into(),
             host: "127.0.0.1".into(),
+            origin: String::new(),
             path: path.into(),
             headers: vec![("authorization".into(), format!("Bearer {admin}"))],
             body: body.as_bytes().to_vec(),

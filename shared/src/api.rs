@@ -41,13 +41,54 @@ pub struct Health {
     pub version: String,
 }
 
-/// `GET /api/v1/me`.
+/// `GET /api/v1/me`: the admin key signed in, or the person signed in
+/// through Cloudflare Access (§10); exactly one of the two.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Me {
     /// The calling admin key.
-    pub key: KeyView,
-    /// Whether it may write (holds `keygate:admin`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<KeyView>,
+    /// The person, when signed in through Access.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<AccessIdentity>,
+    /// Whether it may write (holds `keygate:admin`, or the Administrator
+    /// role through `ACCESS_ADMINS`).
     pub can_write: bool,
+}
+
+/// Who signed in through Cloudflare Access, as `ACCESS_ADMINS` maps them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessIdentity {
+    /// The email in the Access token (the audit log's actor).
+    pub email: String,
+    /// `admin` or `reader`.
+    pub role: String,
+    /// The root of the subtree they manage.
+    pub organization: crate::Organization,
+    /// Where signing out goes (the team's Access logout).
+    pub logout_url: String,
+}
+
+impl Me {
+    /// What to call whoever is signed in: the key's name or the email.
+    #[must_use]
+    pub fn name(&self) -> String {
+        match (&self.key, &self.identity) {
+            (Some(k), _) => k.name.clone(),
+            (None, Some(i)) => i.email.clone(),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// The root of the subtree the caller manages.
+    #[must_use]
+    pub fn organization(&self) -> String {
+        match (&self.key, &self.identity) {
+            (Some(k), _) => k.organization.to_string(),
+            (None, Some(i)) => i.organization.to_string(),
+            (None, None) => String::new(),
+        }
+    }
 }
 
 /// `POST /api/v1/keys`. Every field is optional on the wire so that the

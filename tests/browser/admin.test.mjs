@@ -105,7 +105,10 @@ test('create shows the token once and it works at the gateway', async () => {
   await shot('03-token-once');
   const token = (await page.innerText('#new-token')).trim();
   assert.match(token, /^kg_[0-9A-Za-z]{38}$/);
+  assert.ok((await tabStaysIn('#token-dialog', 8)).ok, 'Tab stays in the token dialog');
   await closeTokenDialog();
+  // The token dialog followed the create dialog: focus goes back to what opened the first.
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'create-key');
   const r = await fetch(BASE + '/calls/list', { headers: { 'x-api-key': token, 'cf-connecting-ip': '10.1.2.3' } });
   assert.equal(r.status, 200, 'the new key passes the gateway');
   assert.equal(r.headers.get('x-origin'), 'echo');
@@ -166,20 +169,46 @@ test('search, organization filter, status filter and sort', async () => {
   await shot('04-keys');
 });
 
-test('keyboard: dialogs take focus and Escape closes them', async () => {
-  await page.click('#create-key');
+/** Presses Tab (or Shift+Tab) `times` and returns whether focus stayed in `selector` each time. */
+async function tabStaysIn(selector, times, key = 'Tab') {
+  const seen = new Set();
+  for (let i = 0; i < times; i++) {
+    await page.keyboard.press(key);
+    const where = await page.evaluate((sel) => {
+      const a = document.activeElement;
+      return { inside: !!a && !!document.querySelector(sel)?.contains(a), id: a?.id || a?.tagName };
+    }, selector);
+    if (!where.inside) return { ok: false, at: where.id, seen: [...seen] };
+    seen.add(where.id);
+  }
+  return { ok: true, seen: [...seen] };
+}
+
+test('keyboard: dialogs take focus, keep Tab inside, close on Escape and give focus back', async () => {
+  await page.focus('#create-key');
+  await page.keyboard.press('Enter');
   await page.waitForSelector('#create-dialog');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'c-name');
   await page.keyboard.type('typed with the keyboard');
   assert.equal(await page.inputValue('#c-name'), 'typed with the keyboard');
+  // More Tabs than the dialog has controls, both ways: focus never leaves it.
+  const forward = await tabStaysIn('#create-dialog', 40);
+  assert.ok(forward.ok, `Tab left the dialog at ${forward.at}`);
+  assert.ok(forward.seen.includes('c-save') && forward.seen.includes('c-name'), 'Tab cycles through the controls');
+  const back = await tabStaysIn('#create-dialog', 40, 'Shift+Tab');
+  assert.ok(back.ok, `Shift+Tab left the dialog at ${back.at}`);
   await page.keyboard.press('Escape');
   await page.waitForSelector('#create-dialog', { state: 'detached' });
-  await row('spa bravo').getByRole('button', { name: 'Edit spa bravo' }).focus();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'create-key', 'focus back on the opener');
+  const edit = row('spa bravo').getByRole('button', { name: 'Edit spa bravo' });
+  await edit.focus();
   await page.keyboard.press('Enter');
   await page.waitForSelector('#edit-dialog');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'e-name');
+  assert.ok((await tabStaysIn('#edit-dialog', 30)).ok, 'Tab stays in the edit dialog');
   await page.keyboard.press('Escape');
   await page.waitForSelector('#edit-dialog', { state: 'detached' });
+  assert.equal(await edit.evaluate((el) => el === document.activeElement), true, 'focus back on the row\'s Edit button');
 });
 
 test('rename, deactivate and activate', async () => {

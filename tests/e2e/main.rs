@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
 mod abuse;
+mod access;
 mod admin;
 mod browser;
 mod concurrency;

@@ -35,6 +35,8 @@ struct Checks {
     secrets: Mutex<Option<String>>,
     /// Seconds added to the clock (replay tests).
     clock_offset: AtomicI64,
+    /// The JWK set served as a Cloudflare Access team's signing keys.
+    access_certs: Mutex<Option<String>>,
 }
 
 impl Origin {
@@ -73,6 +75,14 @@ impl Origin {
     pub fn accept(&self, secrets: &str) {
         if let Ok(mut s) = self.checks.secrets.lock() {
             *s = Some(secrets.to_owned());
+        }
+    }
+
+    /// From now on, serve `doc` at `/cdn-cgi/access/certs`, standing in for
+    /// a Cloudflare Access team (`ACCESS_TEAM_DOMAIN` = this origin).
+    pub fn serve_access_certs(&self, doc: &str) {
+        if let Ok(mut c) = self.checks.access_certs.lock() {
+            *c = Some(doc.to_owned());
         }
     }
 
@@ -218,6 +228,12 @@ fn serve(
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body)?;
+    if target.starts_with("/cdn-cgi/access/") {
+        if let Ok(mut l) = log.lock() {
+            l.push(json!({"method": method, "target": target, "headers": headers}));
+        }
+        return serve_access(stream, &target, checks);
+    }
     let verdict = if target.starts_with("/hook") {
         Ok(Value::Null)
     } else {
@@ -243,5 +259,26 @@ fn serve(
     };
     let mut out = stream;
     write!(out, "HTTP/1.1 {status}\r\ncontent-type: application/json\r\nx-origin: echo\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}", text.len())?;
+    out.flush()
+}
+
+/// The team's side of Cloudflare Access: its signing keys and its logout.
+fn serve_access(
+    mut out: std::net::TcpStream,
+    target: &str,
+    checks: &Checks,
+) -> std::io::Result<()> {
+    let certs = checks.access_certs.lock().ok().and_then(|c| c.clone());
+    let (status, kind, text) = match (target, certs) {
+        ("/cdn-cgi/access/certs", Some(doc)) => ("200 OK", "application/json", doc),
+        (t, _) if t.starts_with("/cdn-cgi/access/logout") => (
+            "200 OK",
+            "text/html",
+            "<!doctype html><title>Signed out</title><h1>Signed out of Cloudflare Access</h1>"
+                .to_owned(),
+        ),
+        _ => ("404 Not Found", "text/plain", "no such team".to_owned()),
+    };
+    write!(out, "HTTP/1.1 {status}\r\ncontent-type: {kind}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}", text.len())?;
     out.flush()
 }

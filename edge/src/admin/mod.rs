@@ -7,7 +7,7 @@ mod keys;
 
 pub use export::{CsvRest, COLUMNS};
 
-use keygate_shared::api::Me;
+use keygate_shared::api::{AccessIdentity, Me};
 use keygate_shared::model::{ROLE_ADMIN, ROLE_READER};
 use keygate_shared::policy::{RequestFacts, Requirement, VerifyCode};
 use keygate_shared::rules::caller::Caller;
@@ -21,11 +21,13 @@ use crate::sql::Db;
 use crate::store::Kv;
 use crate::verify::client_ip;
 
-/// An authenticated request: the admin key behind it and the caller it
-/// stands for (what the rules look at).
+/// An authenticated request: the admin key or the person behind it and
+/// the caller it stands for (what the rules look at).
 pub struct Session {
-    /// The admin or reader key's record (`/api/v1/me`).
-    pub record: KeyRecord,
+    /// The admin or reader key's record (`/api/v1/me`), for a key.
+    pub record: Option<KeyRecord>,
+    /// The person, when signed in through Cloudflare Access.
+    pub identity: Option<crate::access::Identity>,
     /// The caller.
     pub caller: Caller,
 }
@@ -38,9 +40,49 @@ fn unauthenticated(why: &str) -> ApiError {
 }
 
 impl<K: Kv, D: Db> App<'_, K, D> {
+    /// Who is calling: the admin key of `Authorization: Bearer` when there
+    /// is one, else the Access token when Access is configured (§10).
+    pub async fn authenticate(&self, req: &HttpRequest) -> Result<Session, ApiError> {
+        if req.header("authorization").is_none() {
+            if let Some(access) = &self.config.access {
+                let presented = crate::access::presented(req).map_err(|r| {
+                    ApiError::new(
+                        ErrorCode::Unauthenticated,
+                        format!("Cloudflare Access sign-in refused: {}", r.message()),
+                    )
+                })?;
+                if let Some((token, _)) = presented {
+                    return self.person(access, token).await;
+                }
+            }
+        }
+        self.admin_key(req).await
+    }
+
+    /// The person an Access token names, with the role `ACCESS_ADMINS`
+    /// gives them.
+    async fn person(
+        &self,
+        access: &crate::access::AccessConfig,
+        token: &str,
+    ) -> Result<Session, ApiError> {
+        let identity = crate::access::identify(access, self.certs, token, self.now).await?;
+        let can_write = identity.grant.role == crate::access::AccessRole::Admin;
+        Ok(Session {
+            caller: Caller::of_person(
+                &identity.email,
+                identity.grant.organization.clone(),
+                can_write,
+                self.now,
+            ),
+            record: None,
+            identity: Some(identity),
+        })
+    }
+
     /// The admin key of `Authorization: Bearer`, valid and holding an admin
     /// or reader role, checked like any key (expiry, enabled, allowlist).
-    pub async fn authenticate(&self, req: &HttpRequest) -> Result<Session, ApiError> {
+    async fn admin_key(&self, req: &HttpRequest) -> Result<Session, ApiError> {
         let requirement = Requirement {
             roles: vec![ROLE_ADMIN.into(), ROLE_READER.into()],
             organization: None,
@@ -61,11 +103,15 @@ impl<K: Kv, D: Db> App<'_, K, D> {
         match verdict {
             (VerifyCode::Valid, Some(record)) => Ok(Session {
                 caller: Caller::of_key(&record),
-                record,
+                record: Some(record),
+                identity: None,
             }),
             (VerifyCode::InsufficientRole, _) => Err(ApiError::new(
                 ErrorCode::Forbidden,
                 "This key is valid but holds neither keygate:admin nor keygate:reader.",
+            )),
+            (VerifyCode::MissingKey, _) if self.config.access.is_some() => Err(unauthenticated(
+                "send `Authorization: Bearer <admin key>`, or sign in through Cloudflare Access.",
             )),
             (VerifyCode::MissingKey | VerifyCode::MalformedKey, _) => {
                 Err(unauthenticated("send `Authorization: Bearer <admin key>`."))
@@ -79,7 +125,18 @@ impl<K: Kv, D: Db> App<'_, K, D> {
         HttpResponse::json(
             200,
             &Me {
-                key: s.record.view(self.now),
+                key: s.record.as_ref().map(|r| r.view(self.now)),
+                identity: s.identity.as_ref().map(|i| AccessIdentity {
+                    email: i.email.clone(),
+                    role: i.grant.role.as_str().into(),
+                    organization: i.grant.organization.clone(),
+                    logout_url: self
+                        .config
+                        .access
+                        .as_ref()
+                        .map(|a| a.logout_url())
+                        .unwrap_or_default(),
+                }),
                 can_write: s.caller.can_write,
             },
         )

@@ -1,23 +1,11 @@
 //! ECDSA P-256 / SHA-256 verification on the runtime's WebCrypto
 //! (`crypto.subtle`), so the worker carries no software P-256.
 
-use js_sys::{Array, Object, Promise, Uint8Array};
-use wasm_bindgen::prelude::*;
+use js_sys::{Array, Uint8Array};
 use wasm_bindgen_futures::JsFuture;
 
-use super::subtle::{algorithm, import_key};
+use super::subtle::{algorithm, import_key, subtle_verify};
 use crate::ecdsa::BadKey;
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_namespace = ["crypto", "subtle"], js_name = verify, catch)]
-    fn subtle_verify(
-        algorithm: &Object,
-        key: &JsValue,
-        signature: &Uint8Array,
-        data: &Uint8Array,
-    ) -> Result<Promise, JsValue>;
-}
 
 /// Whether `signature` (`r‖s`) signs `message` under the P-256 key `spki`.
 pub async fn verify(spki: &[u8], message: &[u8], signature: &[u8; 64]) -> Result<bool, BadKey> {

@@ -7,6 +7,7 @@ pub mod ecdsa;
 pub mod hmac;
 mod kv;
 pub mod limiter;
+pub mod rsa;
 mod subtle;
 mod web;
 
@@ -118,6 +119,7 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> worker::Result<
         now,
         limiter: limiter.as_ref().map(|l| l as &dyn crate::limiter::Limiter),
         meter: Some(&*meter),
+        certs: Some(&FetchCerts),
     };
     // Admin or gateway is decided on the head: only the admin API's body
     // is read (in chunks, up to its limit); a gateway body is streamed.
@@ -281,6 +283,15 @@ fn stream(
 }
 
 /// Webhook delivery with the runtime's fetch.
+/// The Access team's signing keys, over the runtime's `fetch`.
+struct FetchCerts;
+
+impl crate::access::CertSource for FetchCerts {
+    fn get<'a>(&'a self, url: &'a str) -> crate::access::keys::CertsFuture<'a> {
+        Box::pin(web::get_text(url, crate::access::keys::MAX_CERTS_BYTES))
+    }
+}
+
 struct FetchNotifier;
 
 impl crate::lifecycle::Notifier for FetchNotifier {

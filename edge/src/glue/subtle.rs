@@ -1,5 +1,6 @@
 //! The runtime's WebCrypto (`crypto.subtle`) calls Keygate makes: key
-//! import for ECDSA verification and HMAC signing.
+//! import and verification for ECDSA (secret scanning) and RSA
+//! (Access tokens), and HMAC signing.
 
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -14,6 +15,15 @@ extern "C" {
         algorithm: &Object,
         extractable: bool,
         usages: &Array,
+    ) -> Result<Promise, JsValue>;
+
+    /// `crypto.subtle.verify`.
+    #[wasm_bindgen(js_namespace = ["crypto", "subtle"], js_name = verify, catch)]
+    pub fn subtle_verify(
+        algorithm: &Object,
+        key: &JsValue,
+        signature: &Uint8Array,
+        data: &Uint8Array,
     ) -> Result<Promise, JsValue>;
 }
 

@@ -52,6 +52,7 @@ pub fn request_head(req: &Request, method: String) -> HttpRequest {
     HttpRequest {
         method,
         host: host.to_ascii_lowercase(),
+        origin: crate::http::origin_of(&url),
         path: path.to_owned(),
         query: crate::http::decode_query(query),
         raw_query: query.to_owned(),
@@ -265,6 +266,29 @@ pub async fn post_json(url: &str, body: &str) -> Result<(), String> {
     } else {
         Err(format!("webhook answered {}", resp.status()))
     }
+}
+
+/// GETs `url`; the body of a 2xx answer (at most `limit` bytes).
+pub async fn get_text(url: &str, limit: usize) -> Result<String, String> {
+    let js_err =
+        |e: JsValue| super::js_error_message(&e).unwrap_or_else(|| "fetch failed".to_owned());
+    let req = Request::new_with_str(url).map_err(js_err)?;
+    let resp: Response = JsFuture::from(global_fetch(&req).map_err(js_err)?)
+        .await
+        .map_err(js_err)?
+        .unchecked_into();
+    if !(200..300).contains(&resp.status()) {
+        return Err(format!("answered {}", resp.status()));
+    }
+    let text = JsFuture::from(resp.text().map_err(js_err)?)
+        .await
+        .map_err(js_err)?
+        .as_string()
+        .unwrap_or_default();
+    if text.len() > limit {
+        return Err(format!("answered more than {limit} bytes"));
+    }
+    Ok(text)
 }
 
 /// Serves the SPA from the `ASSETS` binding; client-side routes under

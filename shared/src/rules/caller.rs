@@ -30,6 +30,10 @@ pub struct Caller {
     pub ip_allowlist: Vec<String>,
 }
 
+/// The longest an admin or reader key made by a person signed in through
+/// Access may last (their reach's expiry bound).
+pub const PERSON_KEY_DAYS: i64 = 90;
+
 impl Caller {
     /// The caller an admin or reader key stands for.
     #[must_use]
@@ -42,6 +46,30 @@ impl Caller {
             can_write: record.has_role(ROLE_ADMIN),
             expires_at: record.expires_at,
             ip_allowlist: record.ip_allowlist.clone(),
+        }
+    }
+
+    /// The caller a person signed in through Cloudflare Access stands for
+    /// (§10): their email is the actor and the name. A person has no key
+    /// whose expiry bounds the admin keys they make, and their sign-in
+    /// lasts only as long as Access and `ACCESS_ADMINS` say, so those keys
+    /// expire within [`PERSON_KEY_DAYS`] of their making (a key must not
+    /// outlive its maker's authority by years); no allowlist to pass on.
+    #[must_use]
+    pub fn of_person(
+        email: &str,
+        organization: Organization,
+        can_write: bool,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            actor: email.to_owned(),
+            name: email.to_owned(),
+            key_id: None,
+            organization,
+            can_write,
+            expires_at: Some(now + chrono::Duration::days(PERSON_KEY_DAYS)),
+            ip_allowlist: Vec::new(),
         }
     }
 
