@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
+import { assertAccessible } from './a11y.mjs';
 
 const BASE = process.env.BASE_URL;
 const COOKIE = process.env.ACCESS_COOKIE;
@@ -42,6 +43,7 @@ test('an Access session skips the key form and shows who is signed in', async ()
   assert.match(who, /Administrator/);
   assert.match(who, /access-spa/);
   assert.match(who, /via Cloudflare Access/);
+  await assertAccessible(page, 'keys, signed in through Access');
   await page.screenshot({ path: `${SHOTS}/20-access-signed-in.png`, fullPage: true });
 });
 
