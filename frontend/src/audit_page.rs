@@ -106,7 +106,7 @@ pub fn AuditPage(key_id: Option<KeyId>) -> impl IntoView {
         <section aria-label="Audit log">
             {standalone.then(|| view! { <h1>"Audit log"</h1> })}
             {filter_form}
-            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <crate::error_view::ErrorNotice message=error />
             <table class="audit">
                 <thead><tr><th scope="col">"When"</th><th scope="col">"Action"</th><th scope="col">"Key"</th><th scope="col">"By"</th><th scope="col">"Details"</th></tr></thead>
                 <tbody>

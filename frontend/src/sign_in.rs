@@ -44,7 +44,7 @@ pub fn SignIn() -> impl IntoView {
                     prop:value=move || token.get()
                     on:input=move |ev| token.set(event_target_value(&ev)) />
                 <p class="hint">"A key holding keygate:admin or keygate:reader. It is kept for this tab only."</p>
-                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                <crate::error_view::ErrorNotice message=error />
                 <button type="submit" class="primary" disabled=move || busy.get()>"Sign in"</button>
             </form>
         </main>
