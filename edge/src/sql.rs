@@ -121,6 +121,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002_usage.sql",
         include_str!("../../migrations/0002_usage.sql"),
     ),
+    (
+        "0003_usage_of_deleted_keys.sql",
+        include_str!("../../migrations/0003_usage_of_deleted_keys.sql"),
+    ),
 ];
 
 #[cfg(test)]

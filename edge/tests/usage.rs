@@ -13,6 +13,7 @@ use keygate_edge::config::Config;
 use keygate_edge::http::{HttpRequest, Outcome};
 use keygate_edge::limiter::MemoryLimiter;
 use keygate_edge::repo::Repo;
+use keygate_edge::sql::{Db, Statement};
 use keygate_edge::sqlite::SqliteDb;
 use keygate_edge::store::MemoryKv;
 use keygate_edge::usage::UsageMeter;
@@ -449,6 +450,30 @@ fn usage_and_last_use_are_counted_flushed_and_reported() {
     w.flush();
     let again = w.admin("GET", &format!("/api/v1/keys/{}/usage?days=1", key.id), "");
     assert_eq!(again.body["days"][0]["rejected"]["USAGE_EXCEEDED"], 3);
+    // A deleted key's usage goes with it, and a late flush (counted
+    // before the delete, written after) leaves no row behind.
+    let usage_rows = |id: &str| {
+        let rows = pollster::block_on(w.db.query(Statement::new(
+            "SELECT count(*) AS n FROM usage WHERE key_id = ?",
+            vec![id.into()],
+        )))
+        .unwrap();
+        keygate_edge::sql::int(&rows[0], "n").unwrap_or(-1)
+    };
+    assert!(usage_rows(key.id.as_str()) > 0);
+    let _ = w.verify(&token);
+    assert_eq!(
+        w.admin("DELETE", &format!("/api/v1/keys/{}", key.id), "")
+            .status,
+        204
+    );
+    assert_eq!(usage_rows(key.id.as_str()), 0, "deleted with the key");
+    w.flush();
+    assert_eq!(
+        usage_rows(key.id.as_str()),
+        0,
+        "a late flush writes nothing for it"
+    );
 }
 
 #[test]

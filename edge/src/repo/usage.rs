@@ -19,7 +19,10 @@ impl<K: Kv, D: Db> Repo<'_, K, D> {
             for (day, codes) in &usage.days {
                 for (code, n) in codes {
                     statements.push(Statement::new(
-                        "INSERT INTO usage (key_id, day, code, n) VALUES (?1, ?2, ?3, ?4) \
+                        // Only for a key still there: a late flush for a
+                        // deleted key leaves no row behind.
+                        "INSERT INTO usage (key_id, day, code, n) \
+                         SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM keys WHERE id = ?1) \
                          ON CONFLICT (key_id, day, code) DO UPDATE SET n = n + ?4",
                         vec![
                             key_id.as_str().into(),
