@@ -235,6 +235,10 @@ mod tests {
         let on = [
             ("ACCESS_TEAM_DOMAIN", "acme.cloudflareaccess.com"),
             ("ACCESS_AUD", "tag"),
+            (
+                "ACCESS_ADMINS",
+                r#"[{"email_domain": "acme.com", "role": "admin", "organization": "acme"}]"#,
+            ),
         ];
         let e = parse(&on).unwrap_err();
         assert_eq!(
@@ -242,10 +246,12 @@ mod tests {
             Some("ADMIN_HOSTNAME"),
             "Access needs a host of its own"
         );
-        assert!(parse(&[on[0], on[1], ("ADMIN_HOSTNAME", "keys.acme.com")])
-            .unwrap()
-            .access
-            .is_some());
+        assert!(
+            parse(&[on[0], on[1], on[2], ("ADMIN_HOSTNAME", "keys.acme.com")])
+                .unwrap()
+                .access
+                .is_some()
+        );
         assert_eq!(
             parse(&[("ORIGIN_URL", "http://127.0.0.1:9/")])
                 .unwrap()

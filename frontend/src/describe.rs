@@ -46,7 +46,7 @@ pub fn creator(key: &KeyView) -> String {
 /// A duration in seconds, roughly: "45 s", "10 min", "1 h", "2 d".
 fn duration(seconds: u64) -> String {
     match seconds {
-        0 => "none".into(),
+        0 => "0 s".into(),
         s if s < 60 => format!("{s} s"),
         s if s < 3600 => format!("{} min", s / 60),
         s if s < 86_400 => format!("{} h", s / 3600),
@@ -101,7 +101,11 @@ pub fn details(event: &AuditEvent) -> String {
         AuditAction::Rolled => {
             let grace = d.get("grace_seconds").and_then(|v| v.as_u64()).unwrap_or(0);
             let new = text(event, "new_key_id").unwrap_or("?");
-            format!("rolled: grace {}, new key {new}", duration(grace))
+            if grace == 0 {
+                format!("rolled at once (no grace period), new key {new}")
+            } else {
+                format!("rolled: grace {}, new key {new}", duration(grace))
+            }
         }
         AuditAction::Expiring => {
             let days = d.get("days_left").and_then(|v| v.as_u64()).unwrap_or(0);
@@ -151,6 +155,15 @@ mod tests {
             serde_json::json!({"grace_seconds": 3600, "new_key_id": "key_x"}),
         );
         assert_eq!(details(&rolled), "rolled: grace 1 h, new key key_x");
+        let at_once = event(
+            "key.rolled",
+            "bootstrap",
+            serde_json::json!({"grace_seconds": 0, "new_key_id": "key_y"}),
+        );
+        assert_eq!(
+            details(&at_once),
+            "rolled at once (no grace period), new key key_y"
+        );
         assert_eq!(actor(&rolled), "bootstrap");
         let leaked = event(
             "key.leaked",

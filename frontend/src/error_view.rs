@@ -1,5 +1,6 @@
-//! The one way the app shows a failure the user should read: an alert
-//! paragraph that screen readers announce.
+//! How a page shows a failure of its own (not a form field's): an alert
+//! paragraph that screen readers announce. Dialogs show theirs beside the
+//! field at fault.
 
 use leptos::prelude::*;
 

@@ -90,11 +90,14 @@ impl KeysActions {
         else {
             return;
         };
+        let first_page = state.first_page();
         busy.set(true);
         spawn_local(async move {
             match api::list(&session.token(), &filters, Some(&cursor)).await {
-                // Filters changed meanwhile: the new first page replaces all.
-                Ok(_) if state.filters.get_untracked() != filters => {}
+                // A new first page was asked for meanwhile (other filters,
+                // or a reload after a write): it replaces all, and this
+                // page, cut from the old list, must not be appended to it.
+                Ok(_) if state.first_page() != first_page => {}
                 Ok(page) => {
                     state.cursor.set(page.next_cursor);
                     state.keys.update(|k| k.extend(page.keys));

@@ -1,5 +1,6 @@
 //! The keys page: the toolbar, the table and its paging, and the dialogs
-//! its rows open (create, token, edit, confirm, details). The parts share
+//! it opens (create from the header; token, edit, confirm and details
+//! from the rows and the toolbar). The parts share
 //! [`KeysState`] and [`KeysActions`].
 
 use keygate_shared::api::CreatedKey;

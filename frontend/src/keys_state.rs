@@ -84,6 +84,12 @@ impl KeysState {
         state
     }
 
+    /// Which first page the rows start with (a further page is appended
+    /// only to the first page it follows).
+    pub fn first_page(&self) -> u64 {
+        self.generation.get_value()
+    }
+
     /// Fetches the first page for the filters (again, after a write); a
     /// new first page replaces the rows and clears the selection.
     pub fn reload(&self) {

@@ -80,8 +80,15 @@ impl AccessConfig {
                 "sign-in through Cloudflare Access needs the admin app on a host of its own: set ADMIN_HOSTNAME to the host Access protects.".to_owned(),
             ));
         }
-        let admins =
-            Admins::parse(admins.as_deref().unwrap_or("[]")).map_err(|e| ("ACCESS_ADMINS", e))?;
+        // No silent default: without a mapping every person would be 403.
+        let admins = Admins::parse(admins.as_deref().unwrap_or_default())
+            .map_err(|e| ("ACCESS_ADMINS", e))?;
+        if admins.is_empty() {
+            return Err((
+                "ACCESS_ADMINS",
+                "list who may sign in, e.g. [{\"email_domain\": \"acme.com\", \"role\": \"admin\", \"organization\": \"acme\"}].".to_owned(),
+            ));
+        }
         Ok(Some(Self {
             certs_url: format!("{issuer}/cdn-cgi/access/certs"),
             issuer,
@@ -122,16 +129,6 @@ fn issuer_of(team: &str) -> Option<String> {
     (host_ok && port_ok).then(|| format!("{scheme}://{authority}"))
 }
 
-/// Where the token came from: the cookie is the one a browser sends by
-/// itself, the header the one Access adds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Carrier {
-    /// `Cf-Access-Jwt-Assertion`.
-    Header,
-    /// `CF_Authorization`.
-    Cookie,
-}
-
 /// Every `CF_Authorization` value in the request's cookies.
 fn cookie_values(req: &HttpRequest) -> Vec<&str> {
     req.headers
@@ -150,16 +147,14 @@ fn cookie_values(req: &HttpRequest) -> Vec<&str> {
 ///
 /// # Errors
 /// [`Refusal::Malformed`] for two different tokens.
-pub fn presented(req: &HttpRequest) -> Result<Option<(&str, Carrier)>, Refusal> {
+pub fn presented(req: &HttpRequest) -> Result<Option<&str>, Refusal> {
     if let Some(h) = req.header(ASSERTION_HEADER) {
-        return Ok(Some((h.trim(), Carrier::Header)));
+        return Ok(Some(h.trim()));
     }
     let values = cookie_values(req);
     match values.split_first() {
         None => Ok(None),
-        Some((first, rest)) if rest.iter().all(|v| v == first) => {
-            Ok(Some((first, Carrier::Cookie)))
-        }
+        Some((first, rest)) if rest.iter().all(|v| v == first) => Ok(Some(first)),
         Some(_) => Err(Refusal::Malformed),
     }
 }
@@ -173,7 +168,8 @@ pub struct Identity {
     pub grant: Grant,
 }
 
-fn unauthenticated(refusal: Refusal) -> ApiError {
+/// The 401 of a refused Access token (never the token itself).
+pub fn unauthenticated(refusal: Refusal) -> ApiError {
     ApiError::new(
         ErrorCode::Unauthenticated,
         format!("Cloudflare Access sign-in refused: {}", refusal.message()),
@@ -204,7 +200,11 @@ pub async fn identify(
                 "Cloudflare Access sign-in is unavailable: the team's signing keys cannot be fetched.",
             )
             .with_cause(e.cause.unwrap_or_default()),
-            other => unauthenticated(other),
+            // A refresh that failed on the way is logged with the 401.
+            other => match e.cause {
+                Some(cause) => unauthenticated(other).with_cause(cause),
+                None => unauthenticated(other),
+            },
         })?;
     let signed = crate::rsa::verify(&spki, jwt.signed, &jwt.signature)
         .await
@@ -233,7 +233,7 @@ pub async fn identify(
 /// # Errors
 /// 403 `FORBIDDEN`.
 pub fn check_same_origin_write(req: &HttpRequest) -> Result<(), ApiError> {
-    if matches!(req.method.as_str(), "GET" | "HEAD" | "OPTIONS") {
+    if matches!(req.method.as_str(), "GET" | "HEAD") {
         return Ok(());
     }
     let client = req

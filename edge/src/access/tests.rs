@@ -236,6 +236,8 @@ fn no_keys_at_all_is_a_503_with_its_cause() {
     );
 }
 
+const ONE_ADMIN: &str = r#"[{"email": "a@b.co", "role": "admin", "organization": ""}]"#;
+
 #[test]
 fn configuration_is_all_or_nothing_and_checked() {
     let parse = |t: Option<&str>, a: Option<&str>, m: Option<&str>| {
@@ -248,7 +250,8 @@ fn configuration_is_all_or_nothing_and_checked() {
     };
     assert_eq!(parse(None, None, None), Ok(None));
     assert_eq!(parse(Some(" "), Some(""), None), Ok(None));
-    let c = parse(Some("acme.cloudflareaccess.com"), Some("tag"), Some("[]"))
+    let one = Some(ONE_ADMIN);
+    let c = parse(Some("acme.cloudflareaccess.com"), Some("tag"), one)
         .expect("ok")
         .expect("on");
     assert_eq!(
@@ -262,14 +265,14 @@ fn configuration_is_all_or_nothing_and_checked() {
         c.logout_url(),
         "https://acme.cloudflareaccess.com/cdn-cgi/access/logout"
     );
-    let local = parse(Some("http://127.0.0.1:9100/"), Some("tag"), None)
+    let local = parse(Some("http://127.0.0.1:9100/"), Some("tag"), one)
         .expect("ok")
         .expect("on");
     assert_eq!(local.issuer, "http://127.0.0.1:9100");
     let no_host = AccessConfig::from_vars(
         Some("acme.cloudflareaccess.com".into()),
         Some("tag".into()),
-        None,
+        Some(ONE_ADMIN.into()),
         None,
     );
     assert_eq!(no_host.map_err(|e| e.0), Err("ADMIN_HOSTNAME"));
@@ -297,6 +300,9 @@ fn configuration_is_all_or_nothing_and_checked() {
             "ACCESS_TEAM_DOMAIN",
         ),
         (Some("x.example"), Some("tag"), Some("{"), "ACCESS_ADMINS"),
+        // No silent default: a mapping is required, and may not be empty.
+        (Some("x.example"), Some("tag"), None, "ACCESS_ADMINS"),
+        (Some("x.example"), Some("tag"), Some("[]"), "ACCESS_ADMINS"),
     ] {
         assert_eq!(
             parse(t, a, m).map_err(|e| e.0),
@@ -322,18 +328,18 @@ fn token_carriers_and_the_write_guard() {
             ("cf-access-jwt-assertion", "h"),
             ("cookie", "CF_Authorization=c")
         ])),
-        Ok(Some(("h", Carrier::Header)))
+        Ok(Some("h"))
     );
     assert_eq!(
         presented(&req(&[("cookie", "a=1; CF_Authorization=c; b=2")])),
-        Ok(Some(("c", Carrier::Cookie)))
+        Ok(Some("c"))
     );
     assert_eq!(
         presented(&req(&[(
             "cookie",
             "CF_Authorization=c; CF_Authorization=c"
         )])),
-        Ok(Some(("c", Carrier::Cookie)))
+        Ok(Some("c"))
     );
     assert_eq!(
         presented(&req(&[(

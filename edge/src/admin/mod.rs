@@ -45,13 +45,9 @@ impl<K: Kv, D: Db> App<'_, K, D> {
     pub async fn authenticate(&self, req: &HttpRequest) -> Result<Session, ApiError> {
         if req.header("authorization").is_none() {
             if let Some(access) = &self.config.access {
-                let presented = crate::access::presented(req).map_err(|r| {
-                    ApiError::new(
-                        ErrorCode::Unauthenticated,
-                        format!("Cloudflare Access sign-in refused: {}", r.message()),
-                    )
-                })?;
-                if let Some((token, _)) = presented {
+                let presented =
+                    crate::access::presented(req).map_err(crate::access::unauthenticated)?;
+                if let Some(token) = presented {
                     return self.person(access, token).await;
                 }
             }

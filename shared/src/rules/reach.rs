@@ -95,7 +95,7 @@ pub fn check_reserved_key(caller: &Reach<'_>, key: &KeyReach<'_>) -> Result<(), 
         if key.expires_at.is_none_or(|at| at > limit) {
             return Err(forbidden(
                 "expires_at",
-                "An admin or reader key may not outlive the key that makes or changes it.",
+                "An admin or reader key may not outlive the key that makes or changes it (or, made by a person signed in through Cloudflare Access, last more than 90 days).",
             ));
         }
     }
