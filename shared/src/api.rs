@@ -56,13 +56,34 @@ pub struct Me {
     pub can_write: bool,
 }
 
+/// What `ACCESS_ADMINS` makes a person: Administrator or Reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AccessRole {
+    /// May read and write.
+    Admin,
+    /// May read.
+    Reader,
+}
+
+impl AccessRole {
+    /// `admin` or `reader`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Reader => "reader",
+        }
+    }
+}
+
 /// Who signed in through Cloudflare Access, as `ACCESS_ADMINS` maps them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessIdentity {
     /// The email in the Access token (the audit log's actor).
     pub email: String,
     /// `admin` or `reader`.
-    pub role: String,
+    pub role: AccessRole,
     /// The root of the subtree they manage.
     pub organization: crate::Organization,
     /// Where signing out goes (the team's Access logout).
@@ -897,6 +918,15 @@ mod tests {
 
     fn create(body: &str) -> Result<CreateKeyRequest, ApiError> {
         decode_body(body.as_bytes(), CreateKeyRequest::FIELDS, &[])
+    }
+
+    #[test]
+    fn access_roles_on_the_wire() {
+        for role in [AccessRole::Admin, AccessRole::Reader] {
+            let wire = serde_json::to_value(role).unwrap();
+            assert_eq!(wire, serde_json::json!(role.as_str()));
+            assert_eq!(serde_json::from_value::<AccessRole>(wire).unwrap(), role);
+        }
     }
 
     #[test]

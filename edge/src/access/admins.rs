@@ -1,28 +1,9 @@
 //! `ACCESS_ADMINS`: which people signed in through Access may administer
 //! which subtree, by exact email or by email domain (§10).
 
+pub use keygate_shared::api::AccessRole;
 use keygate_shared::Organization;
 use serde::Deserialize;
-
-/// Administrator or Reader.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AccessRole {
-    /// May read and write.
-    Admin,
-    /// May read.
-    Reader,
-}
-
-impl AccessRole {
-    /// `admin` or `reader`.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Admin => "admin",
-            Self::Reader => "reader",
-        }
-    }
-}
 
 /// What one mapping entry grants.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -124,7 +124,7 @@ impl<K: Kv, D: Db> App<'_, K, D> {
                 key: s.record.as_ref().map(|r| r.view(self.now)),
                 identity: s.identity.as_ref().map(|i| AccessIdentity {
                     email: i.email.clone(),
-                    role: i.grant.role.as_str().into(),
+                    role: i.grant.role,
                     organization: i.grant.organization.clone(),
                     logout_url: self
                         .config
