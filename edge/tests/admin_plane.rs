@@ -712,3 +712,23 @@ fn a_streamed_export_stops_when_its_key_is_revoked_or_storage_fails() {
     w.db.failing.set(false);
     assert_eq!(e.code, keygate_shared::ErrorCode::Unavailable);
 }
+
+#[test]
+fn a_persons_export_stops_when_their_access_session_ends() {
+    let w = World::new(0);
+    let until = now() + Duration::minutes(5);
+    let person = keygate_shared::rules::caller::Caller::of_person(
+        "ana@acme.com",
+        keygate_shared::Organization::root(),
+        true,
+        now(),
+        until,
+    );
+    let still = |at| {
+        let keys = keygate_edge::service::KeyService::new(Repo::new(&w.kv, &w.db), &w.config, at);
+        pollster::block_on(keys.caller_still_signs_in(&person)).unwrap()
+    };
+    assert!(still(now()));
+    assert!(still(until - Duration::seconds(1)));
+    assert!(!still(until), "no page once the Access token has ended");
+}

@@ -41,8 +41,10 @@ pub fn AuditPage(key_id: Option<KeyId>) -> impl IntoView {
         error.set(None);
         spawn_local(async move {
             match crate::api::audit(&session.token(), &current, from.as_deref()).await {
-                // A stale answer (the filters changed meanwhile) is dropped.
-                Ok(_) if filters.get_untracked() != current => {}
+                // A stale answer (the filters changed meanwhile, or the
+                // page is gone: its details dialog closed) is dropped.
+                // Never `get` here: a disposed signal would panic.
+                Ok(_) if filters.try_get_untracked().as_ref() != Some(&current) => {}
                 Ok(page) => {
                     cursor.set(page.next_cursor);
                     events.update(|e| {

@@ -97,7 +97,7 @@ impl KeysActions {
                 // A new first page was asked for meanwhile (other filters,
                 // or a reload after a write): it replaces all, and this
                 // page, cut from the old list, must not be appended to it.
-                Ok(_) if state.first_page() != first_page => {}
+                Ok(_) if first_page.is_none() || state.first_page() != first_page => {}
                 Ok(page) => {
                     state.cursor.set(page.next_cursor);
                     state.keys.update(|k| k.extend(page.keys));

@@ -85,22 +85,27 @@ impl KeysState {
     }
 
     /// Which first page the rows start with (a further page is appended
-    /// only to the first page it follows).
-    pub fn first_page(&self) -> u64 {
-        self.generation.get_value()
+    /// only to the first page it follows); `None` once the page is gone.
+    pub fn first_page(&self) -> Option<u64> {
+        self.generation.try_get_value()
     }
 
     /// Fetches the first page for the filters (again, after a write); a
     /// new first page replaces the rows and clears the selection.
     pub fn reload(&self) {
         let (state, session) = (*self, self.session);
-        let f = self.filters.get_untracked();
-        let mine = self.generation.get_value() + 1;
+        // Called when a write's answer arrives: the page may be gone by
+        // then (another tab of the app), and a disposed signal must not
+        // be read (it would panic), only skipped.
+        let (Some(f), Some(last)) = (self.filters.try_get_untracked(), self.first_page()) else {
+            return;
+        };
+        let mine = last + 1;
         self.generation.set_value(mine);
         self.loading.set(true);
         leptos::task::spawn_local(async move {
             let result = api::list(&session.token(), &f, None).await;
-            if state.generation.get_value() != mine {
+            if state.first_page() != Some(mine) {
                 return;
             }
             match result {

@@ -353,6 +353,28 @@ test('details view shows the key and its audit events', async () => {
   await page.click('#details-close');
 });
 
+test('closing the details while they load leaves the app working', async () => {
+  // Slow answers: the history and the chart arrive after the dialog is
+  // gone (their answers once read disposed signals, and the app died).
+  const errors = [];
+  const onError = (e) => errors.push(String(e));
+  page.on('pageerror', onError);
+  const slow = async (route) => { await new Promise((r) => setTimeout(r, 400)); await route.continue(); };
+  await page.route('**/api/v1/audit?**', slow);
+  await page.route('**/api/v1/keys/*/usage?**', slow);
+  await row('spa bravo renamed').locator('td.name button').click();
+  await page.waitForSelector('#details-dialog');
+  await page.click('#details-close');
+  await page.waitForTimeout(900);
+  await page.unroute('**/api/v1/audit?**', slow);
+  await page.unroute('**/api/v1/keys/*/usage?**', slow);
+  page.off('pageerror', onError);
+  assert.deepEqual(errors, []);
+  await row('spa bravo renamed').locator('td.name button').click();
+  await page.waitForSelector('#details-dialog table.audit tbody tr');
+  await page.click('#details-close');
+});
+
 test('delete one key after a confirmation naming it, from its row or its details', async () => {
   await row('spa charlie').getByRole('button', { name: 'Delete spa charlie' }).click();
   await page.waitForSelector('#confirm-text');

@@ -130,6 +130,12 @@ fn signature_len(token: &str) -> usize {
 }
 
 impl Claims {
+    /// When the token ends (`exp`).
+    #[must_use]
+    pub fn expires_at(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp(self.exp, 0).unwrap_or_default()
+    }
+
     /// Checks issuer, audience and validity period at `now`.
     ///
     /// # Errors

@@ -166,6 +166,8 @@ pub struct Identity {
     pub email: String,
     /// What `ACCESS_ADMINS` grants it.
     pub grant: Grant,
+    /// When the token ends.
+    pub signed_in_until: DateTime<Utc>,
 }
 
 /// The 401 of a refused Access token (never the token itself).
@@ -212,6 +214,7 @@ pub async fn identify(
     if !signed {
         return Err(unauthenticated(Refusal::Signature));
     }
+    let signed_in_until = jwt.claims.expires_at();
     let email = jwt.claims.email.unwrap_or_default().to_ascii_lowercase();
     let Some(grant) = config.admins.grant_for(&email) else {
         return Err(ApiError::new(
@@ -221,6 +224,7 @@ pub async fn identify(
     };
     Ok(Identity {
         grant: grant.clone(),
+        signed_in_until,
         email,
     })
 }

@@ -115,9 +115,9 @@ impl CsvRest {
         if !keys.caller_still_signs_in(&self.caller).await? {
             return Err(ApiError::new(
                 keygate_shared::ErrorCode::Unauthenticated,
-                "The admin key of this export no longer signs in.",
+                "The sign-in of this export no longer holds (its admin key was revoked, or its Access session ended).",
             )
-            .with_cause("export stopped: its admin key was revoked"));
+            .with_cause("export stopped: its caller no longer signs in"));
         }
         let page = keys
             .export_page(&self.caller, &self.query, Some(after))

@@ -70,6 +70,7 @@ impl<K: Kv, D: Db> App<'_, K, D> {
                 identity.grant.organization.clone(),
                 can_write,
                 self.now,
+                identity.signed_in_until,
             ),
             record: None,
             identity: Some(identity),

@@ -141,7 +141,7 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> worker::Result<
     flush_usage(&env, &ctx, &meter, now, config);
     let answer = match outcome {
         Outcome::Respond(r) => Ok(web::to_response(&r)?),
-        Outcome::Stream(streamed) => stream(&env, &ctx, config_rc.clone(), now, *streamed),
+        Outcome::Stream(streamed) => stream(&env, &ctx, config_rc.clone(), *streamed),
         Outcome::Forward(f) => web::forward(&req, &method, f).await.map_err(Into::into),
         Outcome::ServeAdminAsset => web::serve_asset(req, &env).await,
     };
@@ -241,7 +241,6 @@ fn stream(
     env: &Env,
     ctx: &Context,
     config: std::rc::Rc<Result<Config, ApiError>>,
-    now: chrono::DateTime<chrono::Utc>,
     streamed: crate::http::Streamed,
 ) -> worker::Result<web_sys::Response> {
     let crate::http::Streamed { head, mut rest } = streamed;
@@ -256,12 +255,14 @@ fn stream(
             web::abort(&writer).await;
             return;
         };
-        let repo = crate::repo::Repo::new(&kv, &db);
-        let keys = crate::service::KeyService::new(repo, config, now);
         if web::write(&writer, &head.body).await.is_err() {
             return; // the client went away
         }
         loop {
+            // Each page on the clock of its own time: a caller whose key or
+            // Access session ends during a slow download gets no more.
+            let repo = crate::repo::Repo::new(&kv, &db);
+            let keys = crate::service::KeyService::new(repo, config, now());
             match rest.next_chunk(&keys).await {
                 Ok(Some(chunk)) => {
                     if web::write(&writer, chunk.as_bytes()).await.is_err() {
@@ -282,7 +283,6 @@ fn stream(
     Ok(response)
 }
 
-/// Webhook delivery with the runtime's fetch.
 /// The Access team's signing keys, over the runtime's `fetch`.
 struct FetchCerts;
 
@@ -292,6 +292,7 @@ impl crate::access::CertSource for FetchCerts {
     }
 }
 
+/// Webhook delivery with the runtime's fetch.
 struct FetchNotifier;
 
 impl crate::lifecycle::Notifier for FetchNotifier {

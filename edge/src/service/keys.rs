@@ -131,7 +131,8 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
     /// role): a long-running export checks it before every page.
     pub async fn caller_still_signs_in(&self, caller: &Caller) -> Result<bool, ApiError> {
         let Some(id) = &caller.key_id else {
-            return Ok(true);
+            // A person: until their Access token ends.
+            return Ok(caller.signed_in_until.is_none_or(|until| self.now < until));
         };
         let entry = self.repo.entry_by_id(id).await.map_err(unavailable)?;
         Ok(entry.and_then(|e| e.record).is_some_and(|r| {

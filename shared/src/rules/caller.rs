@@ -28,6 +28,9 @@ pub struct Caller {
     pub expires_at: Option<DateTime<Utc>>,
     /// The caller's own allowlist (canonical; empty = any address).
     pub ip_allowlist: Vec<String>,
+    /// When a person's sign-in ends (their Access token's `exp`): a
+    /// streamed export stops there. `None` for a key (its record says).
+    pub signed_in_until: Option<DateTime<Utc>>,
 }
 
 /// The longest an admin or reader key made by a person signed in through
@@ -46,6 +49,7 @@ impl Caller {
             can_write: record.has_role(ROLE_ADMIN),
             expires_at: record.expires_at,
             ip_allowlist: record.ip_allowlist.clone(),
+            signed_in_until: None,
         }
     }
 
@@ -61,6 +65,7 @@ impl Caller {
         organization: Organization,
         can_write: bool,
         now: DateTime<Utc>,
+        signed_in_until: DateTime<Utc>,
     ) -> Self {
         Self {
             actor: email.to_owned(),
@@ -70,6 +75,7 @@ impl Caller {
             can_write,
             expires_at: Some(now + chrono::Duration::days(PERSON_KEY_DAYS)),
             ip_allowlist: Vec::new(),
+            signed_in_until: Some(signed_in_until),
         }
     }
 
@@ -137,6 +143,7 @@ pub(crate) mod tests {
             can_write,
             expires_at: None,
             ip_allowlist: vec![],
+            signed_in_until: None,
         }
     }
 
