@@ -15,8 +15,11 @@
 #   keygate  the real worker (verify endpoint and gateway, with keys
 #            without limits, a rate-limited one, one with credits and one
 #            whose credits are spent: the 429 path), and the same
-#            with VERIFY_CACHE_SECONDS=0, and as deployed with the SPA's
-#            assets in front (run_worker_first)
+#            with VERIFY_CACHE_SECONDS=0, and as wrangler.toml deploys it
+#            (`deployed`: the admin app's files in their own assets-only
+#            worker behind the ASSETS service binding), and in the shape it
+#            was deployed in before (`assets`: `[assets]` on the worker
+#            itself, run_worker_first = true)
 # plus the loopback origin alone. Each worker case is measured `direct`, on
 # the socket of the workerd that runs the worker, and, if asked, `proxied`,
 # through wrangler dev's own proxy on its public port (that proxy, not the
@@ -35,10 +38,11 @@ cargo build --quiet --release -p keygate-cli -p keygate-e2e --bin keygate --bin 
 
 work="$ROOT/target/bench"; rm -rf "$work"; mkdir -p "$work/results"
 origin_port=18788
-workers=(keygate keygate-nocache keygate-deployed null floor peer do-floor)
+workers=(keygate keygate-nocache keygate-deployed keygate-assets null floor peer do-floor)
 declare -A main=(
   [keygate]="$ROOT/edge/build/index.js" [keygate-nocache]="$ROOT/edge/build/index.js"
-  [keygate-deployed]="$ROOT/edge/build/index.js" [null]="$ROOT/bench/null/worker.js"
+  [keygate-deployed]="$ROOT/edge/build/index.js" [keygate-assets]="$ROOT/edge/build/index.js"
+  [null]="$ROOT/bench/null/worker.js"
   [floor]="$ROOT/bench/floor/worker.js" [peer]="$ROOT/bench/peer/worker.js"
   [do-floor]="$ROOT/bench/do-floor/worker.js"
 )
@@ -80,7 +84,13 @@ tag = "v1"
 new_sqlite_classes = ["Counter"]'
 
 echo 'VERIFY_CACHE_SECONDS = "0"' >> "$work/keygate-nocache.toml"
-config keygate-deployed "[assets]
+config keygate-deployed "[[services]]
+binding = \"ASSETS\"
+service = \"bench-admin\"
+$limiter"
+printf 'name = "bench-admin"\ncompatibility_date = "2026-04-01"\n[assets]\ndirectory = "%s"\n' "$ROOT/frontend/dist" > "$work/admin.toml"
+declare -A extra_config=([keygate-deployed]="--config $work/admin.toml")
+config keygate-assets "[assets]
 directory = \"$ROOT/frontend/dist\"
 binding = \"ASSETS\"
 run_worker_first = true
@@ -88,7 +98,8 @@ $limiter"
 
 start() { # worker port
   public[$1]=$2
-  setsid taskset -c 0 wrangler dev --config "$work/$1.toml" --ip 127.0.0.1 --port "$2" \
+  # shellcheck disable=SC2086 # extra_config is one or two words
+  setsid taskset -c 0 wrangler dev --config "$work/$1.toml" ${extra_config[$1]:-} --ip 127.0.0.1 --port "$2" \
     --persist-to "$work/state-$1" --inspector-port 0 --log-level debug >"$work/$1.log" 2>&1 &
   pids[$1]=$!
 }
@@ -164,6 +175,8 @@ cases=(
   "keygate-nocache-verify-unknown keygate-nocache /api/v1/verify unknown"
   "keygate-deployed-verify-valid keygate-deployed /api/v1/verify valid"
   "keygate-deployed-gateway-valid keygate-deployed /calls/x gateway"
+  "keygate-assets-verify-valid keygate-assets /api/v1/verify valid"
+  "keygate-assets-gateway-valid keygate-assets /calls/x gateway"
 )
 load() { # out url script duration
   local script=(); [ "$3" = - ] || script=(-s "$work/$3.lua")

@@ -1,21 +1,34 @@
 #!/usr/bin/env bash
-# Builds the worker (worker-build) and the admin SPA (trunk), offline, with
-# the local wasm-bindgen, esbuild and wasm-opt. wrangler runs this as its
+# Builds the worker (cargo + wasm-bindgen + our entry) and the admin SPA
+# (trunk), offline, with the local wasm-bindgen and wasm-opt. wrangler runs this as its
 # [build] command; KEYGATE_SKIP_BUILD=1 skips it when a harness built already.
 set -euo pipefail
 [ "${KEYGATE_SKIP_BUILD:-0}" = 1 ] && exit 0
 source "$(dirname "$0")/env.sh"
-cd "$ROOT/edge"
-worker-build --release >/dev/null
-# Our own wasm-opt pass (worker-build's is off in edge/Cargo.toml): -Oz was the
+# The worker: cargo, then wasm-bindgen's plain ES module output (`--target
+# web`: an `initSync` the entry calls once), then our own entry module
+# (edge/js/entry.js) as edge/build/index.js, which wrangler bundles. No
+# worker-build and no generated entrypoint class (issue 19, BENCHMARKS.md
+# "Entry"). The reset function lets the entry start a fresh instance after
+# a trap.
+cargo build --quiet --lib --release --target wasm32-unknown-unknown -p keygate-edge
+out="$ROOT/edge/build"
+rm -rf "$out" && mkdir -p "$out"
+wasm-bindgen --target web --no-typescript --experimental-reset-state-function \
+  --out-dir "$out" "$ROOT/target/wasm32-unknown-unknown/release/keygate_edge.wasm"
+# Our own wasm-opt pass: -Oz was the
 # smallest after gzip of -Oz/-Os/-O3, and a second -Oz round saves ~2 KB more
-# (BENCHMARKS.md, Sizes). The feature list
-# is worker-build's own: what rustc emits and workerd accepts, nothing newer.
-wasm-opt build/index_bg.wasm -Oz -Oz --strip-debug --strip-producers \
+# (BENCHMARKS.md, Sizes). The feature list is what rustc emits and workerd
+# accepts, nothing newer. KEYGATE_WASM_NAMES=1 keeps the function names
+# (for bench/profile.mjs); the deployed module has none.
+strip=(--strip-debug --strip-producers)
+[ "${KEYGATE_WASM_NAMES:-0}" = 1 ] && strip=(--debuginfo)
+wasm-opt "$out/keygate_edge_bg.wasm" -Oz -Oz "${strip[@]}" \
   --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int \
   --enable-bulk-memory --enable-multivalue --enable-reference-types \
-  --enable-exception-handling -o build/index_bg.opt.wasm
-mv build/index_bg.opt.wasm build/index_bg.wasm
+  --enable-exception-handling -o "$out/keygate_edge_bg.opt.wasm"
+mv "$out/keygate_edge_bg.opt.wasm" "$out/keygate_edge_bg.wasm"
+cp "$ROOT/edge/js/entry.js" "$out/index.js"
 cd "$ROOT/frontend"
 # erase_components: Leptos makes every component return a type-erased view
 # instead of one concrete type per view tree, which cut the SPA's wasm from
@@ -25,4 +38,4 @@ RUSTFLAGS="--cfg erase_components" \
   trunk build --release --offline --public-url /admin/ --dist "$ROOT/frontend/dist/admin" >/dev/null
 # §8: no inline script, so the CSP allows scripts from 'self' only.
 node "$ROOT/scripts/externalize-loader.mjs" "$ROOT/frontend/dist/admin" /admin/
-echo "build: worker $(stat -c %s "$ROOT/edge/build/index_bg.wasm" 2>/dev/null || echo '?') bytes of wasm; SPA in frontend/dist/admin"
+echo "build: worker $(stat -c %s "$ROOT/edge/build/keygate_edge_bg.wasm" 2>/dev/null || echo '?') bytes of wasm; SPA in frontend/dist/admin"

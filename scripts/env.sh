@@ -3,12 +3,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export WRANGLER_SEND_METRICS=false
 export CLOUDFLARE_CF_FETCH_ENABLED=false
-export WASM_BINDGEN_BIN="$HOME/.cargo/bin/wasm-bindgen"
-export ESBUILD_BIN="$ROOT/node_modules/.bin/esbuild"
-export WASM_OPT_BIN="$ROOT/node_modules/.bin/wasm-opt"
 # The wasm-bindgen CLI must be exactly the library version in Cargo.lock.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/[^0-9.]/, ""); print; exit}' "$ROOT/Cargo.lock")
 TRUNK_VERSION=0.21.14
-WORKER_BUILD_VERSION=0.8.7
 SCHEMATHESIS_VERSION=4.32.5
 export SCHEMATHESIS_BIN="$ROOT/.tools/venv/bin/schemathesis"

@@ -17,10 +17,6 @@ if ! have_version wasm-bindgen "$WASM_BINDGEN_VERSION"; then
   echo "setup: installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes)"
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
-if ! have_version worker-build "$WORKER_BUILD_VERSION"; then
-  echo "setup: installing worker-build $WORKER_BUILD_VERSION"
-  cargo install worker-build --version "$WORKER_BUILD_VERSION" --force
-fi
 if ! have_version trunk "$TRUNK_VERSION"; then
   echo "setup: installing trunk $TRUNK_VERSION (a few minutes)"
   cargo install trunk --version "$TRUNK_VERSION" --locked --force

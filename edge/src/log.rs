@@ -4,7 +4,7 @@
 /// Logs one line at error level.
 pub fn error(message: &str) {
     #[cfg(target_arch = "wasm32")]
-    worker::console_error!("{message}");
+    crate::glue::log_error(message);
     #[cfg(not(target_arch = "wasm32"))]
     eprintln!("{message}");
 }

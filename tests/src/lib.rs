@@ -144,11 +144,23 @@ fn apply_migrations(target: &Target) {
     );
 }
 
-fn write_config(dir: &Path, root: &Path, vars: &[(&str, String)]) -> PathBuf {
+/// The admin app's files as their own assets-only worker, as
+/// `admin/wrangler.toml` deploys them (named per test, so parallel
+/// `wrangler dev` sessions never bind each other's).
+fn write_admin_config(dir: &Path, root: &Path, name: &str) -> PathBuf {
+    let toml = format!(
+        "name = \"{name}\"\ncompatibility_date = \"2026-04-01\"\n\n[assets]\ndirectory = \"{}\"\n",
+        root.join("frontend/dist").display()
+    );
+    let path = dir.join("admin.toml");
+    std::fs::write(&path, toml).expect("write test admin config");
+    path
+}
+
+fn write_config(dir: &Path, root: &Path, vars: &[(&str, String)], admin: &str) -> PathBuf {
     let mut toml = format!(
-        "name = \"keygate-test\"\nmain = \"{}\"\ncompatibility_date = \"2026-04-01\"\n\n[assets]\ndirectory = \"{}\"\nbinding = \"ASSETS\"\nrun_worker_first = true\n\n[[kv_namespaces]]\nbinding = \"KEYS\"\nid = \"00000000000000000000000000000000\"\n\n[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"keygate\"\ndatabase_id = \"00000000-0000-0000-0000-000000000000\"\nmigrations_dir = \"{}\"\n\n[[durable_objects.bindings]]\nname = \"LIMITER\"\nclass_name = \"KeyLimiter\"\n\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"KeyLimiter\"]\n\n[vars]\n",
+        "name = \"keygate-test\"\nmain = \"{}\"\ncompatibility_date = \"2026-04-01\"\n\n[[services]]\nbinding = \"ASSETS\"\nservice = \"{admin}\"\n\n[[kv_namespaces]]\nbinding = \"KEYS\"\nid = \"00000000000000000000000000000000\"\n\n[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"keygate\"\ndatabase_id = \"00000000-0000-0000-0000-000000000000\"\nmigrations_dir = \"{}\"\n\n[[durable_objects.bindings]]\nname = \"LIMITER\"\nclass_name = \"KeyLimiter\"\n\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"KeyLimiter\"]\n\n[vars]\n",
         root.join("edge/build/index.js").display(),
-        root.join("frontend/dist").display(),
         root.join("migrations").display()
     );
     for (k, v) in vars {
@@ -208,7 +220,20 @@ impl Worker {
         if let Some((_, secret)) = vars.iter().find(|(k, _)| *k == "ORIGIN_SIGNING_SECRET") {
             origin.accept(secret);
         }
-        let config = write_config(&dir, &root, &vars);
+        let slug: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .take(30)
+            .collect();
+        let admin_name = format!("keygate-admin-{slug}-{}", std::process::id());
+        let admin_config = write_admin_config(&dir, &root, &admin_name);
+        let config = write_config(&dir, &root, &vars, &admin_name);
         let state = dir.join("state");
         let mut admin_token = String::new();
         let target = Target {
@@ -272,10 +297,11 @@ impl Worker {
         let wrangler = root.join("node_modules/.bin/wrangler");
         // A watchdog shell ends wrangler when this test process goes away.
         let script = format!(
-            "\"{}\" dev --config \"{}\" --ip 127.0.0.1 --port {port} --persist-to \"{}\" --inspector-port 0 --test-scheduled --log-level log & w=$!; \
+            "\"{}\" dev --config \"{}\" --config \"{}\" --ip 127.0.0.1 --port {port} --persist-to \"{}\" --inspector-port 0 --test-scheduled --log-level log & w=$!; \
              while kill -0 {} 2>/dev/null && kill -0 $w 2>/dev/null; do sleep 1; done; kill $w 2>/dev/null; wait $w",
             wrangler.display(),
             config.display(),
+            admin_config.display(),
             state.display(),
             std::process::id()
         );

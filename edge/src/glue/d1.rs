@@ -35,7 +35,7 @@ pub struct D1(pub D1Database);
 
 impl D1 {
     /// The binding named `name` in `env`, if it is there.
-    pub fn from_env(env: &worker::Env, name: &str) -> Option<Self> {
+    pub fn from_env(env: &super::Env, name: &str) -> Option<Self> {
         let binding = Reflect::get(env, &JsValue::from_str(name)).ok()?;
         (binding.is_object()).then(|| Self(binding.unchecked_into()))
     }

@@ -38,7 +38,7 @@ pub struct WorkersKv(pub KvNamespace);
 
 impl WorkersKv {
     /// The binding named `name` in `env`, if it is there.
-    pub fn from_env(env: &worker::Env, name: &str) -> Option<Self> {
+    pub fn from_env(env: &super::Env, name: &str) -> Option<Self> {
         let binding = Reflect::get(env, &JsValue::from_str(name)).ok()?;
         (binding.is_object()).then(|| Self(binding.unchecked_into()))
     }
@@ -77,7 +77,7 @@ impl Kv for WorkersKv {
     async fn pause(&self) {
         // A timer of this request's own: waiting on another request's
         // promise alone makes workerd cancel the request as hung.
-        worker::Delay::from(std::time::Duration::from_millis(2)).await;
+        super::runtime::sleep(2).await;
     }
 
     async fn put(&self, key: &str, value: &str, options: PutOptions) -> StoreResult<()> {

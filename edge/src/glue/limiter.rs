@@ -2,107 +2,138 @@
 //! (named by its key id), so every verification of that key, from any
 //! location, is decided by the same single-threaded object, in turn.
 //!
-//! The object keeps its [`LimiterState`] in memory and in its storage:
-//! it reads the state once (the runtime holds other events back while
-//! the read is pending), decides synchronously and starts writing the new
-//! state before answering (the runtime holds the answer until the write
-//! is durable: the output gate), so concurrent verifications can neither
-//! both spend the last credit nor see a decision forgotten when the
-//! object restarts. The time is the object's own clock.
+//! The class itself is the few lines of JavaScript in `edge/js/entry.js`
+//! (the runtime's storage and `Response` are plain JS there); the
+//! decision is [`LimiterCore`], here. The object reads its
+//! [`LimiterState`] once (the runtime holds other events back while the
+//! read is pending), decides synchronously and starts writing the new
+//! state before answering (the runtime holds the answer until the write is
+//! durable: the output gate), so concurrent verifications can neither both
+//! spend the last credit nor see a decision forgotten when the object
+//! restarts. The time is the object's own clock.
 
-use std::cell::RefCell;
-
+use js_sys::Promise;
 use keygate_shared::usage::{LimitAnswer, LimitRequest, LimiterState};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, State};
+use web_sys::{Request, RequestInit, Response};
 
 use crate::limiter::{LimitFuture, Limiter};
 use crate::store::StoreError;
 
-/// The storage key of the state.
-const STATE: &str = "s";
-
-/// The Durable Object class (`[[durable_objects.bindings]]` `LIMITER`).
-#[durable_object(fetch)]
-pub struct KeyLimiter {
-    state: State,
-    limiter: RefCell<Option<LimiterState>>,
+/// The state of one limiter object, held in the object's memory.
+#[wasm_bindgen]
+#[derive(Default)]
+pub struct LimiterCore {
+    state: Option<LimiterState>,
 }
 
-impl DurableObject for KeyLimiter {
-    fn new(state: State, _env: Env) -> Self {
-        Self {
-            state,
-            limiter: RefCell::new(None),
-        }
+#[wasm_bindgen]
+impl LimiterCore {
+    /// A core that has not read its stored state yet.
+    #[wasm_bindgen(constructor)]
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
     }
 
-    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
-        let Ok(mut request) = req.json::<LimitRequest>().await else {
-            return Response::error("not a limit request", 400);
-        };
+    /// Whether the stored state has been read.
+    #[must_use]
+    pub fn loaded(&self) -> bool {
+        self.state.is_some()
+    }
+
+    /// Takes the stored state (the JSON [`LimiterCore::decide`] returned
+    /// last, or nothing for a new object; unreadable state starts afresh).
+    pub fn load(&mut self, stored: Option<String>) {
+        let state = stored
+            .and_then(|json| serde_json::from_str::<LimiterState>(&json).ok())
+            .unwrap_or_default();
+        self.state = Some(state);
+    }
+
+    /// Decides one verification (`request` is a [`LimitRequest`] as JSON;
+    /// `now` the object's clock in ms) and returns `[answer, state]`, both
+    /// JSON: the answer for the caller, the state to store. A request that
+    /// is not a [`LimitRequest`] throws.
+    pub fn decide(&mut self, request: &str, now: f64) -> Result<js_sys::Array, JsValue> {
+        let mut request: LimitRequest =
+            serde_json::from_str(request).map_err(|_| JsValue::from_str("not a limit request"))?;
         // The object's own clock decides the window and the refill, not
         // the calling isolate's: requests from many places, stamped at
         // different moments, are counted in the order they arrive.
-        request.now = js_sys::Date::now() as i64;
-        if self.limiter.borrow().is_none() {
-            // The runtime holds other events back while this read is
-            // pending, so the state is read once.
-            let stored = JsFuture::from(self.state.storage().as_raw().get(STATE)?).await?;
-            let state = stored
-                .as_string()
-                .and_then(|json| serde_json::from_str::<LimiterState>(&json).ok())
-                .unwrap_or_default();
-            *self.limiter.borrow_mut() = Some(state);
-        }
-        let (answer, snapshot) = {
-            let mut cell = self.limiter.borrow_mut();
-            let state = cell.get_or_insert_with(LimiterState::default);
-            (state.decide(&request), serde_json::to_string(state))
+        request.now = now as i64;
+        let state = self.state.get_or_insert_with(LimiterState::default);
+        let answer = state.decide(&request);
+        let (Ok(answer), Ok(state)) =
+            (serde_json::to_string(&answer), serde_json::to_string(state))
+        else {
+            return Err(JsValue::from_str("the limiter state could not be written"));
         };
-        let snapshot = snapshot.map_err(|e| worker::Error::RustError(e.to_string()))?;
-        // Not awaited: the runtime holds this answer back until the write
-        // is durable (output gate), and the object goes on deciding the
-        // next verification meanwhile.
-        let _pending = self
-            .state
-            .storage()
-            .as_raw()
-            .put(STATE, JsValue::from_str(&snapshot))?;
-        Response::from_json(&answer)
+        Ok(js_sys::Array::of2(
+            &JsValue::from_str(&answer),
+            &JsValue::from_str(&state),
+        ))
     }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// A Durable Object namespace binding (`LIMITER`).
+    type ObjectNamespace;
+    /// An object's id.
+    type ObjectId;
+    /// A stub: `fetch` reaches the object.
+    type ObjectStub;
+
+    #[wasm_bindgen(method, catch, js_name = idFromName)]
+    fn id_from_name(this: &ObjectNamespace, name: &str) -> Result<ObjectId, JsValue>;
+
+    #[wasm_bindgen(method, catch)]
+    fn get(this: &ObjectNamespace, id: &ObjectId) -> Result<ObjectStub, JsValue>;
+
+    #[wasm_bindgen(method, catch)]
+    fn fetch(this: &ObjectStub, request: &Request) -> Result<Promise, JsValue>;
 }
 
 /// The `LIMITER` binding: a stub per key, one subrequest per decision.
 pub struct DurableLimiter {
-    namespace: worker::ObjectNamespace,
+    namespace: ObjectNamespace,
 }
 
 impl DurableLimiter {
     /// The binding named `name`, if it is there.
-    pub fn from_env(env: &Env, name: &str) -> Option<Self> {
-        env.durable_object(name)
-            .ok()
-            .map(|namespace| Self { namespace })
+    pub fn from_env(env: &super::Env, name: &str) -> Option<Self> {
+        let binding = env.binding(name)?;
+        binding.is_object().then(|| Self {
+            namespace: binding.unchecked_into(),
+        })
     }
 
-    async fn call(&self, key_id: &str, request: &LimitRequest) -> worker::Result<LimitAnswer> {
-        let stub = self.namespace.id_from_name(key_id)?.get_stub()?;
-        let body =
-            serde_json::to_string(request).map_err(|e| worker::Error::RustError(e.to_string()))?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post)
-            .with_body(Some(JsValue::from_str(&body)));
-        let req = Request::new_with_init("https://limiter/decide", &init)?;
-        let mut answer = stub.fetch_with_request(req).await?;
-        if answer.status_code() != 200 {
-            return Err(worker::Error::RustError(format!(
-                "the limiter answered {}",
-                answer.status_code()
-            )));
+    async fn call(&self, key_id: &str, request: &LimitRequest) -> Result<LimitAnswer, String> {
+        let js = |e: JsValue| super::js_error_message(&e).unwrap_or_else(|| "failed".to_owned());
+        let stub = self
+            .namespace
+            .get(&self.namespace.id_from_name(key_id).map_err(js)?)
+            .map_err(js)?;
+        let body = serde_json::to_string(request).map_err(|e| e.to_string())?;
+        let init = RequestInit::new();
+        init.set_method("POST");
+        init.set_body(&JsValue::from_str(&body));
+        let req = Request::new_with_str_and_init("https://limiter/decide", &init).map_err(js)?;
+        let answer: Response = JsFuture::from(stub.fetch(&req).map_err(js)?)
+            .await
+            .map_err(js)?
+            .unchecked_into();
+        if answer.status() != 200 {
+            return Err(format!("the limiter answered {}", answer.status()));
         }
-        answer.json().await
+        let text = JsFuture::from(answer.text().map_err(js)?)
+            .await
+            .map_err(js)?
+            .as_string()
+            .unwrap_or_default();
+        serde_json::from_str(&text).map_err(|e| format!("unreadable answer: {e}"))
     }
 }
 

@@ -1,6 +1,8 @@
 //! The only code that touches the runtime: the `fetch` and `scheduled`
-//! entry points, Workers KV ([`kv`]), requests and responses ([`web`]) and
-//! WebCrypto ([`ecdsa`]).
+//! entry points (exported to `edge/js/entry.js`, which the runtime calls),
+//! Workers KV ([`kv`]), D1 ([`d1`]), the limiter objects ([`limiter`]),
+//! requests and responses ([`web`]), WebCrypto and the `env`/`ctx`
+//! objects ([`runtime`]).
 
 mod d1;
 pub mod ecdsa;
@@ -8,11 +10,14 @@ pub mod hmac;
 mod kv;
 pub mod limiter;
 pub mod rsa;
+mod runtime;
 mod subtle;
 mod web;
 
 use keygate_shared::{ApiError, ErrorCode};
-use worker::{event, Context, Env};
+use wasm_bindgen::prelude::*;
+
+pub use runtime::{log_error, Context, Env};
 
 use crate::app::App;
 use crate::cache::{CachedKv, ReadCache};
@@ -47,9 +52,6 @@ fn config(env: &Env) -> std::rc::Rc<Result<Config, ApiError>> {
 
 fn env_var(env: &Env, name: &str) -> Option<String> {
     env.var(name)
-        .ok()
-        .map(|v| v.to_string())
-        .or_else(|| env.secret(name).ok().map(|v| v.to_string()))
 }
 
 fn now() -> chrono::DateTime<chrono::Utc> {
@@ -90,26 +92,53 @@ fn js_error_message(e: &wasm_bindgen::JsValue) -> Option<String> {
         .map(|e| String::from(e.message()))
 }
 
-#[event(fetch)]
-async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> worker::Result<web_sys::Response> {
+/// The `fetch` handler, called by `edge/js/entry.js` with the request's
+/// headers as one JSON array of pairs. Answers a `Response`, or, for an
+/// answer Keygate made itself, `[status, headers, body]` that the entry
+/// makes the `Response` of ([`web::to_parts`]). A runtime error while
+/// answering (a `Headers` refusing a value, say) is logged and answered
+/// 500 in the contract's shape, never passed on as a rejection.
+#[wasm_bindgen]
+pub async fn fetch(req: web_sys::Request, headers: String, env: Env, ctx: Context) -> JsValue {
+    match answer(req, &headers, env, ctx).await {
+        Ok(response) => response,
+        Err(e) => {
+            let cause = js_error_message(&e).unwrap_or_else(|| "not an Error".to_owned());
+            runtime::log_error(&format!("request failed in the runtime: {cause}"));
+            let internal = ApiError::new(ErrorCode::Internal, "The request could not be answered.");
+            web::to_parts(&crate::http::HttpResponse::error(&internal))
+        }
+    }
+}
+
+async fn answer(
+    req: web_sys::Request,
+    headers: &str,
+    env: Env,
+    ctx: Context,
+) -> Result<JsValue, JsValue> {
     let config_rc = config(&env);
     let config = match config_rc.as_ref() {
         Ok(c) => c,
         Err(e) => {
-            worker::console_error!("configuration invalid: {}", e.message);
-            return Ok(web::error_response(e)?);
+            runtime::log_error(&format!("configuration invalid: {}", e.message));
+            return Ok(web::to_parts(&crate::http::HttpResponse::error(e)));
         }
     };
     let now = now();
     let cache = read_cache();
     let Some(kv) = keys_store(&env, &cache, config, now) else {
-        return Ok(web::error_response(&kv_missing())?);
+        return Ok(web::to_parts(&crate::http::HttpResponse::error(
+            &kv_missing(),
+        )));
     };
     let Some(db) = D1::from_env(&env, "DB") else {
-        return Ok(web::error_response(&db_missing())?);
+        return Ok(web::to_parts(&crate::http::HttpResponse::error(
+            &db_missing(),
+        )));
     };
     let method = web::method_of(&req);
-    let mut http_req = web::request_head(&req, method.clone());
+    let mut http_req = web::request_head(&req, method.clone(), headers);
     let limiter = limiter::DurableLimiter::from_env(&env, "LIMITER");
     let meter = METER.with(std::rc::Rc::clone);
     let app = App {
@@ -127,27 +156,31 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> worker::Result<
         match web::read_body_limited(&req, &http_req, limit).await {
             Ok(body) => http_req.body = body,
             Err(web::BodyError::TooLarge) => {
-                return Ok(web::error_response(&crate::app::body_too_large(limit))?)
+                let refused = crate::http::HttpResponse::error(&crate::app::body_too_large(limit));
+                return Ok(web::to_parts(&refused));
             }
             Err(web::BodyError::Unreadable) => {
-                return Ok(web::error_response(&ApiError::new(
-                    ErrorCode::BadJson,
-                    "The request body could not be read.",
-                ))?)
+                return Ok(web::to_parts(&crate::http::HttpResponse::error(
+                    &ApiError::new(ErrorCode::BadJson, "The request body could not be read."),
+                )))
             }
         }
     }
     let (outcome, mut log) = app.handle_logged(&http_req).await;
     flush_usage(&env, &ctx, &meter, now, config);
     let answer = match outcome {
-        Outcome::Respond(r) => Ok(web::to_response(&r)?),
-        Outcome::Stream(streamed) => stream(&env, &ctx, config_rc.clone(), *streamed),
-        Outcome::Forward(f) => web::forward(&req, &method, f).await.map_err(Into::into),
-        Outcome::ServeAdminAsset => web::serve_asset(req, &env).await,
+        Outcome::Respond(r) => Ok(web::to_parts(&r)),
+        Outcome::Stream(streamed) => {
+            stream(&env, &ctx, config_rc.clone(), *streamed).map(Into::into)
+        }
+        Outcome::Forward(f) => web::forward(&req, &method, f).await.map(Into::into),
+        Outcome::ServeAdminAsset => web::serve_asset(req, &env).await.map(Into::into),
     };
     if let Ok(r) = &answer {
         if log.status == 0 {
-            log.status = r.status();
+            if let Some(r) = r.dyn_ref::<web_sys::Response>() {
+                log.status = r.status();
+            }
         }
     }
     // One JSON line per admin-plane request (Workers Logs), with its cause
@@ -158,9 +191,9 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> worker::Result<
     if failed || !verification {
         let line = log.line(js_sys::Date::now() as i64 - now.timestamp_millis());
         if failed {
-            worker::console_error!("{line}");
+            runtime::log_error(&line);
         } else {
-            worker::console_log!("{line}");
+            runtime::log(&line);
         }
     }
     answer
@@ -196,7 +229,7 @@ fn write_usage_later(
 ) {
     let (env, meter) = (env.clone(), std::rc::Rc::clone(meter));
     ctx.wait_until(async move {
-        worker::Delay::from(std::time::Duration::from_millis(wait_ms.unsigned_abs())).await;
+        runtime::sleep(u32::try_from(wait_ms).unwrap_or(20_000)).await;
         meter.trailing.set(false);
         if let Some(batch) = meter.take_due(now(), 0, true) {
             write(&env, &meter, batch).await;
@@ -218,16 +251,19 @@ fn write_usage(
 async fn write(env: &Env, meter: &crate::usage::UsageMeter, batch: crate::usage::UsageBatch) {
     let dropped = meter.dropped.replace(0);
     if dropped > 0 {
-        worker::console_error!(
+        runtime::log_error(&format!(
             "usage: {dropped} verifications not counted (too many keys at once in this isolate)"
-        );
+        ));
     }
     let (Some(kv), Some(db)) = (WorkersKv::from_env(env, "KEYS"), D1::from_env(env, "DB")) else {
         return meter.restore(batch);
     };
     let repo = crate::repo::Repo::new(&kv, &db);
     if let Err(e) = repo.write_usage(&batch).await {
-        worker::console_error!("usage flush failed (kept for the next one): {}", e.0);
+        runtime::log_error(&format!(
+            "usage flush failed (kept for the next one): {}",
+            e.0
+        ));
         meter.restore(batch);
     }
 }
@@ -242,7 +278,7 @@ fn stream(
     ctx: &Context,
     config: std::rc::Rc<Result<Config, ApiError>>,
     streamed: crate::http::Streamed,
-) -> worker::Result<web_sys::Response> {
+) -> Result<web_sys::Response, JsValue> {
     let crate::http::Streamed { head, mut rest } = streamed;
     let (response, writer) = web::streaming_response(&head)?;
     let env = env.clone();
@@ -271,10 +307,10 @@ fn stream(
                 }
                 Ok(None) => return web::close(&writer).await,
                 Err(e) => {
-                    worker::console_error!(
+                    runtime::log_error(&format!(
                         "export stopped part-way: {}",
                         e.cause.as_deref().unwrap_or(&e.message)
-                    );
+                    ));
                     return web::abort(&writer).await;
                 }
             }
@@ -301,21 +337,25 @@ impl crate::lifecycle::Notifier for FetchNotifier {
     }
 }
 
-#[event(scheduled)]
-async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
+/// The `scheduled` handler (cron, called by `edge/js/entry.js`).
+#[wasm_bindgen]
+pub async fn scheduled(env: Env) {
     let config = match Config::from_vars(|name| env_var(&env, name)) {
         Ok(c) => c,
         Err(e) => {
-            return worker::console_error!("cron skipped, configuration invalid: {}", e.message)
+            return runtime::log_error(&format!(
+                "cron skipped, configuration invalid: {}",
+                e.message
+            ))
         }
     };
     let now = now();
     let cache = read_cache();
     let Some(kv) = keys_store(&env, &cache, &config, now) else {
-        return worker::console_error!("cron skipped: KV binding KEYS missing");
+        return runtime::log_error("cron skipped: KV binding KEYS missing");
     };
     let Some(db) = D1::from_env(&env, "DB") else {
-        return worker::console_error!("cron skipped: D1 binding DB missing");
+        return runtime::log_error("cron skipped: D1 binding DB missing");
     };
     let repo = crate::repo::Repo::new(&kv, &db);
     match crate::lifecycle::run(
@@ -336,7 +376,7 @@ async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::Sched
                     )
                 },
             );
-            worker::console_log!(
+            runtime::log(&format!(
                 "cron: {} notices sent, {} failed (retried next run), {} expired keys purged; {reconciled}{}",
                 r.notified.len(),
                 r.failed.len(),
@@ -346,10 +386,11 @@ async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::Sched
                 } else {
                     ""
                 }
-            );
+            ));
         }
-        Err(e) => {
-            worker::console_error!("cron stopped: {}", e.cause.as_deref().unwrap_or(&e.message))
-        }
+        Err(e) => runtime::log_error(&format!(
+            "cron stopped: {}",
+            e.cause.as_deref().unwrap_or(&e.message)
+        )),
     }
 }

@@ -29,16 +29,15 @@ pub fn method_of(req: &Request) -> String {
     req.method().to_ascii_uppercase()
 }
 
-/// Every header as (lower-case name, value).
-fn header_pairs(headers: &Headers) -> Vec<(String, String)> {
-    let mut pairs = Vec::new();
-    // `Headers` iterates as [name, value] arrays; names come lower-case.
-    for entry in headers.entries() {
-        let Ok(entry) = entry else { break };
-        let entry: js_sys::Array = entry.unchecked_into();
-        if let (Some(name), Some(value)) = (entry.get(0).as_string(), entry.get(1).as_string()) {
-            pairs.push((name.to_ascii_lowercase(), value));
-        }
+/// Every header as (lower-case name, value), from the JSON array of
+/// `[name, value]` pairs the entry made of `request.headers` in one go
+/// (`edge/js/entry.js`): one string crossing into wasm instead of an
+/// iterator step, an array and two strings per header. Anything else
+/// (never sent by the entry) reads as no headers.
+fn header_pairs(headers_json: &str) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = serde_json::from_str(headers_json).unwrap_or_default();
+    for (name, _) in &mut pairs {
+        name.make_ascii_lowercase();
     }
     pairs
 }
@@ -46,7 +45,7 @@ fn header_pairs(headers: &Headers) -> Vec<(String, String)> {
 /// The request's head as an [`HttpRequest`] with an empty body: which
 /// part of the worker answers it is decided before any body is read
 /// (`App::body_limit`), so a gateway body is never consumed.
-pub fn request_head(req: &Request, method: String) -> HttpRequest {
+pub fn request_head(req: &Request, method: String, headers_json: &str) -> HttpRequest {
     let url = req.url();
     let (host, path, query) = crate::http::split_url(&url);
     HttpRequest {
@@ -56,7 +55,7 @@ pub fn request_head(req: &Request, method: String) -> HttpRequest {
         path: path.to_owned(),
         query: crate::http::decode_query(query),
         raw_query: query.to_owned(),
-        headers: header_pairs(&req.headers()),
+        headers: header_pairs(headers_json),
         body: Vec::new(),
     }
 }
@@ -108,6 +107,22 @@ pub async fn read_body_limited(
     let Some(stream) = req.body() else {
         return Ok(Vec::new());
     };
+    if declared.is_some_and(|n| n <= limit as u64) {
+        // A declared length the runtime holds the body to (HTTP framing):
+        // read in one go, one promise instead of a read per chunk.
+        let Ok(buffer) = req.array_buffer() else {
+            return Err(BodyError::Unreadable);
+        };
+        let body = JsFuture::from(buffer)
+            .await
+            .map(|b| Uint8Array::new(&b).to_vec())
+            .map_err(|_| BodyError::Unreadable)?;
+        return if body.len() > limit {
+            Err(BodyError::TooLarge)
+        } else {
+            Ok(body)
+        };
+    }
     let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     if declared.is_some_and(|n| n > limit as u64) {
         drain(&reader).await;
@@ -134,6 +149,25 @@ pub async fn read_body_limited(
         }
         body.extend_from_slice(&bytes.to_vec());
     }
+}
+
+/// Keygate's answer as `[status, headers, body]` for the entry to make
+/// the `Response` of (`edge/js/entry.js`): the headers as one JSON string
+/// of pairs, the body bytes (or null), instead of a `Headers` object
+/// filled one crossing per header.
+pub fn to_parts(r: &HttpResponse) -> JsValue {
+    let headers = serde_json::to_string(&r.headers).unwrap_or_else(|_| "[]".to_owned());
+    let body = if r.body.is_empty() {
+        JsValue::NULL
+    } else {
+        Uint8Array::from(r.body.as_slice()).into()
+    };
+    js_sys::Array::of3(
+        &JsValue::from(r.status),
+        &JsValue::from_str(&headers),
+        &body,
+    )
+    .into()
 }
 
 /// Keygate's answer as the runtime's `Response`.
@@ -293,8 +327,14 @@ pub async fn get_text(url: &str, limit: usize) -> Result<String, String> {
 
 /// Serves the SPA from the `ASSETS` binding; client-side routes under
 /// `/admin/` (no file extension) get the index page.
-pub async fn serve_asset(req: Request, env: &worker::Env) -> worker::Result<Response> {
-    let assets = env.assets("ASSETS")?;
+pub async fn serve_asset(req: Request, env: &super::Env) -> Result<Response, JsValue> {
+    let Some(assets) = env.binding("ASSETS") else {
+        return error_response(&ApiError::new(
+            ErrorCode::ConfigInvalid,
+            "The assets binding ASSETS is missing.",
+        ));
+    };
+    let assets: super::runtime::Fetcher = assets.unchecked_into();
     let url = req.url();
     let (_, path, _) = crate::http::split_url(&url);
     let is_file = path.rsplit('/').next().unwrap_or_default().contains('.');
@@ -303,15 +343,19 @@ pub async fn serve_asset(req: Request, env: &worker::Env) -> worker::Result<Resp
         .find('/')
         .map_or(url.len(), |i| origin_end + i)];
     let index = format!("{origin}/admin/index.html");
-    let mut resp = assets.fetch_request(worker::Request::from(req)).await?;
-    if resp.status_code() == 404 && !is_file {
-        resp = assets.fetch(index, None).await?;
+    let mut resp: Response = JsFuture::from(assets.fetch_request(&req)?)
+        .await?
+        .unchecked_into();
+    if resp.status() == 404 && !is_file {
+        resp = JsFuture::from(assets.fetch_url(&index)?)
+            .await?
+            .unchecked_into();
     }
-    with_browser_headers(resp.into())
+    with_browser_headers(resp)
 }
 
 /// The asset's response with §8's browser headers (CSP and friends).
-fn with_browser_headers(resp: Response) -> worker::Result<Response> {
+fn with_browser_headers(resp: Response) -> Result<Response, JsValue> {
     let headers = Headers::new_with_headers(&resp.headers())?;
     for (name, value) in crate::http::ADMIN_APP_HEADERS {
         headers.set(name, value)?;
@@ -320,8 +364,5 @@ fn with_browser_headers(resp: Response) -> worker::Result<Response> {
     init.set_status(resp.status());
     init.set_status_text(&resp.status_text());
     init.set_headers(&headers);
-    Ok(Response::new_with_opt_readable_stream_and_init(
-        resp.body().as_ref(),
-        &init,
-    )?)
+    Response::new_with_opt_readable_stream_and_init(resp.body().as_ref(), &init)
 }

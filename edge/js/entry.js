@@ -1,0 +1,102 @@
+// Keygate's worker entry: the module the runtime loads (scripts/build.sh
+// copies it to edge/build/index.js beside the wasm-bindgen output). It
+// instantiates the Rust module once per isolate and hands each event to
+// an exported Rust function in one call: no entrypoint class, no proxies,
+// no promise wrapping beyond the one the export returns (issue 19,
+// BENCHMARKS.md "Entry"). The Durable Object class is here too, because
+// the runtime wants a JS class; its decision is Rust (`LimiterCore`).
+import wasmModule from './keygate_edge_bg.wasm';
+import * as rust from './keygate_edge.js';
+
+rust.initSync({ module: wasmModule });
+
+// A trap (a Rust panic is one: panic = "abort") leaves the module's memory
+// in no state to go on from. The next event then starts from a fresh
+// instance (wasm-bindgen's reset), and objects made by the old one are
+// made again (`generation`).
+let generation = 0;
+let broken = false;
+function trapped(e) {
+  if (e instanceof WebAssembly.RuntimeError) {
+    console.error('Keygate: the wasm module trapped; the next event starts a fresh instance');
+    broken = true;
+  }
+}
+function ready() {
+  if (broken) {
+    rust.__wbg_reset_state();
+    broken = false;
+    generation += 1;
+  }
+}
+addEventListener('error', (e) => trapped(e.error));
+addEventListener('unhandledrejection', (e) => trapped(e.reason));
+
+function call(run) {
+  ready();
+  try {
+    return run().catch((e) => {
+      trapped(e);
+      throw e;
+    });
+  } catch (e) {
+    trapped(e);
+    throw e;
+  }
+}
+
+// Keygate's own answers come back as [status, headers (JSON pairs), body]
+// and become the Response here, in one constructor call; forwarded,
+// streamed and asset answers are Responses already.
+function respond(answer) {
+  if (!Array.isArray(answer)) return answer;
+  return new Response(answer[2], { status: answer[0], headers: JSON.parse(answer[1]) });
+}
+
+export default {
+  fetch(request, env, ctx) {
+    // The headers cross into wasm as one string, not one call per header.
+    const headers = JSON.stringify([...request.headers]);
+    return call(() => rust.fetch(request, headers, env, ctx)).then(respond);
+  },
+  scheduled(_controller, env) {
+    return call(() => rust.scheduled(env));
+  },
+};
+
+// One object per limited key (`LIMITER`, wrangler.toml): edge/src/glue/limiter.rs.
+export class KeyLimiter {
+  constructor(state) {
+    this.storage = state.storage;
+    this.core = null;
+    this.generation = -1;
+  }
+
+  async fetch(request) {
+    const body = await request.text();
+    ready();
+    if (this.generation !== generation) {
+      this.core = new rust.LimiterCore();
+      this.generation = generation;
+    }
+    if (!this.core.loaded()) {
+      // The runtime holds other events back while this read is pending
+      // (input gate), so the state is read once.
+      const stored = await this.storage.get('s');
+      this.core.load(typeof stored === 'string' ? stored : undefined);
+    }
+    let decided;
+    try {
+      decided = this.core.decide(body, Date.now());
+    } catch (e) {
+      trapped(e);
+      if (e instanceof WebAssembly.RuntimeError) throw e;
+      return new Response(String(e), { status: 400 });
+    }
+    const [answer, state] = decided;
+    // Not awaited: the runtime holds this answer back until the write is
+    // durable (output gate), and the object goes on deciding meanwhile.
+    this.storage.put('s', state);
+    return new Response(answer, { headers: { 'content-type': 'application/json' } });
+  }
+}
