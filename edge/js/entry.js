@@ -32,32 +32,34 @@ function ready() {
 addEventListener('error', (e) => trapped(e.error));
 addEventListener('unhandledrejection', (e) => trapped(e.reason));
 
-function call(run) {
-  ready();
-  try {
-    return run().catch((e) => {
-      trapped(e);
-      throw e;
-    });
-  } catch (e) {
-    trapped(e);
-    throw e;
-  }
-}
-
 // Keygate's own answers come back as [status, headers (JSON pairs), body]
 // and become the Response here, in one constructor call; forwarded,
-// streamed and asset answers are Responses already.
+// streamed and asset answers are Responses already (and `scheduled`
+// answers nothing).
 function respond(answer) {
   if (!Array.isArray(answer)) return answer;
   return new Response(answer[2], { status: answer[0], headers: JSON.parse(answer[1]) });
+}
+function failed(e) {
+  trapped(e);
+  throw e;
+}
+
+// One event into Rust: one promise reaction on the way out.
+function call(run) {
+  ready();
+  try {
+    return run().then(respond, failed);
+  } catch (e) {
+    failed(e);
+  }
 }
 
 export default {
   fetch(request, env, ctx) {
     // The headers cross into wasm as one string, not one call per header.
     const headers = JSON.stringify([...request.headers]);
-    return call(() => rust.fetch(request, headers, env, ctx)).then(respond);
+    return call(() => rust.fetch(request, headers, env, ctx));
   },
   scheduled(_controller, env) {
     return call(() => rust.scheduled(env));

@@ -36,8 +36,7 @@ pub struct D1(pub D1Database);
 impl D1 {
     /// The binding named `name` in `env`, if it is there.
     pub fn from_env(env: &super::Env, name: &str) -> Option<Self> {
-        let binding = Reflect::get(env, &JsValue::from_str(name)).ok()?;
-        (binding.is_object()).then(|| Self(binding.unchecked_into()))
+        env.object(name).map(Self)
     }
 
     fn prepared(&self, statement: &Statement) -> StoreResult<D1PreparedStatement> {

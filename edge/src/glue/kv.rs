@@ -39,8 +39,7 @@ pub struct WorkersKv(pub KvNamespace);
 impl WorkersKv {
     /// The binding named `name` in `env`, if it is there.
     pub fn from_env(env: &super::Env, name: &str) -> Option<Self> {
-        let binding = Reflect::get(env, &JsValue::from_str(name)).ok()?;
-        (binding.is_object()).then(|| Self(binding.unchecked_into()))
+        env.object(name).map(Self)
     }
 }
 

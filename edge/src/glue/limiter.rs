@@ -104,10 +104,7 @@ pub struct DurableLimiter {
 impl DurableLimiter {
     /// The binding named `name`, if it is there.
     pub fn from_env(env: &super::Env, name: &str) -> Option<Self> {
-        let binding = env.binding(name)?;
-        binding.is_object().then(|| Self {
-            namespace: binding.unchecked_into(),
-        })
+        env.object(name).map(|namespace| Self { namespace })
     }
 
     async fn call(&self, key_id: &str, request: &LimitRequest) -> Result<LimitAnswer, String> {
@@ -128,11 +125,7 @@ impl DurableLimiter {
         if answer.status() != 200 {
             return Err(format!("the limiter answered {}", answer.status()));
         }
-        let text = JsFuture::from(answer.text().map_err(js)?)
-            .await
-            .map_err(js)?
-            .as_string()
-            .unwrap_or_default();
+        let text = super::web::text_of(&answer).await?;
         serde_json::from_str(&text).map_err(|e| format!("unreadable answer: {e}"))
     }
 }

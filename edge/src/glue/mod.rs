@@ -45,13 +45,9 @@ fn read_cache() -> std::rc::Rc<ReadCache> {
 
 fn config(env: &Env) -> std::rc::Rc<Result<Config, ApiError>> {
     CONFIG.with(|cell| {
-        cell.get_or_init(|| std::rc::Rc::new(Config::from_vars(|name| env_var(env, name))))
+        cell.get_or_init(|| std::rc::Rc::new(Config::from_vars(|name| env.var(name))))
             .clone()
     })
-}
-
-fn env_var(env: &Env, name: &str) -> Option<String> {
-    env.var(name)
 }
 
 fn now() -> chrono::DateTime<chrono::Utc> {
@@ -106,7 +102,7 @@ pub async fn fetch(req: web_sys::Request, headers: String, env: Env, ctx: Contex
             let cause = js_error_message(&e).unwrap_or_else(|| "not an Error".to_owned());
             runtime::log_error(&format!("request failed in the runtime: {cause}"));
             let internal = ApiError::new(ErrorCode::Internal, "The request could not be answered.");
-            web::to_parts(&crate::http::HttpResponse::error(&internal))
+            web::error_parts(&internal)
         }
     }
 }
@@ -122,20 +118,16 @@ async fn answer(
         Ok(c) => c,
         Err(e) => {
             runtime::log_error(&format!("configuration invalid: {}", e.message));
-            return Ok(web::to_parts(&crate::http::HttpResponse::error(e)));
+            return Ok(web::error_parts(e));
         }
     };
     let now = now();
     let cache = read_cache();
     let Some(kv) = keys_store(&env, &cache, config, now) else {
-        return Ok(web::to_parts(&crate::http::HttpResponse::error(
-            &kv_missing(),
-        )));
+        return Ok(web::error_parts(&kv_missing()));
     };
     let Some(db) = D1::from_env(&env, "DB") else {
-        return Ok(web::to_parts(&crate::http::HttpResponse::error(
-            &db_missing(),
-        )));
+        return Ok(web::error_parts(&db_missing()));
     };
     let method = web::method_of(&req);
     let mut http_req = web::request_head(&req, method.clone(), headers);
@@ -156,12 +148,12 @@ async fn answer(
         match web::read_body_limited(&req, &http_req, limit).await {
             Ok(body) => http_req.body = body,
             Err(web::BodyError::TooLarge) => {
-                let refused = crate::http::HttpResponse::error(&crate::app::body_too_large(limit));
-                return Ok(web::to_parts(&refused));
+                return Ok(web::error_parts(&crate::app::body_too_large(limit)))
             }
             Err(web::BodyError::Unreadable) => {
-                return Ok(web::to_parts(&crate::http::HttpResponse::error(
-                    &ApiError::new(ErrorCode::BadJson, "The request body could not be read."),
+                return Ok(web::error_parts(&ApiError::new(
+                    ErrorCode::BadJson,
+                    "The request body could not be read.",
                 )))
             }
         }
@@ -340,7 +332,7 @@ impl crate::lifecycle::Notifier for FetchNotifier {
 /// The `scheduled` handler (cron, called by `edge/js/entry.js`).
 #[wasm_bindgen]
 pub async fn scheduled(env: Env) {
-    let config = match Config::from_vars(|name| env_var(&env, name)) {
+    let config = match Config::from_vars(|name| env.var(name)) {
         Ok(c) => c,
         Err(e) => {
             return runtime::log_error(&format!(

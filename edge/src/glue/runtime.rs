@@ -51,6 +51,14 @@ impl Env {
     pub fn var(&self, name: &str) -> Option<String> {
         self.binding(name)?.as_string()
     }
+
+    /// The binding `name` as the runtime object type `T` (KV namespace,
+    /// D1 database, Durable Object namespace, service), if it is an object.
+    pub fn object<T: JsCast>(&self, name: &str) -> Option<T> {
+        self.binding(name)
+            .filter(JsValue::is_object)
+            .map(JsCast::unchecked_into)
+    }
 }
 
 impl Context {

@@ -170,6 +170,11 @@ pub fn to_parts(r: &HttpResponse) -> JsValue {
     .into()
 }
 
+/// An error in the contract's shape as [`to_parts`].
+pub fn error_parts(e: &ApiError) -> JsValue {
+    to_parts(&HttpResponse::error(e))
+}
+
 /// Keygate's answer as the runtime's `Response`.
 pub fn to_response(r: &HttpResponse) -> Result<Response, JsValue> {
     let headers = Headers::new()?;
@@ -314,27 +319,32 @@ pub async fn get_text(url: &str, limit: usize) -> Result<String, String> {
     if !(200..300).contains(&resp.status()) {
         return Err(format!("answered {}", resp.status()));
     }
-    let text = JsFuture::from(resp.text().map_err(js_err)?)
-        .await
-        .map_err(js_err)?
-        .as_string()
-        .unwrap_or_default();
+    let text = text_of(&resp).await?;
     if text.len() > limit {
         return Err(format!("answered more than {limit} bytes"));
     }
     Ok(text)
 }
 
+/// The whole body of `resp` as text; the runtime's message on failure.
+pub async fn text_of(resp: &Response) -> Result<String, String> {
+    let js_err =
+        |e: JsValue| super::js_error_message(&e).unwrap_or_else(|| "fetch failed".to_owned());
+    let text = JsFuture::from(resp.text().map_err(js_err)?)
+        .await
+        .map_err(js_err)?;
+    Ok(text.as_string().unwrap_or_default())
+}
+
 /// Serves the SPA from the `ASSETS` binding; client-side routes under
 /// `/admin/` (no file extension) get the index page.
 pub async fn serve_asset(req: Request, env: &super::Env) -> Result<Response, JsValue> {
-    let Some(assets) = env.binding("ASSETS") else {
+    let Some(assets) = env.object::<super::runtime::Fetcher>("ASSETS") else {
         return error_response(&ApiError::new(
             ErrorCode::ConfigInvalid,
             "The assets binding ASSETS is missing.",
         ));
     };
-    let assets: super::runtime::Fetcher = assets.unchecked_into();
     let url = req.url();
     let (_, path, _) = crate::http::split_url(&url);
     let is_file = path.rsplit('/').next().unwrap_or_default().contains('.');
