@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load benchmark, loopback only (method and figures: BENCHMARKS.md).
 #
-# Six workers run side by side under wrangler dev (workerd + local KV), all
+# Eight workers run side by side under wrangler dev (workerd + local KV), all
 # pinned to CPU 0, and wrk (one thread, pinned to CPU 1) drives them one
 # case at a time, the cases interleaved round by round so that drift of
 # the machine falls on all of them alike; a first round warms the JITs up
@@ -24,12 +24,16 @@
 # the socket of the workerd that runs the worker, and, if asked, `proxied`,
 # through wrangler dev's own proxy on its public port (that proxy, not the
 # worker, is then the bottleneck).
+# Then, unless PROFILE=0, a CPU profile of one worker's isolate per case
+# (bench/profile.mjs through the runtime's inspector): where the time of a
+# request goes, the breakdown in BENCHMARKS.md "Where the time goes".
 # DURATION (5s), CONNS (16), REPEATS (3), LAYERS ("direct"; "direct proxied"
-# adds the proxy) tune it.
+# adds the proxy), PROFILE (1) and PROFILE_SECONDS (5) tune it.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 DURATION=${DURATION:-5s}; CONNS=${CONNS:-16}; REPEATS=${REPEATS:-3}; LAYERS=${LAYERS:-direct}
+PROFILE=${PROFILE:-1}; PROFILE_SECONDS=${PROFILE_SECONDS:-5}
 bash scripts/setup.sh
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 command -v taskset >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq util-linux >/dev/null; }
@@ -46,7 +50,7 @@ declare -A main=(
   [floor]="$ROOT/bench/floor/worker.js" [peer]="$ROOT/bench/peer/worker.js"
   [do-floor]="$ROOT/bench/do-floor/worker.js"
 )
-declare -A public=() direct=() pids=()
+declare -A public=() direct=() inspector=() pids=()
 config() { # worker extra-toml
   cat > "$work/$1.toml" <<TOML
 name = "bench-$1"
@@ -98,9 +102,12 @@ $limiter"
 
 start() { # worker port
   public[$1]=$2
+  # wrangler's inspector proxy for this worker (bench/profile.mjs attaches
+  # there; the runtime's own socket takes one client, wrangler's).
+  inspector[$1]=$(($2 + 500))
   # shellcheck disable=SC2086 # extra_config is one or two words
   setsid taskset -c 0 wrangler dev --config "$work/$1.toml" ${extra_config[$1]:-} --ip 127.0.0.1 --port "$2" \
-    --persist-to "$work/state-$1" --inspector-port 0 --log-level debug >"$work/$1.log" 2>&1 &
+    --persist-to "$work/state-$1" --inspector-port "${inspector[$1]}" --log-level debug >"$work/$1.log" 2>&1 &
   pids[$1]=$!
 }
 ready() { # worker: waits, then sets direct[worker] from wrangler's debug log
@@ -198,5 +205,28 @@ done
 echo
 echo "wrk -t1 -c$CONNS -d$DURATION on CPU 1, workers on CPU 0, $REPEATS rounds, loopback, $(nproc) cores"
 python3 bench/report.py "$work/results"
+if [ "$PROFILE" = 1 ]; then
+  # One worker at a time, alone on CPU 0 (with all eight up, wrangler's
+  # own processes and the other workers' logging disturb the sampled
+  # one), and one case at a time with the sampler attached. Sampling
+  # slows the isolate down: read the split, not the throughput.
+  stop_all
+  mkdir -p "$work/profile"
+  for worker in null floor peer keygate-nocache keygate keygate-deployed; do
+    start "$worker" "${public[$worker]}"; ready "$worker"
+    for entry in "${cases[@]}"; do
+      read -r name w path script <<<"$entry"
+      [ "$w" = "$worker" ] || continue
+      case $name in *unknown|*ratelimited|*credits|*exhausted) continue ;; esac
+      args=(); [ "$script" = - ] || args=(-s "$work/$script.lua")
+      taskset -c 1 timeout 60 node bench/profile.mjs "${inspector[$worker]}" "$PROFILE_SECONDS" -- \
+        -t1 -c"$CONNS" "${args[@]}" "http://127.0.0.1:${direct[$worker]}$path" > "$work/profile/$name.json" ||
+        echo "bench: profiling $name failed"
+    done
+    stop_all
+  done
+  echo
+  python3 bench/profile_report.py "$work/profile"
+fi
 echo
 bash scripts/sizes.sh
