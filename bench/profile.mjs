@@ -7,8 +7,9 @@
 //   node bench/profile.mjs <inspector port> <seconds> -- <wrk args…>
 //
 // Prints one JSON object: requests served, wall time, the isolate's busy
-// time (all samples but "(idle)") and its split into the JS entry, the
-// wasm-bindgen glue, wasm functions (grouped by name), garbage collection
+// time (all samples but "(idle)") and its split into JavaScript (the
+// entry, wasm-bindgen's glue and wrangler's middleware are one bundled
+// file), wasm functions (grouped by name), built-ins, garbage collection
 // and the rest, each in microseconds per request.
 import { spawn } from 'node:child_process';
 import WebSocket from 'ws';
@@ -60,6 +61,9 @@ const { profile } = await send('Profiler.stop');
 ws.close();
 
 const requests = Number((out.match(/(\d+) requests in/) || [])[1] || 0);
+// Failed answers count as requests in wrk's total: reported, not hidden.
+const non2xx = Number((out.match(/Non-2xx or 3xx responses:\s+(\d+)/) || [])[1] || 0);
+const socketErrors = out.match(/Socket errors:.*/)?.[0] || null;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const self = new Map();
 for (let i = 0; i < profile.samples.length; i += 1) {
@@ -74,7 +78,6 @@ function kind(node) {
   if (name === '(garbage collector)') return 'gc';
   if (name === '(program)' || name === '(root)') return 'runtime (program)';
   if (url.startsWith('wasm://')) return `wasm ${name || '?'}`;
-  if (/shim|entry/.test(url)) return `entry ${name || '(anonymous)'}`;
   if (url) return `js ${name || `(anonymous):${node.callFrame.lineNumber + 1}`} ${url.split('/').pop()}`;
   return `native ${name}`;
 }
@@ -95,6 +98,8 @@ for (const [k, us] of totals) {
 }
 console.log(JSON.stringify({
   requests,
+  non2xx,
+  socket_errors: socketErrors,
   wall_ms: Math.round((profile.endTime - profile.startTime) / 1000),
   isolate_busy_us_per_request: per(busy),
   isolate_idle_share: Math.round((idle / (busy + idle)) * 1000) / 1000,

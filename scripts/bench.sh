@@ -212,16 +212,22 @@ if [ "$PROFILE" = 1 ]; then
   # slows the isolate down: read the split, not the throughput.
   stop_all
   mkdir -p "$work/profile"
-  for worker in null floor peer keygate-nocache keygate keygate-deployed; do
+  for worker in null floor peer keygate-nocache keygate keygate-deployed keygate-assets; do
     start "$worker" "${public[$worker]}"; ready "$worker"
     for entry in "${cases[@]}"; do
       read -r name w path script <<<"$entry"
       [ "$w" = "$worker" ] || continue
       case $name in *unknown|*ratelimited|*credits|*exhausted) continue ;; esac
       args=(); [ "$script" = - ] || args=(-s "$work/$script.lua")
-      taskset -c 1 timeout 60 node bench/profile.mjs "${inspector[$worker]}" "$PROFILE_SECONDS" -- \
-        -t1 -c"$CONNS" "${args[@]}" "http://127.0.0.1:${direct[$worker]}$path" > "$work/profile/$name.json" ||
+      url="http://127.0.0.1:${direct[$worker]}$path"
+      # Warm the JITs first, as the rounds do.
+      taskset -c 1 wrk -t1 -c"$CONNS" -d2s "${args[@]}" "$url" >/dev/null
+      if taskset -c 1 timeout 60 node bench/profile.mjs "${inspector[$worker]}" "$PROFILE_SECONDS" -- \
+        -t1 -c"$CONNS" "${args[@]}" "$url" > "$work/profile/$name.tmp"; then
+        mv "$work/profile/$name.tmp" "$work/profile/$name.json"
+      else
         echo "bench: profiling $name failed"
+      fi
     done
     stop_all
   done

@@ -8,8 +8,8 @@ source "$(dirname "$0")/env.sh"
 # The worker: cargo, then wasm-bindgen's plain ES module output (`--target
 # web`: an `initSync` the entry calls once), then our own entry module
 # (edge/js/entry.js) as edge/build/index.js, which wrangler bundles. No
-# worker-build and no generated entrypoint class (issue 19, BENCHMARKS.md
-# "Entry"). The reset function lets the entry start a fresh instance after
+# worker-build and no generated entrypoint class (BENCHMARKS.md,
+# "Issue 19"). The reset function lets the entry start a fresh instance after
 # a trap.
 cargo build --quiet --lib --release --target wasm32-unknown-unknown -p keygate-edge
 out="$ROOT/edge/build"

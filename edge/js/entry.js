@@ -3,7 +3,7 @@
 // instantiates the Rust module once per isolate and hands each event to
 // an exported Rust function in one call: no entrypoint class, no proxies,
 // no promise wrapping beyond the one the export returns (issue 19,
-// BENCHMARKS.md "Entry"). The Durable Object class is here too, because
+// BENCHMARKS.md, "Issue 19"). The Durable Object class is here too, because
 // the runtime wants a JS class; its decision is Rust (`LimiterCore`).
 import wasmModule from './keygate_edge_bg.wasm';
 import * as rust from './keygate_edge.js';

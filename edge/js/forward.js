@@ -4,12 +4,16 @@
 // call, instead of one crossing out of wasm per header (issue 19).
 // Resolves to the origin's Response (with `extra` headers set on it, a
 // limited key's RateLimit) or to null when the origin cannot be reached.
+// A request the runtime refuses to build (a bad URL, method or header
+// value) is not "unreachable": it throws, and the worker answers 500
+// with the cause logged, as for any runtime error.
 export async function forwardRequest(request, url, method, headers, extra) {
   const init = { method, headers: JSON.parse(headers), redirect: 'manual' };
   if (method !== 'GET' && method !== 'HEAD' && request.body) init.body = request.body;
+  const outgoing = new Request(url, init);
   let response;
   try {
-    response = await fetch(url, init);
+    response = await fetch(outgoing);
   } catch {
     return null;
   }

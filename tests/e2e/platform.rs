@@ -135,3 +135,30 @@ fn origin_not_configured_and_unreachable_are_502() {
         assert!(!r.body.contains(&token));
     }
 }
+
+/// An origin URL the runtime cannot make a request of (port out of
+/// range: it passes the configuration's URL check) is the worker's own
+/// error, 500, not "unreachable" and never a forwarded request.
+#[test]
+fn origin_url_the_runtime_refuses_is_500() {
+    use serde_json::json;
+    let w = Worker::start(
+        "badoriginurl",
+        |port| {
+            let mut v = default_vars(port);
+            v.retain(|(k, _)| *k != "ORIGIN_URL");
+            v.push(("ORIGIN_URL", "http://127.0.0.1:99999".to_owned()));
+            v
+        },
+        true,
+    );
+    let (_, token) = w.create_key(&json!({"name": "500", "organization": "o"}));
+    let r = w.call("GET", "/anything", &[("x-api-key", &token)], None);
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (500, "INTERNAL"),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains(&token));
+}

@@ -256,8 +256,12 @@ pub fn error_response(e: &ApiError) -> Result<Response, JsValue> {
 /// request is built in `edge/js/forward.js` from the headers as one JSON
 /// string: one crossing instead of one per header.
 pub async fn forward(req: &Request, method: &str, fwd: Forward) -> Result<Response, JsValue> {
-    let headers = serde_json::to_string(&fwd.headers).unwrap_or_else(|_| "[]".to_owned());
-    let extra = serde_json::to_string(&fwd.response_headers).unwrap_or_else(|_| "[]".to_owned());
+    // Never "no headers" on failure: that would forward without the
+    // identity and its signature. (Pairs of strings always encode.)
+    let encode = |pairs: &[(String, String)]| {
+        serde_json::to_string(pairs).map_err(|e| JsValue::from_str(&e.to_string()))
+    };
+    let (headers, extra) = (encode(&fwd.headers)?, encode(&fwd.response_headers)?);
     let sent = JsFuture::from(forward_request(req, &fwd.url, method, &headers, &extra)).await?;
     if sent.is_null() {
         return error_response(&ApiError::new(
