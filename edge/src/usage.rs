@@ -86,6 +86,15 @@ impl UsageBatch {
     }
 }
 
+/// The UTC day of `at` as `YYYY-MM-DD`, the key of usage by day. Written
+/// by `NaiveDate`'s `Display` rather than `format("%Y-%m-%d")`, which
+/// parses its format string on every call (this runs per verification)
+/// and links chrono's strftime machinery into the worker.
+#[must_use]
+pub fn day_key(date: chrono::NaiveDate) -> String {
+    date.to_string()
+}
+
 /// Actor of `key.credits_exhausted` events.
 pub const LIMITER_ACTOR: &str = "limiter";
 /// Keys one flush writes at most (the rest wait for the next): one D1
@@ -115,7 +124,7 @@ impl Meter for UsageMeter {
             return;
         }
         let usage = p.keys.entry(id).or_default();
-        let day = fact.at.format("%Y-%m-%d").to_string();
+        let day = day_key(fact.at.date_naive());
         *usage
             .days
             .entry(day)
@@ -195,6 +204,20 @@ impl UsageMeter {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn day_keys_are_what_strftime_writes() {
+        let mut d = chrono::NaiveDate::from_ymd_opt(1969, 12, 25).unwrap();
+        let end = chrono::NaiveDate::from_ymd_opt(2101, 1, 5).unwrap();
+        while d < end {
+            assert_eq!(day_key(d), d.format("%Y-%m-%d").to_string());
+            d += chrono::Duration::days(1);
+        }
+        for (y, m, day) in [(0, 1, 1), (9999, 12, 31), (10000, 1, 1), (-1, 6, 30)] {
+            let d = chrono::NaiveDate::from_ymd_opt(y, m, day).unwrap();
+            assert_eq!(day_key(d), d.format("%Y-%m-%d").to_string(), "{d:?}");
+        }
+    }
 
     fn record(n: u8) -> KeyRecord {
         let mut r: KeyRecord = serde_json::from_value(serde_json::json!({

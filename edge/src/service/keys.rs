@@ -237,7 +237,7 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
         let record = self.get(caller, id).await?;
         let today = self.now.date_naive();
         let first = today - chrono::Duration::days(i64::from(days.saturating_sub(1)));
-        let fmt = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+        let fmt = crate::usage::day_key;
         let rows = self
             .repo
             .usage_days(record.id.as_str(), &fmt(first), &fmt(today))
