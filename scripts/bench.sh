@@ -24,9 +24,10 @@
 # the socket of the workerd that runs the worker, and, if asked, `proxied`,
 # through wrangler dev's own proxy on its public port (that proxy, not the
 # worker, is then the bottleneck).
-# Then, unless PROFILE=0, a CPU profile of one worker's isolate per case
-# (bench/profile.mjs through the runtime's inspector): where the time of a
-# request goes, the breakdown in BENCHMARKS.md "Where the time goes".
+# Then, unless PROFILE=0, a CPU profile of one worker's isolate per case,
+# each worker alone (bench/profile.mjs through wrangler's inspector
+# proxy): where the time of a request goes, the breakdown in BENCHMARKS.md
+# "Issue 19".
 # DURATION (5s), CONNS (16), REPEATS (3), LAYERS ("direct"; "direct proxied"
 # adds the proxy), PROFILE (1) and PROFILE_SECONDS (5) tune it.
 set -euo pipefail
