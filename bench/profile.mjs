@@ -1,10 +1,11 @@
 // Where a worker's time goes: samples the CPU of one worker's isolate
-// through the inspector that `wrangler dev --inspector-port` exposes
-// (Chrome DevTools protocol, Profiler domain) while wrk loads it, then
+// through the inspector of the workerd that `wrangler dev` runs (Chrome
+// DevTools protocol, Profiler domain; scripts/bench.sh finds its port and
+// keeps wrangler's own inspector proxy off it) while wrk loads it, then
 // prints the isolate's busy time per request, split by where it was
 // spent. Loopback only.
 //
-//   node bench/profile.mjs <inspector port> <seconds> -- <wrk args…>
+//   node bench/profile.mjs <inspector port> <worker name> <seconds> -- <wrk args…>
 //
 // Prints one JSON object: requests served, wall time, the isolate's busy
 // time (all samples but "(idle)") and its split into JavaScript (the
@@ -14,9 +15,9 @@
 import { spawn } from 'node:child_process';
 import WebSocket from 'ws';
 
-const [port, seconds, sep, ...wrkArgs] = process.argv.slice(2);
-if (!port || !seconds || sep !== '--') {
-  console.error('usage: node bench/profile.mjs <inspector port> <seconds> -- <wrk args…>');
+const [port, name, seconds, sep, ...wrkArgs] = process.argv.slice(2);
+if (!port || !name || !seconds || sep !== '--') {
+  console.error('usage: node bench/profile.mjs <inspector port> <worker name> <seconds> -- <wrk args…>');
   process.exit(2);
 }
 
@@ -24,12 +25,15 @@ async function target() {
   for (let i = 0; i < 40; i += 1) {
     try {
       const list = await (await fetch(`http://127.0.0.1:${port}/json`)).json();
-      const t = list.find((t) => t.webSocketDebuggerUrl);
+      // One target per worker in that workerd (miniflare's own among
+      // them, and in the deployed shape the assets worker): the user
+      // worker is "core:user:<name>".
+      const t = list.find((t) => t.id === `core:user:${name}` && t.webSocketDebuggerUrl);
       if (t) return t.webSocketDebuggerUrl;
     } catch { /* not up yet */ }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`no inspector target on port ${port}`);
+  throw new Error(`no inspector target core:user:${name} on port ${port}`);
 }
 
 const ws = new WebSocket(await target());

@@ -25,8 +25,8 @@
 # through wrangler dev's own proxy on its public port (that proxy, not the
 # worker, is then the bottleneck).
 # Then, unless PROFILE=0, a CPU profile of one worker's isolate per case,
-# each worker alone (bench/profile.mjs through wrangler's inspector
-# proxy): where the time of a request goes, the breakdown in BENCHMARKS.md
+# each worker alone (bench/profile.mjs on the runtime's own inspector):
+# where the time of a request goes, the breakdown in BENCHMARKS.md
 # "Issue 19".
 # DURATION (5s), CONNS (16), REPEATS (3), LAYERS ("direct"; "direct proxied"
 # adds the proxy), PROFILE (1) and PROFILE_SECONDS (5) tune it.
@@ -103,21 +103,52 @@ $limiter"
 
 start() { # worker port
   public[$1]=$2
-  # wrangler's inspector proxy for this worker (bench/profile.mjs attaches
-  # there; the runtime's own socket takes one client, wrangler's).
-  inspector[$1]=$(($2 + 500))
+  # VSCODE_INSPECTOR_OPTIONS keeps wrangler's inspector proxy off the
+  # runtime (wrangler 4 takes it for a VS Code debug terminal). Attached,
+  # that proxy turns on the runtime's Network domain and posts every
+  # inspector event to wrangler's node process, one loopback request per
+  # event: each subrequest (relay, gateway, Durable Object call) left
+  # thousands of sockets behind, workerd ran out of file descriptors and
+  # the backlog took CPU 0 from every worker measured after it. The
+  # runtime's own inspector stays up, free for bench/profile.mjs; the
+  # inspector port given is wrangler's idle proxy's, one per worker so that
+  # eight of them do not race for the default.
   # shellcheck disable=SC2086 # extra_config is one or two words
-  setsid taskset -c 0 wrangler dev --config "$work/$1.toml" ${extra_config[$1]:-} --ip 127.0.0.1 --port "$2" \
-    --persist-to "$work/state-$1" --inspector-port "${inspector[$1]}" --log-level debug >"$work/$1.log" 2>&1 &
+  VSCODE_INSPECTOR_OPTIONS=bench setsid taskset -c 0 wrangler dev --config "$work/$1.toml" ${extra_config[$1]:-} \
+    --ip 127.0.0.1 --port "$2" --inspector-port $(($2 + 500)) --persist-to "$work/state-$1" >"$work/$1.log" 2>&1 &
   pids[$1]=$!
 }
-ready() { # worker: waits, then sets direct[worker] from wrangler's debug log
+listener() { # port → pid of the process listening there
+  ss -ltnpH "sport = :$1" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2
+}
+# wrangler dev's proxy (its own workerd, on the public port) forwards to a
+# socket of the workerd that runs the worker and keeps that connection
+# open: the port it is connected to, on a workerd other than itself, is
+# the worker's direct socket.
+direct_socket() { # public port → port
+  local proxy peer owner
+  proxy=$(listener "$1")
+  for peer in $(ss -tnpH state established | grep "pid=$proxy," | awk '{print $4}' | sed 's/.*://' | sort -u); do
+    owner=$(listener "$peer")
+    [ -n "$owner" ] && [ "$owner" != "$proxy" ] && grep -q workerd "/proc/$owner/comm" 2>/dev/null && { echo "$peer"; return 0; }
+  done
+  return 1
+}
+# The runtime's inspector: the socket of that workerd that answers as one.
+runtime_inspector() { # direct port → port
+  local owner port
+  owner=$(listener "$1")
+  for port in $(ss -ltnpH | grep "pid=$owner," | awk '{print $4}' | sed 's/.*://'); do
+    curl -s -m 2 "http://127.0.0.1:$port/json/version" | grep -q '"Browser"' && { echo "$port"; return 0; }
+  done
+  return 1
+}
+ready() { # worker: waits, then sets direct[worker] and inspector[worker]
   local port=""
   for _ in $(seq 1 480); do
-    # wrangler dev's proxy forwards to the workerd running the worker; its
-    # debug log names that socket ("userWorkerUrl").
-    port=$(grep -o '"userWorkerUrl":{[^}]*"port":"[0-9]*"' "$work/$1.log" | tail -1 | grep -o '[0-9]*"$' | tr -d '"' || true)
-    if [ -n "$port" ] && curl -s -o /dev/null "http://127.0.0.1:${public[$1]}/"; then direct[$1]=$port; return 0; fi
+    if curl -s -o /dev/null "http://127.0.0.1:${public[$1]}/" && port=$(direct_socket "${public[$1]}"); then
+      direct[$1]=$port; inspector[$1]=$(runtime_inspector "$port" || true); return 0
+    fi
     sleep 0.25
   done
   echo "bench: $1 did not start"; tail -50 "$work/$1.log"; exit 1
@@ -223,7 +254,7 @@ if [ "$PROFILE" = 1 ]; then
       url="http://127.0.0.1:${direct[$worker]}$path"
       # Warm the JITs first, as the rounds do.
       taskset -c 1 wrk -t1 -c"$CONNS" -d2s "${args[@]}" "$url" >/dev/null
-      if taskset -c 1 timeout 60 node bench/profile.mjs "${inspector[$worker]}" "$PROFILE_SECONDS" -- \
+      if taskset -c 1 timeout 60 node bench/profile.mjs "${inspector[$worker]}" "bench-$worker" "$PROFILE_SECONDS" -- \
         -t1 -c"$CONNS" "${args[@]}" "$url" > "$work/profile/$name.tmp"; then
         mv "$work/profile/$name.tmp" "$work/profile/$name.json"
       else
