@@ -1,6 +1,9 @@
 """Reads wrk outputs (<dir>/<layer>~<case>.<n>.txt, or <case>.<n>.txt for
-cases without a layer), prints per-layer medians and the ratios of
-issue 6 (keygate/floor, keygate/peer) with their targets."""
+cases without a layer; n is the round), prints per-layer medians and the
+ratios of issues 6, 16 and 19 with their targets. A ratio is taken within
+each round (the two cases ran minutes apart at most) and the median of
+those is printed, with their range: drift of the machine between rounds
+moves both sides of a ratio alike, and the range shows what is left."""
 import glob
 import os
 import re
@@ -32,6 +35,12 @@ RATIOS = [
     ("  KV read + Durable Object call in JS / floor", "do-floor", "floor", None),
     ("credit-limited key (verify) / JS KV + DO floor", "keygate-verify-credits", "do-floor", None),
     ("rate-limited key (verify) / JS KV + DO floor", "keygate-verify-ratelimited", "do-floor", None),
+    ("uncached malformed / empty JS worker", "keygate-nocache-verify-malformed", "null", None),
+    # BEFORE=<revision> (scripts/bench.sh): the same cases on that build.
+    ("uncached verify valid: this build / BEFORE", "keygate-nocache-verify-valid", "before-nocache-verify-valid", None),
+    ("malformed: this build / BEFORE", "keygate-nocache-verify-malformed", "before-nocache-verify-malformed", None),
+    ("  BEFORE uncached verify valid / JS peer", "before-nocache-verify-valid", "peer-valid", None),
+    ("  BEFORE malformed / empty JS worker", "before-nocache-verify-malformed", "null", None),
 ]
 
 # (label, limited case, baseline): latency the limiter adds, against the
@@ -74,11 +83,14 @@ def medians(runs):
 def main(folder):
     layers = {}
     shared = {}
+    by_round = {}
     for path in sorted(glob.glob(os.path.join(folder, "*.txt"))):
-        name = os.path.basename(path).rsplit(".", 2)[0]
+        name, n, _ = os.path.basename(path).rsplit(".", 2)
         layer, _, case = name.rpartition("~")
         target = layers.setdefault(layer, {}) if layer else shared
-        target.setdefault(case, []).append(parse(path))
+        run = parse(path)
+        target.setdefault(case, []).append(run)
+        by_round.setdefault(layer, {}).setdefault(case, {})[n] = run[0]
     for layer, cases in layers.items():
         cases = {**cases, **shared}
         runs = max(len(v) for v in cases.values())
@@ -92,13 +104,20 @@ def main(folder):
             lat[case] = (p50, p99)
             print(f"{case:<32} {rps:>8.0f} {p50:>8.2f} {p99:>8.2f} {bad:>8} {timeouts:>8}")
         print()
+        rounds = {**by_round.get("", {}), **by_round.get(layer, {})}
+        print(f"{'ratio (median of per-round ratios)':<48} {'':>6}  {'range':<13}")
         for label, a, b, target in RATIOS:
-            if a in med and b in med and med[b]:
-                ratio = med[a] / med[b]
-                goal = ""
-                if target:
-                    goal = f"  target >= {target}: {'met' if ratio >= target else 'NOT met'}"
-                print(f"{label:<40} {ratio:>6.2f}x{goal}")
+            if a not in rounds or b not in rounds:
+                continue
+            per_round = [rounds[a][n] / rounds[b][n] for n in rounds[a] if rounds[b].get(n)]
+            if not per_round:
+                continue
+            ratio = statistics.median(per_round)
+            spread = f"{min(per_round):.2f}-{max(per_round):.2f}"
+            goal = ""
+            if target:
+                goal = f"  target >= {target}: {'met' if ratio >= target else 'NOT met'}"
+            print(f"{label:<48} {ratio:>6.2f}x  {spread:<13}{goal}")
         print()
         for label, a, b in ADDED:
             if a in lat and b in lat:

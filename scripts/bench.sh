@@ -28,20 +28,26 @@
 # each worker alone (bench/profile.mjs on the runtime's own inspector):
 # where the time of a request goes, the breakdown in BENCHMARKS.md
 # "Issue 19".
+# BEFORE=<git revision> adds that revision's worker (built in a worktree
+# under target/bench), cache off, beside this one's: before/after of a
+# change in the same run, where machine drift between runs cannot pass
+# for it.
 # DURATION (5s), CONNS (16), REPEATS (3), LAYERS ("direct"; "direct proxied"
 # adds the proxy), PROFILE (1) and PROFILE_SECONDS (5) tune it.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 DURATION=${DURATION:-5s}; CONNS=${CONNS:-16}; REPEATS=${REPEATS:-3}; LAYERS=${LAYERS:-direct}
-PROFILE=${PROFILE:-1}; PROFILE_SECONDS=${PROFILE_SECONDS:-5}
+PROFILE=${PROFILE:-1}; PROFILE_SECONDS=${PROFILE_SECONDS:-5}; BEFORE=${BEFORE:-}
 bash scripts/setup.sh
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 command -v taskset >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq util-linux >/dev/null; }
 bash scripts/build.sh >/dev/null
 cargo build --quiet --release -p keygate-cli -p keygate-e2e --bin keygate --bin bench_origin
 
-work="$ROOT/target/bench"; rm -rf "$work"; mkdir -p "$work/results"
+work="$ROOT/target/bench"
+git worktree remove --force "$work/before-src" 2>/dev/null || true
+rm -rf "$work"; git worktree prune; mkdir -p "$work/results"
 origin_port=18788
 workers=(keygate keygate-nocache keygate-deployed keygate-assets null floor peer do-floor)
 declare -A main=(
@@ -51,6 +57,15 @@ declare -A main=(
   [floor]="$ROOT/bench/floor/worker.js" [peer]="$ROOT/bench/peer/worker.js"
   [do-floor]="$ROOT/bench/do-floor/worker.js"
 )
+if [ -n "$BEFORE" ]; then
+  git worktree add --quiet --detach "$work/before-src" "$BEFORE"
+  # Its own target dir, kept between runs (build.sh reads its own
+  # target/): the two builds do not undo each other's cache.
+  mkdir -p "$ROOT/target/before"; ln -s "$ROOT/target/before" "$work/before-src/target"
+  (cd "$work/before-src" && KEYGATE_BUILD_ONLY=worker bash scripts/build.sh >/dev/null)
+  workers+=(before)
+  main[before]="$work/before-src/edge/build/index.js"
+fi
 declare -A public=() direct=() inspector=() pids=()
 config() { # worker extra-toml
   cat > "$work/$1.toml" <<TOML
@@ -89,6 +104,10 @@ tag = "v1"
 new_sqlite_classes = ["Counter"]'
 
 echo 'VERIFY_CACHE_SECONDS = "0"' >> "$work/keygate-nocache.toml"
+if [ -n "$BEFORE" ]; then
+  config before "$limiter"
+  echo 'VERIFY_CACHE_SECONDS = "0"' >> "$work/before.toml"
+fi
 config keygate-deployed "[[services]]
 binding = \"ASSETS\"
 service = \"bench-admin\"
@@ -160,7 +179,7 @@ stop_all() {
 }
 
 taskset -c 1 ./target/release/bench_origin $origin_port & origin=$!
-trap 'stop_all; kill $origin 2>/dev/null || true' EXIT
+trap 'stop_all; kill $origin 2>/dev/null || true; [ -z "$BEFORE" ] || git worktree remove --force "$work/before-src" 2>/dev/null || true' EXIT
 
 # Keygate's state first (an admin, then a key made through the API); every
 # other worker starts from a copy of it, so all read the same records.
@@ -212,11 +231,24 @@ cases=(
   "keygate-gateway-exhausted keygate /calls/x gateway-exhausted"
   "keygate-nocache-verify-valid keygate-nocache /api/v1/verify valid"
   "keygate-nocache-verify-unknown keygate-nocache /api/v1/verify unknown"
+  "keygate-nocache-verify-malformed keygate-nocache /api/v1/verify malformed"
   "keygate-deployed-verify-valid keygate-deployed /api/v1/verify valid"
   "keygate-deployed-gateway-valid keygate-deployed /calls/x gateway"
   "keygate-assets-verify-valid keygate-assets /api/v1/verify valid"
   "keygate-assets-gateway-valid keygate-assets /calls/x gateway"
 )
+if [ -n "$BEFORE" ]; then
+  # Each BEFORE case right after its counterpart: seconds apart, not minutes.
+  with_before=()
+  for c in "${cases[@]}"; do
+    with_before+=("$c")
+    read -r name _ path script <<<"$c"
+    case $name in keygate-nocache-verify-valid|keygate-nocache-verify-malformed)
+      with_before+=("before-${name#keygate-} before $path $script") ;;
+    esac
+  done
+  cases=("${with_before[@]}")
+fi
 load() { # out url script duration
   local script=(); [ "$3" = - ] || script=(-s "$work/$3.lua")
   taskset -c 1 wrk -t1 -c"$CONNS" -d"$4" --latency "${script[@]}" "$2" > "$1"

@@ -29,6 +29,8 @@ wasm-opt "$out/keygate_edge_bg.wasm" -Oz -Oz "${strip[@]}" \
   --enable-exception-handling -o "$out/keygate_edge_bg.opt.wasm"
 mv "$out/keygate_edge_bg.opt.wasm" "$out/keygate_edge_bg.wasm"
 cp "$ROOT/edge/js/entry.js" "$out/index.js"
+# KEYGATE_BUILD_ONLY=worker stops here (the bench's BEFORE build).
+[ "${KEYGATE_BUILD_ONLY:-}" = worker ] && exit 0
 cd "$ROOT/frontend"
 # erase_components: Leptos makes every component return a type-erased view
 # instead of one concrete type per view tree, which cut the SPA's wasm from
