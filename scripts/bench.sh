@@ -42,6 +42,8 @@ PROFILE=${PROFILE:-1}; PROFILE_SECONDS=${PROFILE_SECONDS:-5}; BEFORE=${BEFORE:-}
 bash scripts/setup.sh
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 command -v taskset >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq util-linux >/dev/null; }
+# ss finds each worker's direct socket and inspector (below).
+command -v ss >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 >/dev/null; }
 bash scripts/build.sh >/dev/null
 cargo build --quiet --release -p keygate-cli -p keygate-e2e --bin keygate --bin bench_origin
 
