@@ -658,6 +658,9 @@ test('metadata: checked as typed, stored on create, shown in details, edited', a
   const list = await api('GET', '/api/v1/keys?organization=spa/meta');
   assert.deepEqual(list.json.keys[0].meta, { plan: 'pro', seats: 5 });
   await page.fill('#search', 'spa meta');
+  // The search re-renders the list: click once it shows only this key, or
+  // the click can land on a row that is being replaced.
+  await waitNames(['spa meta']);
   await row('spa meta').locator('td.name button').click();
   await page.waitForSelector('#details-dialog');
   assert.equal(await page.innerText('#details-meta'), '{"plan":"pro","seats":5}');
