@@ -81,35 +81,30 @@ def medians(runs):
 
 
 def main(folder):
+    # layer → case → round → parsed run
     layers = {}
     shared = {}
-    by_round = {}
     for path in sorted(glob.glob(os.path.join(folder, "*.txt"))):
         name, n, _ = os.path.basename(path).rsplit(".", 2)
         layer, _, case = name.rpartition("~")
         target = layers.setdefault(layer, {}) if layer else shared
-        run = parse(path)
-        target.setdefault(case, []).append(run)
-        by_round.setdefault(layer, {}).setdefault(case, {})[n] = run[0]
+        target.setdefault(case, {})[n] = parse(path)
     for layer, cases in layers.items():
         cases = {**cases, **shared}
         runs = max(len(v) for v in cases.values())
         print(f"== {layer} (median of {runs} runs)")
         print(f"{'case':<32} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'timeouts':>8}")
-        med = {}
         lat = {}
         for case in sorted(cases):
-            rps, p50, p99, bad, timeouts = medians(cases[case])
-            med[case] = rps
+            rps, p50, p99, bad, timeouts = medians(cases[case].values())
             lat[case] = (p50, p99)
             print(f"{case:<32} {rps:>8.0f} {p50:>8.2f} {p99:>8.2f} {bad:>8} {timeouts:>8}")
         print()
-        rounds = {**by_round.get("", {}), **by_round.get(layer, {})}
         print(f"{'ratio (median of per-round ratios)':<48} {'':>6}  {'range':<13}")
         for label, a, b, target in RATIOS:
-            if a not in rounds or b not in rounds:
+            if a not in cases or b not in cases:
                 continue
-            per_round = [rounds[a][n] / rounds[b][n] for n in rounds[a] if rounds[b].get(n)]
+            per_round = [run[0] / cases[b][n][0] for n, run in cases[a].items() if n in cases[b] and cases[b][n][0]]
             if not per_round:
                 continue
             ratio = statistics.median(per_round)
