@@ -6,6 +6,7 @@
 // BENCHMARKS.md, "Issue 19"). The Durable Object class is here too, because
 // the runtime wants a JS class; its decision is Rust (`LimiterCore`).
 import wasmModule from './keygate_edge_bg.wasm';
+import { DurableObject } from 'cloudflare:workers';
 import * as rust from './keygate_edge.js';
 
 rust.initSync({ module: wasmModule });
@@ -66,39 +67,71 @@ export default {
   },
 };
 
-// One object per limited key (`LIMITER`, wrangler.toml): edge/src/glue/limiter.rs.
-export class KeyLimiter {
-  constructor(state) {
-    this.storage = state.storage;
+// One object per limited key (`LIMITER`, wrangler.toml), called by Workers
+// RPC (edge/src/glue/limiter.rs): no Request or Response on either side.
+export class KeyLimiter extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    this.storage = ctx.storage;
     this.core = null;
     this.generation = -1;
+    // The tests shorten the wait (tests/e2e); it must stay past the
+    // longest a deleted key can be read anywhere (see FORGET_AFTER_MS).
+    const seconds = Number(env.LIMITER_FORGET_AFTER_SECONDS);
+    this.forgetAfterMs = Number.isInteger(seconds) && seconds > 0 ? seconds * 1000 : rust.forget_after_ms();
   }
 
-  async fetch(request) {
-    const body = await request.text();
+  // The core, with its stored state read. The runtime holds other events
+  // back while the read is pending (input gate), so it is read once.
+  async loaded() {
     ready();
     if (this.generation !== generation) {
       this.core = new rust.LimiterCore();
       this.generation = generation;
     }
     if (!this.core.loaded()) {
-      // The runtime holds other events back while this read is pending
-      // (input gate), so the state is read once.
       const stored = await this.storage.get('s');
       this.core.load(typeof stored === 'string' ? stored : undefined);
     }
+    return this.core;
+  }
+
+  // One verification: the LimitRequest's JSON in, the LimitAnswer's out.
+  async decide(request) {
+    const core = await this.loaded();
     let decided;
     try {
-      decided = this.core.decide(body, Date.now());
+      decided = core.decide(String(request), Date.now());
     } catch (e) {
       trapped(e);
-      if (e instanceof WebAssembly.RuntimeError) throw e;
-      return new Response(String(e), { status: 400 });
+      throw e instanceof WebAssembly.RuntimeError ? e : new Error(String(e));
     }
     const [answer, state] = decided;
     // Not awaited: the runtime holds this answer back until the write is
     // durable (output gate), and the object goes on deciding meanwhile.
     this.storage.put('s', state);
-    return new Response(answer, { headers: { 'content-type': 'application/json' } });
+    return answer;
+  }
+
+  // Every key of this limiter was deleted: refuse from now on, and clear
+  // the storage once no stale copy of a key can call any more.
+  async forget() {
+    const core = await this.loaded();
+    let state;
+    try {
+      state = core.forget(Date.now());
+    } catch (e) {
+      trapped(e);
+      throw e instanceof WebAssembly.RuntimeError ? e : new Error(String(e));
+    }
+    this.storage.put('s', state);
+    if ((await this.storage.getAlarm()) === null) {
+      await this.storage.setAlarm(Date.now() + this.forgetAfterMs);
+    }
+  }
+
+  async alarm() {
+    await this.storage.deleteAll();
+    this.core = null;
   }
 }

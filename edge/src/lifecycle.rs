@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use keygate_shared::{ApiError, AuditAction, AuditEvent, ErrorCode, KeyId, KeyRecord, KeyView};
 use serde::Serialize;
 
+use crate::limiter::Limiter;
 use crate::repo::Repo;
 use crate::sql::Db;
 use crate::store::Kv;
@@ -84,6 +85,7 @@ pub async fn run<K: Kv, D: Db, N: Notifier>(
     repo: &Repo<'_, K, D>,
     notifier: &N,
     webhook: Option<&str>,
+    limiter: Option<&dyn Limiter>,
     now: DateTime<Utc>,
 ) -> Result<CronReport, ApiError> {
     let mut report = CronReport::default();
@@ -96,6 +98,10 @@ pub async fn run<K: Kv, D: Db, N: Notifier>(
             .map_err(unavailable)?;
         report.purged.push(entry.id.clone());
     }
+    let purged = expired
+        .get(..PER_RUN.min(expired.len()))
+        .unwrap_or_default();
+    crate::service::forget_limiters(repo, limiter, purged).await;
     // Only keys whose next notice is due (an index walk on next_notice_at).
     let due = repo
         .due_for_notice(now, PER_RUN + 1)
@@ -260,6 +266,7 @@ mod tests {
                 repo,
                 hook,
                 Some("http://127.0.0.1:9/hook"),
+                None,
                 t0() + Duration::days(day),
             ))
             .unwrap();
@@ -316,14 +323,21 @@ mod tests {
         let hook = Webhook::default();
         hook.fail.set(true);
         let day6 = t0() + Duration::days(6);
-        let r =
-            pollster::block_on(run(&repo, &hook, Some("http://127.0.0.1:9/hook"), day6)).unwrap();
+        let r = pollster::block_on(run(
+            &repo,
+            &hook,
+            Some("http://127.0.0.1:9/hook"),
+            None,
+            day6,
+        ))
+        .unwrap();
         assert_eq!((r.notified.len(), r.failed.len()), (0, 1));
         hook.fail.set(false);
         let r = pollster::block_on(run(
             &repo,
             &hook,
             Some("http://127.0.0.1:9/hook"),
+            None,
             day6 + Duration::hours(1),
         ))
         .unwrap();
@@ -332,6 +346,7 @@ mod tests {
             &repo,
             &hook,
             Some("http://127.0.0.1:9/hook"),
+            None,
             day6 + Duration::hours(2),
         ))
         .unwrap();
@@ -359,7 +374,8 @@ mod tests {
         let k = key(t0(), 2);
         pollster::block_on(repo.insert_unlimited(&k, t0())).unwrap();
         let hook = Webhook::default();
-        let r = pollster::block_on(run(&repo, &hook, None, t0() + Duration::days(2))).unwrap();
+        let r =
+            pollster::block_on(run(&repo, &hook, None, None, t0() + Duration::days(2))).unwrap();
         assert_eq!(r.purged, std::slice::from_ref(&k.id));
         assert!(kv.keys().iter().all(|name| !name.starts_with("h/")));
         assert_eq!(pollster::block_on(repo.entry_by_id(&k.id)).unwrap(), None);

@@ -22,7 +22,15 @@ pub trait Limiter {
     /// An error means the limiter could not be reached: the caller fails
     /// closed (503), never lets the request pass.
     fn spend<'a>(&'a self, key_id: &'a str, request: &'a LimitRequest) -> LimitFuture<'a>;
+
+    /// Tells limiter `name` that every key it served was deleted: it
+    /// refuses from then on and clears its storage once no stale copy of
+    /// a key can reach it ([`keygate_shared::usage::FORGET_AFTER_MS`]).
+    fn forget<'a>(&'a self, name: &'a str) -> ForgetFuture<'a>;
 }
+
+/// A boxed future of [`Limiter::forget`].
+pub type ForgetFuture<'a> = Pin<Box<dyn Future<Output = StoreResult<()>> + 'a>>;
 
 /// In memory, one [`LimiterState`] per key (native tests).
 #[derive(Debug, Default)]
@@ -32,6 +40,16 @@ pub struct MemoryLimiter {
     pub calls: Cell<u32>,
     /// When set, every call fails (an unreachable object).
     pub failing: Cell<bool>,
+    /// The limiters told to forget, in order.
+    pub forgotten: RefCell<Vec<String>>,
+}
+
+impl MemoryLimiter {
+    /// Whether limiter `name` holds any state.
+    #[must_use]
+    pub fn has_state(&self, name: &str) -> bool {
+        self.states.borrow().contains_key(name)
+    }
 }
 
 impl Limiter for MemoryLimiter {
@@ -43,6 +61,18 @@ impl Limiter for MemoryLimiter {
             }
             let mut states = self.states.borrow_mut();
             Ok(states.entry(key_id.to_owned()).or_default().decide(request))
+        })
+    }
+
+    fn forget<'a>(&'a self, name: &'a str) -> ForgetFuture<'a> {
+        Box::pin(async move {
+            if self.failing.get() {
+                return Err(StoreError("injected limiter failure".into()));
+            }
+            self.forgotten.borrow_mut().push(name.to_owned());
+            let mut states = self.states.borrow_mut();
+            states.entry(name.to_owned()).or_default().forget(0);
+            Ok(())
         })
     }
 }

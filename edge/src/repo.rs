@@ -270,6 +270,33 @@ impl<'a, K: Kv, D: Db> Repo<'a, K, D> {
         Ok(rows.iter().filter_map(StoredEntry::from_row).collect())
     }
 
+    /// Those of the limiters `names` that no key uses any more: no key
+    /// has that id, and none spends that limiter as a rolled copy
+    /// (`limits_of`, index `keys_by_limiter`).
+    pub async fn unused_limiters(&self, names: &[&str]) -> StoreResult<Vec<String>> {
+        let mut unused = Vec::new();
+        for chunk in names.chunks(MAX_PARAMS) {
+            let rows = self
+                .db
+                .query(Statement::new(
+                    format!(
+                        "WITH names (name) AS (VALUES {}) SELECT name FROM names \
+                         WHERE NOT EXISTS (SELECT 1 FROM keys WHERE id = name) \
+                         AND NOT EXISTS (SELECT 1 FROM keys \
+                         WHERE json_extract(record, '$.limits_of') = name)",
+                        vec!["(?)"; chunk.len()].join(", ")
+                    ),
+                    chunk.iter().map(|n| (*n).into()).collect(),
+                ))
+                .await?;
+            unused.extend(
+                rows.iter()
+                    .filter_map(|row| text(row, "name").map(str::to_owned)),
+            );
+        }
+        Ok(unused)
+    }
+
     /// Deletes `entries` and appends `events` (a bulk delete): every
     /// projection first, then one D1 batch per [`MAX_PARAMS`] rows that
     /// deletes them and records their events together.

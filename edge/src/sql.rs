@@ -125,6 +125,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_usage_of_deleted_keys.sql",
         include_str!("../../migrations/0003_usage_of_deleted_keys.sql"),
     ),
+    (
+        "0004_keys_by_limiter.sql",
+        include_str!("../../migrations/0004_keys_by_limiter.sql"),
+    ),
 ];
 
 #[cfg(test)]

@@ -117,8 +117,14 @@ impl<K: Kv, D: Db> App<'_, K, D> {
             code = match answer.map(|a| a.code) {
                 Some(LimitCode::RateLimited) => VerifyCode::RateLimited,
                 Some(LimitCode::UsageExceeded) => VerifyCode::UsageExceeded,
+                Some(LimitCode::KeyDeleted) => VerifyCode::UnknownKey,
                 _ => VerifyCode::Valid,
             };
+        }
+        if code == VerifyCode::UnknownKey && answer.is_some() {
+            // Deleted, read from a stale copy: answered as any unknown
+            // key, with nothing of the record and nothing counted.
+            return Ok((code, None, None));
         }
         if let (Some(meter), Some(r)) = (self.meter, &record) {
             meter.record(&UsageFact {

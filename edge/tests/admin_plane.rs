@@ -634,6 +634,7 @@ fn a_bulk_delete_of_1000_and_a_full_cron_run_stay_within_the_platform_limits() {
         &repo,
         &Accepting,
         Some("http://127.0.0.1:9/hook"),
+        None,
         later,
     ))
     .unwrap();

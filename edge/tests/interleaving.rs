@@ -371,7 +371,7 @@ fn cron_notices_never_undo_a_disable_roll_or_delete() {
         pollster::block_on(repo.insert_unlimited(&key, now())).unwrap();
         let hook = PausingWebhook(Gate::default());
         hook.0.arm("post", "");
-        let cron = lifecycle::run(&repo, &hook, Some("http://127.0.0.1:9/hook"), now());
+        let cron = lifecycle::run(&repo, &hook, Some("http://127.0.0.1:9/hook"), None, now());
         let a = app(&w.kv, &w.db, &w.config);
         let (path, method, body) = match change {
             "disable" => (

@@ -15,7 +15,7 @@ use keygate_edge::limiter::MemoryLimiter;
 use keygate_edge::repo::Repo;
 use keygate_edge::sql::{Db, Statement};
 use keygate_edge::sqlite::SqliteDb;
-use keygate_edge::store::MemoryKv;
+use keygate_edge::store::{Kv, MemoryKv};
 use keygate_edge::usage::UsageMeter;
 use keygate_shared::model::{KeyRecord, ROLE_ADMIN};
 use keygate_shared::policy::GatewayRules;
@@ -520,4 +520,163 @@ fn limits_are_validated_on_create_and_patch() {
         audit.body["events"][0]["details"]["fields"],
         json!(["rate_limit"])
     );
+}
+
+/// The projection verification reads for `r` (a stale copy, as another
+/// isolate's cache or KV's propagation may still hold after a delete).
+fn projection(w: &World, r: &KeyRecord) -> String {
+    pollster::block_on(w.kv.get(&format!("h/{}", r.hash)))
+        .unwrap()
+        .expect("projected")
+}
+
+fn put_back(w: &World, r: &KeyRecord, projection: &str) {
+    pollster::block_on(w.kv.put(
+        &format!("h/{}", r.hash),
+        projection,
+        keygate_edge::store::PutOptions::default(),
+    ))
+    .unwrap();
+}
+
+#[test]
+fn deleting_a_limited_key_makes_its_limiter_refuse_a_stale_copy() {
+    let w = World::new();
+    let spent = Credits {
+        remaining: 1,
+        refill: None,
+    };
+    let (key, token) = w.key(None, Some(spent));
+    assert_eq!(w.verify(&token).body["code"], "VALID");
+    assert_eq!(w.verify(&token).body["code"], "USAGE_EXCEEDED");
+    let stale = projection(&w, &key);
+    let deleted = w.admin("DELETE", &format!("/api/v1/keys/{}", key.id), "");
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+    assert_eq!(*w.limiter.forgotten.borrow(), [key.id.as_str()]);
+    // A copy of the record read before the delete: the limiter refuses it
+    // as unknown, with nothing of the key, rather than starting afresh.
+    put_back(&w, &key, &stale);
+    let calls = w.limiter.calls.get();
+    let a = w.verify(&token);
+    assert_eq!(w.limiter.calls.get(), calls + 1);
+    assert_eq!(
+        (
+            a.body["code"].clone(),
+            a.body["key"].clone(),
+            a.body["credits"].clone()
+        ),
+        (json!("UNKNOWN_KEY"), Value::Null, Value::Null)
+    );
+    let g = w.gateway("/anything", &token);
+    assert_eq!(
+        (g.status, g.body["error"]["code"].clone()),
+        (401, json!("UNKNOWN_KEY"))
+    );
+}
+
+#[test]
+fn a_limiter_is_forgotten_only_when_no_key_spends_it_and_never_for_unlimited_keys() {
+    let w = World::new();
+    let (plain, _) = w.key(None, None);
+    let deleted = w.admin("DELETE", &format!("/api/v1/keys/{}", plain.id), "");
+    assert_eq!(deleted.status, 204);
+    assert!(
+        w.limiter.forgotten.borrow().is_empty(),
+        "an unlimited key has no limiter"
+    );
+    assert_eq!(w.limiter.calls.get(), 0);
+
+    let credits = Credits {
+        remaining: 10,
+        refill: None,
+    };
+    let (original, token) = w.key(None, Some(credits));
+    assert_eq!(w.verify(&token).body["code"], "VALID");
+    let rolled = w.admin(
+        "POST",
+        &format!("/api/v1/keys/{}/roll", original.id),
+        &json!({"grace_seconds": 3600}).to_string(),
+    );
+    assert_eq!(rolled.status, 201, "{}", rolled.body);
+    let copy_id = rolled.body["key"]["id"].as_str().unwrap().to_owned();
+    let copy_token = rolled.body["token"].as_str().unwrap().to_owned();
+    // The original goes; the copy still spends the original's limiter.
+    let gone = w.admin("DELETE", &format!("/api/v1/keys/{}", original.id), "");
+    assert_eq!(gone.status, 204);
+    assert!(
+        w.limiter.forgotten.borrow().is_empty(),
+        "the copy still spends it"
+    );
+    let a = w.verify(&copy_token);
+    assert_eq!(
+        (
+            a.body["code"].clone(),
+            a.body["credits"]["remaining"].clone()
+        ),
+        (json!("VALID"), json!(8))
+    );
+    // Then the copy, with another limited key, in one bulk delete.
+    let (other, _) = w.key(None, Some(credits));
+    let bulk = w.admin(
+        "POST",
+        "/api/v1/keys/bulk-delete",
+        &json!({"ids": [copy_id, other.id.as_str()]}).to_string(),
+    );
+    assert_eq!(bulk.status, 200, "{}", bulk.body);
+    let mut forgotten = w.limiter.forgotten.borrow().clone();
+    forgotten.sort();
+    let mut expected = vec![
+        original.id.as_str().to_owned(),
+        other.id.as_str().to_owned(),
+    ];
+    expected.sort();
+    assert_eq!(forgotten, expected);
+}
+
+#[test]
+fn a_limiter_that_cannot_forget_leaves_the_delete_standing() {
+    let w = World::new();
+    let credits = Credits {
+        remaining: 10,
+        refill: None,
+    };
+    let (key, token) = w.key(None, Some(credits));
+    assert_eq!(w.verify(&token).body["code"], "VALID");
+    w.limiter.failing.set(true);
+    let deleted = w.admin("DELETE", &format!("/api/v1/keys/{}", key.id), "");
+    assert_eq!(deleted.status, 204, "the key is gone either way");
+    w.limiter.failing.set(false);
+    assert_eq!(w.verify(&token).body["code"], "UNKNOWN_KEY");
+    assert!(w.limiter.has_state(key.id.as_str()));
+}
+
+#[test]
+fn the_cron_purge_forgets_the_limiters_of_expired_keys() {
+    struct Accepting;
+    impl keygate_edge::lifecycle::Notifier for Accepting {
+        async fn post_json(&self, _: &str, _: &str) -> Result<(), String> {
+            Ok(())
+        }
+    }
+    let w = World::new();
+    let token = Token::generate(&Prefix::default()).unwrap();
+    let mut r = record(&token, &[]);
+    r.credits = Some(Credits {
+        remaining: 5,
+        refill: None,
+    });
+    r.credits_set_at = Some(now() - Duration::hours(2));
+    r.expires_at = Some(now() - Duration::hours(1));
+    w.insert(&r);
+    let repo = Repo::new(&w.kv, &w.db);
+    let report = pollster::block_on(keygate_edge::lifecycle::run(
+        &repo,
+        &Accepting,
+        None,
+        Some(&w.limiter),
+        now(),
+    ))
+    .unwrap();
+    assert_eq!(report.purged, [r.id.clone()]);
+    assert_eq!(*w.limiter.forgotten.borrow(), [r.id.as_str()]);
 }

@@ -255,6 +255,7 @@ pub fn record_roundtrip(data: &[u8]) {
             &Repo::new(&kv, &db),
             &NoWebhook,
             None,
+            None,
             now() + Duration::days(later),
         ))
         .expect("the cron runs");

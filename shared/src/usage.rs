@@ -157,6 +157,10 @@ pub enum LimitCode {
     RateLimited,
     /// Not enough credits.
     UsageExceeded,
+    /// Every key of this limiter was deleted ([`LimiterState::forget`]):
+    /// a verification that still finds one (a stale cache or KV copy) is
+    /// refused as unknown, never given the credits afresh.
+    KeyDeleted,
 }
 
 /// The rate limit's state after a verification (§9 `rate_limit`).
@@ -214,7 +218,18 @@ pub struct LimiterState {
     pub exhausted: bool,
     /// Decisions made.
     pub seq: u64,
+    /// When every key of this limiter was deleted (Unix ms): from then on
+    /// it refuses everything, until its storage is cleared
+    /// ([`FORGET_AFTER_MS`] later).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<i64>,
 }
+
+/// How long a deleted key's limiter keeps refusing before its storage is
+/// cleared: well past the longest a deleted key can still be read
+/// somewhere (the in-isolate cache, at most 300 s, and Workers KV's
+/// propagation, about 60 s), so no stale reader can start it afresh.
+pub const FORGET_AFTER_MS: i64 = 60 * 60 * 1000;
 
 fn at(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
@@ -259,6 +274,12 @@ fn seconds_until(from: i64, to: i64) -> u64 {
 }
 
 impl LimiterState {
+    /// Marks the limiter's keys deleted at `now` (the first time counts):
+    /// it refuses from then on.
+    pub fn forget(&mut self, now: i64) {
+        self.deleted_at.get_or_insert(now);
+    }
+
     /// Decides one verification and updates the state.
     pub fn decide(&mut self, req: &LimitRequest) -> LimitAnswer {
         self.seq += 1;
@@ -270,6 +291,10 @@ impl LimiterState {
             newly_exhausted: false,
             seq: self.seq,
         };
+        if self.deleted_at.is_some() {
+            answer.code = LimitCode::KeyDeleted;
+            return answer;
+        }
         if let Some(rate) = req.rate_limit {
             let period = i64::from(rate.period_seconds.max(1)) * 1000;
             // Windows only move forward: a verification stamped before a
@@ -531,5 +556,51 @@ mod tests {
                 .count() as u64;
             assert_eq!(ok, n.min(m));
         }
+    }
+
+    #[test]
+    fn a_forgotten_limiter_refuses_even_a_newer_setting_and_counts_nothing() {
+        let credits = |remaining| {
+            Some(Credits {
+                remaining,
+                refill: None,
+            })
+        };
+        let t = ms(2026, 12, 1, 10, 0, 0);
+        let mut s = LimiterState::default();
+        assert_eq!(
+            s.decide(&req(None, credits(0), t)).code,
+            LimitCode::UsageExceeded
+        );
+        s.forget(t);
+        s.forget(t + 5);
+        assert_eq!(s.deleted_at, Some(t), "the first deletion counts");
+        // A stale copy of the record, even one with fresh credits, does not
+        // start the limiter afresh.
+        let mut fresh = req(None, credits(10), t + 1);
+        fresh.credits_set_at = t + 1;
+        let answer = s.decide(&fresh);
+        assert_eq!(answer.code, LimitCode::KeyDeleted);
+        assert_eq!(answer.credits, None);
+        assert_eq!(s.credits_remaining, Some(0));
+        let rated = req(
+            Some(RateLimit {
+                limit: 5,
+                period_seconds: 60,
+            }),
+            None,
+            t + 2,
+        );
+        assert_eq!(s.decide(&rated).code, LimitCode::KeyDeleted);
+        assert_eq!(s.window_count, 0);
+        // The mark survives the object's storage round trip.
+        let stored: LimiterState =
+            serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+        assert_eq!(stored, s);
+        let old: LimiterState = serde_json::from_str(r#"{"window_start":0,"window_count":0,"credits_remaining":null,"credits_set_at":0,"refilled_at":0,"exhausted":false,"seq":0}"#).unwrap();
+        assert_eq!(
+            old.deleted_at, None,
+            "state stored before the mark existed still reads"
+        );
     }
 }

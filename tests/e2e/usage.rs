@@ -233,3 +233,108 @@ fn usage_is_counted_flushed_and_reported() {
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
     assert!(row.contains(&format!("\"{today}")), "last use: {row}");
 }
+
+/// The name and stored state (JSON) of every limiter object of `w` that
+/// holds one: workerd keeps each Durable Object's storage in an SQLite
+/// file of its own under the state folder, its name beside it.
+fn limiter_states(w: &Worker) -> Vec<(String, Value)> {
+    let root = w.target().persist_to.expect("a state folder").join("v3/do");
+    let mut states = Vec::new();
+    let Ok(classes) = std::fs::read_dir(&root) else {
+        return states;
+    };
+    for class in classes.flatten() {
+        if !class.file_name().to_string_lossy().ends_with("-KeyLimiter") {
+            continue;
+        }
+        for file in std::fs::read_dir(class.path())
+            .expect("object folder")
+            .flatten()
+        {
+            let path = file.path();
+            if path.extension().is_none_or(|e| e != "sqlite") || path.ends_with("metadata.sqlite") {
+                continue;
+            }
+            let db = rusqlite::Connection::open_with_flags(
+                &path,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+            )
+            .expect("open an object's storage");
+            let read = db.query_row(
+                "SELECT (SELECT name FROM __miniflare_do_name), value FROM _cf_KV WHERE key = 's'",
+                [],
+                |row| Ok((row.get::<_, String>(0)?, row.get::<_, Vec<u8>>(1)?)),
+            );
+            let (name, value) = match read {
+                Ok(found) => found,
+                // Cleared: no state row, or (after deleteAll) no table.
+                Err(rusqlite::Error::QueryReturnedNoRows) => continue,
+                Err(rusqlite::Error::SqliteFailure(_, Some(m)))
+                    if m.starts_with("no such table") =>
+                {
+                    continue
+                }
+                Err(e) => panic!("read {}: {e}", path.display()),
+            };
+            // The value is the string in V8's serialization: its JSON is
+            // the bytes from the first '{'.
+            let text = String::from_utf8_lossy(&value);
+            let json = text.get(text.find('{').unwrap_or(0)..).unwrap_or("");
+            states.push((name, serde_json::from_str(json).expect("the state's JSON")));
+        }
+    }
+    states
+}
+
+#[test]
+fn a_deleted_keys_limiter_refuses_then_clears_its_storage() {
+    // A worker of its own, so the only limiter objects are this test's,
+    // and a short wait before a forgotten limiter clears its storage.
+    let w = Worker::start(
+        "usage-forget",
+        |port| {
+            let mut vars = default_vars(port);
+            vars.push(("LIMITER_FORGET_AFTER_SECONDS", "4".into()));
+            vars
+        },
+        true,
+    );
+    let (id, token) = w.create_key(&json!({"name": "doomed", "organization": "usage-forget",
+        "credits": {"remaining": 5, "refill": null}}));
+    let (_, unlimited) = w.create_key(&json!({"name": "free", "organization": "usage-forget"}));
+    assert_eq!(w.verify(&token)["credits"]["remaining"], 4);
+    assert_eq!(w.verify(&unlimited)["code"], "VALID");
+    let states = limiter_states(&w);
+    assert_eq!(
+        states.len(),
+        1,
+        "one object, for the limited key only: {states:?}"
+    );
+    assert_eq!(states[0].0, id, "named after its key");
+    assert_eq!(states[0].1["credits_remaining"], 4, "{states:?}");
+    assert!(states[0].1.get("deleted_at").is_none(), "{states:?}");
+
+    let deleted = w.admin("DELETE", &format!("/api/v1/keys/{id}"), None);
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+    let marked = limiter_states(&w);
+    // Marked before the delete answered, then emptied by its alarm.
+    assert_eq!(marked.len(), 1, "{marked:?}");
+    assert!(
+        marked[0].1["deleted_at"].is_i64(),
+        "refusing until cleared: {marked:?}"
+    );
+    assert_eq!(marked[0].1["credits_remaining"], 4, "{marked:?}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !limiter_states(&w).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the object never cleared its storage: {:?}",
+            limiter_states(&w)
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let after = w.verify(&token);
+    assert_eq!(after["code"], "UNKNOWN_KEY", "{after}");
+    assert!(after.get("credits").is_none(), "{after}");
+    assert_eq!(w.verify(&unlimited)["code"], "VALID");
+}

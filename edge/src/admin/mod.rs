@@ -142,7 +142,7 @@ impl<K: Kv, D: Db> App<'_, K, D> {
     /// The key service for this request.
     #[must_use]
     pub fn keys(&self) -> KeyService<'_, K, D> {
-        KeyService::new(self.repo(), self.config, self.now)
+        KeyService::new(self.repo(), self.config, self.now).with_limiter(self.limiter)
     }
 
     /// The audit service for this request.

@@ -16,9 +16,8 @@ use js_sys::Promise;
 use keygate_shared::usage::{LimitAnswer, LimitRequest, LimiterState};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Request, RequestInit, Response};
 
-use crate::limiter::{LimitFuture, Limiter};
+use crate::limiter::{ForgetFuture, LimitFuture, Limiter};
 use crate::store::StoreError;
 
 /// The state of one limiter object, held in the object's memory.
@@ -52,6 +51,15 @@ impl LimiterCore {
         self.state = Some(state);
     }
 
+    /// Marks every key of this limiter deleted at `now` (the object's
+    /// clock, ms) and returns the state to store.
+    pub fn forget(&mut self, now: f64) -> Result<String, JsValue> {
+        let state = self.state.get_or_insert_with(LimiterState::default);
+        state.forget(now as i64);
+        serde_json::to_string(state)
+            .map_err(|_| JsValue::from_str("the limiter state could not be written"))
+    }
+
     /// Decides one verification (`request` is a [`LimitRequest`] as JSON;
     /// `now` the object's clock in ms) and returns `[answer, state]`, both
     /// JSON: the answer for the caller, the state to store. A request that
@@ -77,13 +85,21 @@ impl LimiterCore {
     }
 }
 
+/// How long a forgotten limiter keeps refusing before it clears its
+/// storage, in ms ([`keygate_shared::usage::FORGET_AFTER_MS`]).
+#[wasm_bindgen]
+#[must_use]
+pub fn forget_after_ms() -> f64 {
+    keygate_shared::usage::FORGET_AFTER_MS as f64
+}
+
 #[wasm_bindgen]
 extern "C" {
     /// A Durable Object namespace binding (`LIMITER`).
     type ObjectNamespace;
     /// An object's id.
     type ObjectId;
-    /// A stub: `fetch` reaches the object.
+    /// A stub: its methods are the object's (Workers RPC).
     type ObjectStub;
 
     #[wasm_bindgen(method, catch, js_name = idFromName)]
@@ -92,13 +108,24 @@ extern "C" {
     #[wasm_bindgen(method, catch)]
     fn get(this: &ObjectNamespace, id: &ObjectId) -> Result<ObjectStub, JsValue>;
 
+    /// `KeyLimiter.decide(request JSON)` → the answer's JSON.
     #[wasm_bindgen(method, catch)]
-    fn fetch(this: &ObjectStub, request: &Request) -> Result<Promise, JsValue>;
+    fn decide(this: &ObjectStub, request: &str) -> Result<Promise, JsValue>;
+
+    /// `KeyLimiter.forget()`.
+    #[wasm_bindgen(method, catch)]
+    fn forget(this: &ObjectStub) -> Result<Promise, JsValue>;
 }
 
-/// The `LIMITER` binding: a stub per key, one subrequest per decision.
+/// The `LIMITER` binding: a stub per key, one RPC call per decision (no
+/// Request or Response built on either side: BENCHMARKS.md, "Usage
+/// controls").
 pub struct DurableLimiter {
     namespace: ObjectNamespace,
+}
+
+fn js(e: JsValue) -> String {
+    super::js_error_message(&e).unwrap_or_else(|| "failed".to_owned())
 }
 
 impl DurableLimiter {
@@ -107,26 +134,21 @@ impl DurableLimiter {
         env.object(name).map(|namespace| Self { namespace })
     }
 
+    fn stub(&self, name: &str) -> Result<ObjectStub, String> {
+        self.namespace
+            .get(&self.namespace.id_from_name(name).map_err(js)?)
+            .map_err(js)
+    }
+
     async fn call(&self, key_id: &str, request: &LimitRequest) -> Result<LimitAnswer, String> {
-        let js = |e: JsValue| super::js_error_message(&e).unwrap_or_else(|| "failed".to_owned());
-        let stub = self
-            .namespace
-            .get(&self.namespace.id_from_name(key_id).map_err(js)?)
-            .map_err(js)?;
+        let stub = self.stub(key_id)?;
         let body = serde_json::to_string(request).map_err(|e| e.to_string())?;
-        let init = RequestInit::new();
-        init.set_method("POST");
-        init.set_body(&JsValue::from_str(&body));
-        let req = Request::new_with_str_and_init("https://limiter/decide", &init).map_err(js)?;
-        let answer: Response = JsFuture::from(stub.fetch(&req).map_err(js)?)
+        let answer = JsFuture::from(stub.decide(&body).map_err(js)?)
             .await
             .map_err(js)?
-            .unchecked_into();
-        if answer.status() != 200 {
-            return Err(format!("the limiter answered {}", answer.status()));
-        }
-        let text = super::web::text_of(&answer).await?;
-        serde_json::from_str(&text).map_err(|e| format!("unreadable answer: {e}"))
+            .as_string()
+            .ok_or("the limiter answered no text")?;
+        serde_json::from_str(&answer).map_err(|e| format!("unreadable answer: {e}"))
     }
 }
 
@@ -136,6 +158,20 @@ impl Limiter for DurableLimiter {
             self.call(key_id, request)
                 .await
                 .map_err(|e| StoreError(format!("limiter of key {key_id}: {e}")))
+        })
+    }
+
+    fn forget<'a>(&'a self, name: &'a str) -> ForgetFuture<'a> {
+        Box::pin(async move {
+            let forgot = async {
+                JsFuture::from(self.stub(name)?.forget().map_err(js)?)
+                    .await
+                    .map_err(js)
+            };
+            forgot
+                .await
+                .map(|_| ())
+                .map_err(|e| StoreError(format!("limiter of key {name}: {e}")))
         })
     }
 }

@@ -350,10 +350,12 @@ pub async fn scheduled(env: Env) {
         return runtime::log_error("cron skipped: D1 binding DB missing");
     };
     let repo = crate::repo::Repo::new(&kv, &db);
+    let limiter = limiter::DurableLimiter::from_env(&env, "LIMITER");
     match crate::lifecycle::run(
         &repo,
         &FetchNotifier,
         config.notify_webhook_url.as_deref(),
+        limiter.as_ref().map(|l| l as &dyn crate::limiter::Limiter),
         now,
     )
     .await

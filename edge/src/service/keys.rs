@@ -17,6 +17,7 @@ use serde_json::{json, Map, Value};
 
 use super::{not_found, unavailable, unavailable_after_write};
 use crate::config::Config;
+use crate::limiter::Limiter;
 use crate::repo::{Cursor, Inserted, KeyPage, KeyQuery, Repo, StoredEntry, MAX_PARAMS};
 use crate::sql::Db;
 use crate::store::Kv;
@@ -45,12 +46,26 @@ pub struct KeyService<'a, K: Kv, D: Db> {
     repo: Repo<'a, K, D>,
     config: &'a Config,
     now: DateTime<Utc>,
+    limiter: Option<&'a dyn Limiter>,
 }
 
 impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
     /// The service over `repo` with `config`, at `now`.
     pub fn new(repo: Repo<'a, K, D>, config: &'a Config, now: DateTime<Utc>) -> Self {
-        Self { repo, config, now }
+        Self {
+            repo,
+            config,
+            now,
+            limiter: None,
+        }
+    }
+
+    /// The same, telling `limiter` when the last key of one of its
+    /// limiters is deleted.
+    #[must_use]
+    pub fn with_limiter(mut self, limiter: Option<&'a dyn Limiter>) -> Self {
+        self.limiter = limiter;
+        self
     }
 
     /// The stored entry of key `id` in the caller's subtree, even one
@@ -316,6 +331,7 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
             .remove_entries(&doomed, &events)
             .await
             .map_err(unavailable_after_write)?;
+        forget_limiters(&self.repo, self.limiter, &doomed).await;
         Ok(result)
     }
 
@@ -326,6 +342,7 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
             .remove_entry(entry)
             .await
             .map_err(unavailable_after_write)?;
+        forget_limiters(&self.repo, self.limiter, std::slice::from_ref(entry)).await;
         self.write_event(&by(
             entry.event(self.now, &caller.actor, AuditAction::Deleted),
             caller,
@@ -447,5 +464,51 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
             )
             .with_cause(format!("audit write failed after a change: {}", e.0))
         })
+    }
+}
+
+/// After `deleted` are gone: tells the limiter of each that had limits,
+/// once no key uses it any more (a rolled copy spends its original's), to
+/// forget, so its Durable Object refuses any stale copy of the key and
+/// then clears its storage. Unlimited keys cost nothing here. A failure
+/// is logged and the deletion stands: the object then keeps its counts
+/// (still refusing what they refused), which costs only its storage.
+pub async fn forget_limiters<K: Kv, D: Db>(
+    repo: &Repo<'_, K, D>,
+    limiter: Option<&dyn Limiter>,
+    deleted: &[StoredEntry],
+) {
+    let mut names: Vec<&str> = deleted
+        .iter()
+        .filter_map(|e| e.record.as_ref())
+        .filter(|r| r.is_limited())
+        .map(|r| r.limiter_name().as_str())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    if names.is_empty() {
+        return;
+    }
+    let Some(limiter) = limiter else {
+        crate::log::error("limiters of deleted keys not cleared: the binding LIMITER is missing");
+        return;
+    };
+    let unused = match repo.unused_limiters(&names).await {
+        Ok(unused) => unused,
+        Err(e) => {
+            crate::log::error(&format!(
+                "limiters of deleted keys not cleared: storage failed: {}",
+                e.0
+            ));
+            return;
+        }
+    };
+    for name in &unused {
+        if let Err(e) = limiter.forget(name).await {
+            crate::log::error(&format!(
+                "limiter not cleared after its keys were deleted: {}",
+                e.0
+            ));
+        }
     }
 }

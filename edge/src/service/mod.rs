@@ -12,7 +12,7 @@ mod audit;
 mod keys;
 
 pub use audit::AuditService;
-pub use keys::{Created, KeyService};
+pub use keys::{forget_limiters, Created, KeyService};
 
 use keygate_shared::{ApiError, ErrorCode};
 
