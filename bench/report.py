@@ -41,6 +41,11 @@ RATIOS = [
     ("malformed: this build / BEFORE", "keygate-nocache-verify-malformed", "before-nocache-verify-malformed", None),
     ("  BEFORE uncached verify valid / JS peer", "before-nocache-verify-valid", "peer-valid", None),
     ("  BEFORE malformed / empty JS worker", "before-nocache-verify-malformed", "null", None),
+    # BEFORE_CACHE=1: that build with the cache on, beside the limited cases.
+    ("verify valid: this build / BEFORE", "keygate-verify-valid", "before-verify-valid", None),
+    ("rate-limited verify: this build / BEFORE", "keygate-verify-ratelimited", "before-verify-ratelimited", None),
+    ("credit-limited verify: this build / BEFORE", "keygate-verify-credits", "before-verify-credits", None),
+    ("429 at the gateway: this build / BEFORE", "keygate-gateway-exhausted", "before-gateway-exhausted", None),
 ]
 
 # (label, limited case, baseline): latency the limiter adds, against the

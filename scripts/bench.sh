@@ -31,7 +31,8 @@
 # BEFORE=<git revision> adds that revision's worker (built in a worktree
 # under target/bench), cache off, beside this one's: before/after of a
 # change in the same run, where machine drift between runs cannot pass
-# for it.
+# for it. BEFORE_CACHE=1 runs it with the cache on instead, beside the
+# cached cases, the limited ones among them (a change to the limiter).
 # DURATION (5s), CONNS (16), REPEATS (3), LAYERS ("direct"; "direct proxied"
 # adds the proxy), PROFILE (1) and PROFILE_SECONDS (5) tune it.
 set -euo pipefail
@@ -39,6 +40,7 @@ source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 DURATION=${DURATION:-5s}; CONNS=${CONNS:-16}; REPEATS=${REPEATS:-3}; LAYERS=${LAYERS:-direct}
 PROFILE=${PROFILE:-1}; PROFILE_SECONDS=${PROFILE_SECONDS:-5}; BEFORE=${BEFORE:-}
+BEFORE_CACHE=${BEFORE_CACHE:-0}
 bash scripts/setup.sh
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 command -v taskset >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq util-linux >/dev/null; }
@@ -108,7 +110,7 @@ new_sqlite_classes = ["Counter"]'
 echo 'VERIFY_CACHE_SECONDS = "0"' >> "$work/keygate-nocache.toml"
 if [ -n "$BEFORE" ]; then
   config before "$limiter"
-  echo 'VERIFY_CACHE_SECONDS = "0"' >> "$work/before.toml"
+  [ "$BEFORE_CACHE" = 1 ] || echo 'VERIFY_CACHE_SECONDS = "0"' >> "$work/before.toml"
 fi
 config keygate-deployed "[[services]]
 binding = \"ASSETS\"
@@ -245,9 +247,15 @@ if [ -n "$BEFORE" ]; then
   for c in "${cases[@]}"; do
     with_before+=("$c")
     read -r name _ path script <<<"$c"
-    case $name in keygate-nocache-verify-valid|keygate-nocache-verify-malformed)
-      with_before+=("before-${name#keygate-} before $path $script") ;;
-    esac
+    if [ "$BEFORE_CACHE" = 1 ]; then
+      case $name in keygate-verify-valid|keygate-verify-ratelimited|keygate-verify-credits|keygate-gateway-exhausted)
+        with_before+=("before-${name#keygate-} before $path $script") ;;
+      esac
+    else
+      case $name in keygate-nocache-verify-valid|keygate-nocache-verify-malformed)
+        with_before+=("before-${name#keygate-} before $path $script") ;;
+      esac
+    fi
   done
   cases=("${with_before[@]}")
 fi
