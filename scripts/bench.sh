@@ -33,6 +33,8 @@
 # change in the same run, where machine drift between runs cannot pass
 # for it. BEFORE_CACHE=1 runs it with the cache on instead, beside the
 # cached cases, the limited ones among them (a change to the limiter).
+# CASES (an extended regex on the case names, e.g.
+# 'floor|do-floor|keygate-verify-(valid|ratelimited|credits)') keeps only those.
 # DURATION (5s), CONNS (16), REPEATS (3), LAYERS ("direct"; "direct proxied"
 # adds the proxy), PROFILE (1) and PROFILE_SECONDS (5) tune it.
 set -euo pipefail
@@ -258,6 +260,16 @@ if [ -n "$BEFORE" ]; then
     fi
   done
   cases=("${with_before[@]}")
+fi
+if [ -n "${CASES:-}" ]; then
+  # Only the cases whose whole name matches: a longer, narrower run.
+  kept=()
+  for c in "${cases[@]}"; do
+    read -r name _ <<<"$c"
+    if [[ $name =~ ^($CASES)$ ]]; then kept+=("$c"); fi
+  done
+  [ ${#kept[@]} -gt 0 ] || { echo "bench: CASES='$CASES' matches no case" >&2; exit 2; }
+  cases=("${kept[@]}")
 fi
 load() { # out url script duration
   local script=(); [ "$3" = - ] || script=(-s "$work/$3.lua")

@@ -132,6 +132,8 @@ export class KeyLimiter extends DurableObject {
 
   async alarm() {
     await this.storage.deleteAll();
+    // Read afresh (an empty state) if called again before eviction.
     this.core = null;
+    this.generation = -1;
   }
 }

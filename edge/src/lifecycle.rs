@@ -91,17 +91,31 @@ pub async fn run<K: Kv, D: Db, N: Notifier>(
     let mut report = CronReport::default();
     let expired = repo.expired(now, PER_RUN + 1).await.map_err(unavailable)?;
     report.more = expired.len() > PER_RUN;
+    // Keys removed before a storage failure still have their limiters
+    // forgotten: the failure stops the run, not the cleanup of what it did
+    // (the key it failed on too, if its row went: D1 decides).
+    let mut tried = 0;
+    let mut failure = None;
     for entry in expired.iter().take(PER_RUN) {
-        repo.remove_entry(entry).await.map_err(unavailable)?;
-        repo.audit(&entry.event(now, CRON_ACTOR, AuditAction::Expired))
+        tried += 1;
+        if let Err(e) = repo.remove_entry(entry).await {
+            failure = Some(e);
+            break;
+        }
+        if let Err(e) = repo
+            .audit(&entry.event(now, CRON_ACTOR, AuditAction::Expired))
             .await
-            .map_err(unavailable)?;
+        {
+            failure = Some(e);
+            break;
+        }
         report.purged.push(entry.id.clone());
     }
-    let purged = expired
-        .get(..PER_RUN.min(expired.len()))
-        .unwrap_or_default();
+    let purged = expired.get(..tried).unwrap_or_default();
     crate::service::forget_limiters(repo, limiter, purged).await;
+    if let Some(e) = failure {
+        return Err(unavailable(e));
+    }
     // Only keys whose next notice is due (an index walk on next_notice_at).
     let due = repo
         .due_for_notice(now, PER_RUN + 1)

@@ -280,10 +280,10 @@ impl<'a, K: Kv, D: Db> Repo<'a, K, D> {
                 .db
                 .query(Statement::new(
                     format!(
-                        "WITH names (name) AS (VALUES {}) SELECT name FROM names \
-                         WHERE NOT EXISTS (SELECT 1 FROM keys WHERE id = name) \
+                        "WITH names (name) AS (VALUES {}) SELECT names.name FROM names \
+                         WHERE NOT EXISTS (SELECT 1 FROM keys WHERE keys.id = names.name) \
                          AND NOT EXISTS (SELECT 1 FROM keys \
-                         WHERE json_extract(record, '$.limits_of') = name)",
+                         WHERE json_extract(keys.record, '$.limits_of') = names.name)",
                         vec!["(?)"; chunk.len()].join(", ")
                     ),
                     chunk.iter().map(|n| (*n).into()).collect(),

@@ -642,22 +642,42 @@ fn a_limiter_that_cannot_forget_leaves_the_delete_standing() {
     };
     let (key, token) = w.key(None, Some(credits));
     assert_eq!(w.verify(&token).body["code"], "VALID");
+    let stale = projection(&w, &key);
     w.limiter.failing.set(true);
     let deleted = w.admin("DELETE", &format!("/api/v1/keys/{}", key.id), "");
     assert_eq!(deleted.status, 204, "the key is gone either way");
     w.limiter.failing.set(false);
+    assert!(w.limiter.forgotten.borrow().is_empty());
     assert_eq!(w.verify(&token).body["code"], "UNKNOWN_KEY");
-    assert!(w.limiter.has_state(key.id.as_str()));
+    let audit = w.admin("GET", &format!("/api/v1/audit?key_id={}", key.id), "");
+    assert_eq!(
+        audit.body["events"][0]["action"], "key.deleted",
+        "{}",
+        audit.body
+    );
+    // Not told, the object still counts: a stale copy spends what is left
+    // and no more (the cost of a failed forget is its storage).
+    put_back(&w, &key, &stale);
+    let a = w.verify(&token);
+    assert_eq!(
+        (
+            a.body["code"].clone(),
+            a.body["credits"]["remaining"].clone()
+        ),
+        (json!("VALID"), json!(8))
+    );
+}
+
+/// A webhook that takes every notice (the cron tests).
+struct Accepting;
+impl keygate_edge::lifecycle::Notifier for Accepting {
+    async fn post_json(&self, _: &str, _: &str) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 #[test]
 fn the_cron_purge_forgets_the_limiters_of_expired_keys() {
-    struct Accepting;
-    impl keygate_edge::lifecycle::Notifier for Accepting {
-        async fn post_json(&self, _: &str, _: &str) -> Result<(), String> {
-            Ok(())
-        }
-    }
     let w = World::new();
     let token = Token::generate(&Prefix::default()).unwrap();
     let mut r = record(&token, &[]);
@@ -679,4 +699,67 @@ fn the_cron_purge_forgets_the_limiters_of_expired_keys() {
     .unwrap();
     assert_eq!(report.purged, [r.id.clone()]);
     assert_eq!(*w.limiter.forgotten.borrow(), [r.id.as_str()]);
+}
+
+#[test]
+fn a_cron_purge_stopped_by_a_storage_failure_still_forgets_what_it_removed() {
+    let w = World::new();
+    let mut ids = Vec::new();
+    for hours in [3, 1] {
+        let token = Token::generate(&Prefix::default()).unwrap();
+        let mut r = record(&token, &[]);
+        r.credits = Some(Credits {
+            remaining: 5,
+            refill: None,
+        });
+        r.credits_set_at = Some(now() - Duration::hours(4));
+        r.expires_at = Some(now() - Duration::hours(hours));
+        w.insert(&r);
+        ids.push(r.id.as_str().to_owned());
+    }
+    // The first key's removal deletes its KV projection twice (before and
+    // after the row); the third KV call, the second key's, fails.
+    w.kv.fail_after.set(3);
+    let repo = Repo::new(&w.kv, &w.db);
+    let run = pollster::block_on(keygate_edge::lifecycle::run(
+        &repo,
+        &Accepting,
+        None,
+        Some(&w.limiter),
+        now(),
+    ));
+    assert!(run.is_err(), "a KV failure stops the run");
+    let forgotten = w.limiter.forgotten.borrow().clone();
+    assert_eq!(forgotten.len(), 1, "{forgotten:?}");
+    assert!(ids.contains(&forgotten[0]));
+    // The one forgotten is the one whose row is gone; the other key stays.
+    let left =
+        pollster::block_on(repo.entries_by_ids(&[ids[0].as_str(), ids[1].as_str()])).unwrap();
+    assert_eq!(left.len(), 1);
+    assert_ne!(left[0].id.as_str(), forgotten[0]);
+}
+
+#[test]
+fn a_bulk_delete_of_many_limited_keys_forgets_every_limiter_once() {
+    let w = World::new();
+    let credits = Credits {
+        remaining: 3,
+        refill: None,
+    };
+    // Past one D1 query's 100 names and many rounds of calls at once.
+    let mut ids: Vec<String> = (0..105)
+        .map(|_| w.key(None, Some(credits)).0.id.as_str().to_owned())
+        .collect();
+    let mut body_ids = ids.clone();
+    body_ids.push(ids[0].clone());
+    let bulk = w.admin(
+        "POST",
+        "/api/v1/keys/bulk-delete",
+        &json!({ "ids": body_ids }).to_string(),
+    );
+    assert_eq!(bulk.status, 200, "{}", bulk.body);
+    let mut forgotten = w.limiter.forgotten.borrow().clone();
+    forgotten.sort();
+    ids.sort();
+    assert_eq!(forgotten, ids);
 }

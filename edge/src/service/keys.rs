@@ -327,27 +327,32 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
                 )
             })
             .collect();
-        self.repo
-            .remove_entries(&doomed, &events)
-            .await
-            .map_err(unavailable_after_write)?;
+        let removed = self.repo.remove_entries(&doomed, &events).await;
+        // Also after a failure part-way: the limiters of whichever keys
+        // are gone (D1 says which) are forgotten, the others kept.
         forget_limiters(&self.repo, self.limiter, &doomed).await;
+        removed.map_err(unavailable_after_write)?;
         Ok(result)
     }
 
     /// Deletes `entry` and records `key.deleted` (its organization and
     /// name, as far as they can be read, go into the event).
     async fn remove(&self, caller: &Caller, entry: &StoredEntry) -> Result<(), ApiError> {
-        self.repo
-            .remove_entry(entry)
-            .await
-            .map_err(unavailable_after_write)?;
+        let removed = self.repo.remove_entry(entry).await;
+        let recorded = match removed {
+            Ok(()) => {
+                self.write_event(&by(
+                    entry.event(self.now, &caller.actor, AuditAction::Deleted),
+                    caller,
+                ))
+                .await
+            }
+            Err(e) => Err(unavailable_after_write(e)),
+        };
+        // Whether or not the removal finished (its last KV delete may fail
+        // after the row is gone): forgotten only if D1 no longer has it.
         forget_limiters(&self.repo, self.limiter, std::slice::from_ref(entry)).await;
-        self.write_event(&by(
-            entry.event(self.now, &caller.actor, AuditAction::Deleted),
-            caller,
-        ))
-        .await
+        recorded
     }
 
     /// Rolls key `id` (`rules::roll`): a new key with the same attributes;
@@ -387,6 +392,9 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
                 .remove(&new)
                 .await
                 .map_err(unavailable_after_write)?;
+            // The original was deleted meanwhile; its delete may have seen
+            // this copy and kept the limiter they share: forget it now.
+            forget_limiters_of(&self.repo, self.limiter, std::iter::once(&new)).await;
             return Err(not_found());
         };
         if roll::copy_must_follow(&old, &fresh) {
@@ -467,8 +475,9 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
     }
 }
 
-/// After `deleted` are gone: tells the limiter of each that had limits,
-/// once no key uses it any more (a rolled copy spends its original's), to
+/// After `deleted` were deleted (or a deletion was tried and may have
+/// failed part-way): tells the limiter of each that had limits, once no
+/// key in D1 uses it any more (a rolled copy spends its original's), to
 /// forget, so its Durable Object refuses any stale copy of the key and
 /// then clears its storage. Unlimited keys cost nothing here. A failure
 /// is logged and the deletion stands: the object then keeps its counts
@@ -478,9 +487,17 @@ pub async fn forget_limiters<K: Kv, D: Db>(
     limiter: Option<&dyn Limiter>,
     deleted: &[StoredEntry],
 ) {
+    let records = deleted.iter().filter_map(|e| e.record.as_ref());
+    forget_limiters_of(repo, limiter, records).await;
+}
+
+/// [`forget_limiters`] for the records of deleted keys.
+async fn forget_limiters_of<'r, K: Kv, D: Db>(
+    repo: &Repo<'_, K, D>,
+    limiter: Option<&dyn Limiter>,
+    deleted: impl Iterator<Item = &'r KeyRecord>,
+) {
     let mut names: Vec<&str> = deleted
-        .iter()
-        .filter_map(|e| e.record.as_ref())
         .filter(|r| r.is_limited())
         .map(|r| r.limiter_name().as_str())
         .collect();
@@ -503,12 +520,49 @@ pub async fn forget_limiters<K: Kv, D: Db>(
             return;
         }
     };
-    for name in &unused {
-        if let Err(e) = limiter.forget(name).await {
-            crate::log::error(&format!(
-                "limiter not cleared after its keys were deleted: {}",
-                e.0
-            ));
+    // A few at a time (a bulk delete may name 1,000), not one after another.
+    for names in unused.chunks(FORGET_AT_ONCE) {
+        let calls = names.iter().map(|name| limiter.forget(name)).collect();
+        for result in join_all(calls).await {
+            if let Err(e) = result {
+                crate::log::error(&format!(
+                    "limiter not cleared after its keys were deleted: {}",
+                    e.0
+                ));
+            }
         }
     }
+}
+
+/// Limiter calls in flight at once while forgetting: the runtime runs six
+/// subrequests of an invocation at a time and queues the rest.
+const FORGET_AT_ONCE: usize = 6;
+
+/// Polls `futures` together until each is done; their results in order.
+async fn join_all<T>(
+    futures: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = T> + '_>>>,
+) -> Vec<T> {
+    let mut pending: Vec<_> = futures.into_iter().map(Some).collect();
+    let mut done: Vec<Option<T>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut all = true;
+        for (slot, out) in pending.iter_mut().zip(done.iter_mut()) {
+            if let Some(future) = slot {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(value) => {
+                        *out = Some(value);
+                        *slot = None;
+                    }
+                    std::task::Poll::Pending => all = false,
+                }
+            }
+        }
+        if all {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    done.into_iter().flatten().collect()
 }
