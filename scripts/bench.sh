@@ -246,18 +246,12 @@ cases=(
 if [ -n "$BEFORE" ]; then
   # Each BEFORE case right after its counterpart: seconds apart, not minutes.
   with_before=()
+  paired='keygate-nocache-verify-valid|keygate-nocache-verify-malformed'
+  [ "$BEFORE_CACHE" = 1 ] && paired='keygate-verify-valid|keygate-verify-ratelimited|keygate-verify-credits|keygate-gateway-exhausted'
   for c in "${cases[@]}"; do
     with_before+=("$c")
     read -r name _ path script <<<"$c"
-    if [ "$BEFORE_CACHE" = 1 ]; then
-      case $name in keygate-verify-valid|keygate-verify-ratelimited|keygate-verify-credits|keygate-gateway-exhausted)
-        with_before+=("before-${name#keygate-} before $path $script") ;;
-      esac
-    else
-      case $name in keygate-nocache-verify-valid|keygate-nocache-verify-malformed)
-        with_before+=("before-${name#keygate-} before $path $script") ;;
-      esac
-    fi
+    if [[ $name =~ ^($paired)$ ]]; then with_before+=("before-${name#keygate-} before $path $script"); fi
   done
   cases=("${with_before[@]}")
 fi

@@ -98,14 +98,12 @@ pub async fn run<K: Kv, D: Db, N: Notifier>(
     let mut failure = None;
     for entry in expired.iter().take(PER_RUN) {
         tried += 1;
-        if let Err(e) = repo.remove_entry(entry).await {
-            failure = Some(e);
-            break;
-        }
-        if let Err(e) = repo
-            .audit(&entry.event(now, CRON_ACTOR, AuditAction::Expired))
-            .await
-        {
+        let purged = async {
+            repo.remove_entry(entry).await?;
+            repo.audit(&entry.event(now, CRON_ACTOR, AuditAction::Expired))
+                .await
+        };
+        if let Err(e) = purged.await {
             failure = Some(e);
             break;
         }
