@@ -62,7 +62,7 @@ pub fn KeysTable(state: KeysState, actions: KeysActions) -> impl IntoView {
     };
     view! {
         <div class="table-wrap">
-            <table id="keys-table">
+            <table id="keys-table" aria-busy=move || state.loading.get().to_string()>
                 <thead>
                     <tr>
                         <th scope="col">

@@ -16,7 +16,9 @@ let browser, context, page;
 const sent = [];
 
 function row(name) {
-  return page.locator('#keys-table tbody tr', { has: page.locator('td.name', { hasText: name }) });
+  // Only once the list has settled: a click on a row that a reload is about
+  // to replace can land on whatever takes its place.
+  return page.locator('#keys-table[aria-busy=false] tbody tr', { has: page.locator('td.name', { hasText: name }) });
 }
 
 before(async () => {

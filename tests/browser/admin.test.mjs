@@ -38,7 +38,9 @@ async function signIn(token) {
 }
 
 function row(name) {
-  return page.locator('#keys-table tbody tr', { has: page.locator('td.name', { hasText: name }) });
+  // Only once the list has settled: a click on a row that a reload is about
+  // to replace can land on whatever takes its place.
+  return page.locator('#keys-table[aria-busy=false] tbody tr', { has: page.locator('td.name', { hasText: name }) });
 }
 
 async function rowNames() {
