@@ -1,7 +1,7 @@
 // The admin SPA in real headless Chromium against the real worker under
 // wrangler dev. Started by tests/e2e/browser.rs, which passes BASE_URL,
 // ADMIN_TOKEN and SHOTS (the screenshot folder) in the environment.
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { chromium } from 'playwright-core';
@@ -91,6 +91,15 @@ before(async () => {
 after(async () => {
   console.log(`axe-core: no serious or critical violation on ${audited.length} screens: ${audited.join('; ')}`);
   await browser?.close();
+});
+
+// A failed test can leave a dialog open, and its backdrop would then block
+// every test after it: close what is left so each failure stays its own.
+afterEach(async () => {
+  for (let i = 0; i < 3 && (await page.locator('.backdrop').count()) > 0; i++) {
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(100);
+  }
 });
 
 test('sign in: a bad key is refused with a message, an admin key gets in', async () => {
