@@ -140,16 +140,7 @@ fn the_organization_limit_holds_under_concurrent_creation() {
                     s.spawn(move || {
                         let body = json!({"name": format!("racer {n}"), "organization": org});
                         start.wait();
-                        // wrangler dev sometimes restarts its worker under this
-                        // load and answers 503 without running Keygate; a
-                        // retried create still counts against the same limit.
-                        let mut r = w.admin("POST", "/api/v1/keys", Some(&body.to_string()));
-                        for _ in 0..3 {
-                            if r.status != 503 || !r.body.contains("worker restarted mid-request") {
-                                break;
-                            }
-                            r = w.admin("POST", "/api/v1/keys", Some(&body.to_string()));
-                        }
+                        let r = w.admin("POST", "/api/v1/keys", Some(&body.to_string()));
                         let token = (r.status == 201)
                             .then(|| r.json()["token"].as_str().unwrap().to_owned());
                         (r.status, r.body.clone(), token)

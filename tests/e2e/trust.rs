@@ -7,7 +7,7 @@
 use std::io::{Read, Write};
 use std::sync::{Mutex, OnceLock};
 
-use keygate_e2e::{default_vars, Worker};
+use keygate_e2e::{default_vars, wrangler_restarted, Worker};
 use serde_json::{json, Value};
 
 /// A key the way an older build stored one with `expires_at`
@@ -377,10 +377,8 @@ fn admin_keys_made_with_the_defaults_get_the_callers_expiry() {
 
 fn chunked_request(w: &Worker, head: &str, chunks: &[Vec<u8>]) -> (u16, String) {
     let answer = chunked_request_once(w, head, chunks);
-    // wrangler dev's own proxy (not the worker) says this when its workerd
-    // connection broke under load after the previous refused upload; it is
-    // not an answer of Keygate's, so the request is sent again once.
-    if answer.1.contains("Your worker restarted mid-request") {
+    // Sent again once, as `Worker::call` does (this request bypasses it).
+    if wrangler_restarted(&answer.1) {
         return chunked_request_once(w, head, chunks);
     }
     answer

@@ -44,6 +44,14 @@ pub struct Worker {
     _process: std::sync::Mutex<std::process::Child>,
 }
 
+/// Whether `body` is wrangler dev's own answer for a request its worker
+/// restarted under (its proxy says so when the workerd connection breaks
+/// under load). Keygate never answers this, so such a request is sent again.
+#[must_use]
+pub fn wrangler_restarted(body: &str) -> bool {
+    body.contains("Your worker restarted mid-request")
+}
+
 /// An HTTP answer.
 #[derive(Debug, Clone)]
 pub struct Reply {
@@ -344,9 +352,28 @@ impl Worker {
         SHARED.get_or_init(|| Self::start("main", default_vars, true))
     }
 
-    /// Sends a request; status 0 means no connection.
+    /// Sends a request; status 0 means no connection. A request that
+    /// wrangler dev itself answered with [`wrangler_restarted`] is sent
+    /// again, at most 3 times: Keygate never gave that answer.
     #[must_use]
     pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Reply {
+        let mut reply = self.call_once(method, path, headers, body);
+        for _ in 0..3 {
+            if !wrangler_restarted(&reply.body) {
+                break;
+            }
+            reply = self.call_once(method, path, headers, body);
+        }
+        reply
+    }
+
+    fn call_once(
         &self,
         method: &str,
         path: &str,
