@@ -2,7 +2,6 @@
 //! admin token lives in `sessionStorage` only (never the URL or
 //! `localStorage`), so it is gone when the tab closes.
 
-use gloo_net::http::{Request, RequestBuilder, Response};
 use keygate_shared::api::{
     AuditPage, AuditQuery, BulkDeleteRequest, BulkDeleteResult, CreateKeyRequest, CreatedKey,
     KeyList, Me, PatchKeyRequest, RollRequest, UsageReport,
@@ -10,6 +9,8 @@ use keygate_shared::api::{
 use keygate_shared::error::ErrorBody;
 use keygate_shared::{ApiError, ErrorCode, KeyView};
 use serde::de::DeserializeOwned;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 
 const TOKEN_KEY: &str = "keygate.admin_token";
 
@@ -63,9 +64,62 @@ impl Failure {
     }
 }
 
-async fn failure(resp: Response) -> Failure {
-    let status = resp.status();
-    let error = match resp.json::<ErrorBody>().await {
+/// What came back: the status and the body's text. Every call goes
+/// through the one non-generic [`send`], so the app holds one fetch future
+/// instead of one per answer type (gloo-net's builder was inlined into
+/// each call's future: measured in BENCHMARKS.md "Sizes").
+struct Answer {
+    status: u16,
+    ok: bool,
+    text: String,
+}
+
+/// Sends one request. Every call says it comes from the app (§10's guard
+/// for Access sign-ins: a cross-site page cannot send this header without
+/// the worker's consent) and carries the admin key, when signed in with
+/// one; a Cloudflare Access sign-in travels in its cookie.
+async fn send(
+    token: &str,
+    method: &str,
+    url: &str,
+    json_body: Option<String>,
+) -> Result<Answer, Failure> {
+    let headers = web_sys::Headers::new().map_err(|_| Failure::network())?;
+    let mut set = headers.set("X-Keygate-Client", "admin");
+    if !token.is_empty() {
+        set = set.and_then(|()| headers.set("Authorization", &format!("Bearer {token}")));
+    }
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    if let Some(body) = json_body {
+        set = set.and_then(|()| headers.set("Content-Type", "application/json"));
+        init.set_body(&JsValue::from_str(&body));
+    }
+    set.map_err(|_| Failure::network())?;
+    init.set_headers(&headers);
+    let window = web_sys::window().ok_or_else(Failure::network)?;
+    let resp: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await
+        .and_then(JsCast::dyn_into)
+        .map_err(|_| Failure::network())?;
+    let text = match resp.text() {
+        Ok(promise) => JsFuture::from(promise)
+            .await
+            .map_err(|_| Failure::network())?,
+        Err(_) => return Err(Failure::network()),
+    };
+    Ok(Answer {
+        status: resp.status(),
+        ok: resp.ok(),
+        text: text.as_string().unwrap_or_default(),
+    })
+}
+
+/// A refused call's error: the contract's body, or a sentence when the
+/// body is not one (a proxy's page, say).
+fn failure(answer: &Answer) -> Failure {
+    let status = answer.status;
+    let error = match serde_json::from_str::<ErrorBody>(&answer.text) {
         Ok(body) => body.error,
         Err(_) => ApiError::new(
             ErrorCode::Internal,
@@ -75,55 +129,71 @@ async fn failure(resp: Response) -> Failure {
     Failure { status, error }
 }
 
-/// Every call says it comes from the app (§10's guard for Access
-/// sign-ins: a cross-site page cannot send this header without the
-/// worker's consent) and carries the admin key, when signed in with one;
-/// a Cloudflare Access sign-in travels in its cookie.
-fn authed(req: RequestBuilder, token: &str) -> RequestBuilder {
-    let req = req.header("X-Keygate-Client", "admin");
-    if token.is_empty() {
-        req
+/// The answer as `T`, or the failure it reports.
+fn parse<T: DeserializeOwned>(answer: &Answer) -> Result<T, Failure> {
+    if !answer.ok {
+        return Err(failure(answer));
+    }
+    serde_json::from_str(&answer.text).map_err(|_| Failure {
+        status: answer.status,
+        error: ApiError::new(
+            ErrorCode::Internal,
+            "The server's answer was not understood.",
+        ),
+    })
+}
+
+/// Succeeds on a 2xx answer, whatever its body.
+fn accepted(answer: Answer) -> Result<Answer, Failure> {
+    if answer.ok {
+        Ok(answer)
     } else {
-        req.header("Authorization", &format!("Bearer {token}"))
+        Err(failure(&answer))
     }
 }
 
-async fn finish<T: DeserializeOwned>(
-    sent: Result<Response, gloo_net::Error>,
-) -> Result<T, Failure> {
-    let resp = sent.map_err(|_| Failure::network())?;
-    if resp.ok() {
-        resp.json().await.map_err(|_| Failure {
-            status: resp.status(),
-            error: ApiError::new(
-                ErrorCode::Internal,
-                "The server's answer was not understood.",
-            ),
-        })
-    } else {
-        Err(failure(resp).await)
-    }
+async fn get<T: DeserializeOwned>(token: &str, url: &str) -> Result<T, Failure> {
+    parse(&send(token, "GET", url, None).await?)
 }
 
 async fn send_json<B: serde::Serialize, T: DeserializeOwned>(
-    req: RequestBuilder,
+    token: &str,
+    method: &str,
+    url: &str,
     body: &B,
 ) -> Result<T, Failure> {
-    match req.json(body) {
-        Ok(r) => finish(r.send().await).await,
-        Err(_) => Err(Failure::network()),
+    let json = serde_json::to_string(body).map_err(|_| Failure::network())?;
+    parse(&send(token, method, url, Some(json)).await?)
+}
+
+/// `path` with the pairs as its query string, each part encoded.
+fn with_query<'a>(path: &str, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut url = path.to_owned();
+    for (n, (name, value)) in pairs.into_iter().enumerate() {
+        url.push(if n == 0 { '?' } else { '&' });
+        url.push_str(&String::from(js_sys::encode_uri_component(name)));
+        url.push('=');
+        url.push_str(&String::from(js_sys::encode_uri_component(value)));
     }
+    url
 }
 
 /// `GET /api/v1/keys/{id}/usage?days=N`.
 pub async fn usage(token: &str, id: &str, days: u32) -> Result<UsageReport, Failure> {
-    let req = Request::get(&format!("/api/v1/keys/{id}/usage")).query([("days", days.to_string())]);
-    finish(authed(req, token).send().await).await
+    let days = days.to_string();
+    get(
+        token,
+        &with_query(
+            &format!("/api/v1/keys/{id}/usage"),
+            [("days", days.as_str())],
+        ),
+    )
+    .await
 }
 
 /// `GET /api/v1/me`.
 pub async fn me(token: &str) -> Result<Me, Failure> {
-    finish(authed(Request::get("/api/v1/me"), token).send().await).await
+    get(token, "/api/v1/me").await
 }
 
 /// The list/export query string of the UI's filters.
@@ -169,57 +239,41 @@ pub async fn list(
     if let Some(c) = cursor {
         pairs.push(("cursor", c.to_owned()));
     }
-    let req = Request::get("/api/v1/keys").query(pairs.iter().map(|(k, v)| (*k, v.as_str())));
-    finish(authed(req, token).send().await).await
+    let url = with_query("/api/v1/keys", pairs.iter().map(|(k, v)| (*k, v.as_str())));
+    get(token, &url).await
 }
 
 /// `GET /api/v1/keys/export.csv` with the filters: the CSV text.
 pub async fn export_csv(token: &str, filters: &Filters) -> Result<String, Failure> {
     let pairs = filters.pairs();
-    let req =
-        Request::get("/api/v1/keys/export.csv").query(pairs.iter().map(|(k, v)| (*k, v.as_str())));
-    let resp = authed(req, token)
-        .send()
-        .await
-        .map_err(|_| Failure::network())?;
-    if resp.ok() {
-        resp.text().await.map_err(|_| Failure::network())
-    } else {
-        Err(failure(resp).await)
-    }
+    let url = with_query(
+        "/api/v1/keys/export.csv",
+        pairs.iter().map(|(k, v)| (*k, v.as_str())),
+    );
+    Ok(accepted(send(token, "GET", &url, None).await?)?.text)
 }
 
 /// `POST /api/v1/keys`.
 pub async fn create(token: &str, body: &CreateKeyRequest) -> Result<CreatedKey, Failure> {
-    send_json(authed(Request::post("/api/v1/keys"), token), body).await
+    send_json(token, "POST", "/api/v1/keys", body).await
 }
 
 /// `PATCH /api/v1/keys/{id}`.
 pub async fn patch(token: &str, id: &str, body: &PatchKeyRequest) -> Result<KeyView, Failure> {
-    send_json(
-        authed(Request::patch(&format!("/api/v1/keys/{id}")), token),
-        body,
-    )
-    .await
+    send_json(token, "PATCH", &format!("/api/v1/keys/{id}"), body).await
 }
 
 /// `DELETE /api/v1/keys/{id}`.
 pub async fn delete(token: &str, id: &str) -> Result<(), Failure> {
-    let resp = authed(Request::delete(&format!("/api/v1/keys/{id}")), token)
-        .send()
-        .await
-        .map_err(|_| Failure::network())?;
-    if resp.ok() {
-        Ok(())
-    } else {
-        Err(failure(resp).await)
-    }
+    accepted(send(token, "DELETE", &format!("/api/v1/keys/{id}"), None).await?).map(|_| ())
 }
 
 /// `POST /api/v1/keys/bulk-delete`.
 pub async fn bulk_delete(token: &str, ids: Vec<String>) -> Result<BulkDeleteResult, Failure> {
     send_json(
-        authed(Request::post("/api/v1/keys/bulk-delete"), token),
+        token,
+        "POST",
+        "/api/v1/keys/bulk-delete",
         &BulkDeleteRequest { ids: Some(ids) },
     )
     .await
@@ -230,11 +284,7 @@ pub async fn roll(token: &str, id: &str, grace_seconds: u32) -> Result<CreatedKe
     let body = RollRequest {
         grace_seconds: Some(grace_seconds),
     };
-    send_json(
-        authed(Request::post(&format!("/api/v1/keys/{id}/roll")), token),
-        &body,
-    )
-    .await
+    send_json(token, "POST", &format!("/api/v1/keys/{id}/roll"), &body).await
 }
 
 /// `GET /api/v1/audit` with `query` (the worker parses the same type).
@@ -247,10 +297,6 @@ pub async fn audit(
     if let Some(c) = cursor {
         pairs.push(("cursor", c.to_owned()));
     }
-    finish(
-        authed(Request::get("/api/v1/audit").query(pairs), token)
-            .send()
-            .await,
-    )
-    .await
+    let url = with_query("/api/v1/audit", pairs.iter().map(|(k, v)| (*k, v.as_str())));
+    get(token, &url).await
 }
