@@ -92,6 +92,14 @@ pub fn CreateDialog(on_close: Callback<()>, on_created: Callback<CreatedKey>) ->
         });
     };
 
+    let name_field = crate::dialog::text_field(name);
+    let description_field = crate::dialog::text_field(description);
+    let organization_field = crate::dialog::text_field(organization);
+    let group_field = crate::dialog::text_field(group);
+    let roles_field = crate::dialog::text_field(roles);
+    let allowlist_field = crate::dialog::text_field(allowlist);
+    let meta_field = crate::dialog::text_field(meta);
+    let date_field = crate::dialog::text_field(date);
     let first = NodeRef::<leptos::html::Input>::new();
     crate::dialog::focus_when_mounted(first);
     view! {
@@ -99,25 +107,25 @@ pub fn CreateDialog(on_close: Callback<()>, on_created: Callback<CreatedKey>) ->
             <form class="dialog" role="dialog" aria-modal="true" aria-labelledby="create-title" on:submit=submit id="create-dialog">
                 <h2 id="create-title">"Create key"</h2>
                 <label for="c-name">"Name"</label>
-                <input id="c-name" node_ref=first required maxlength="100" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+                <input id="c-name" node_ref=first required maxlength="100" prop:value=name_field.0 on:input=name_field.1 />
                 <p class="error" role="alert">{field_error("name")}</p>
                 <label for="c-description">"Description"</label>
-                <textarea id="c-description" maxlength="500" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))></textarea>
+                <textarea id="c-description" maxlength="500" prop:value=description_field.0 on:input=description_field.1></textarea>
                 <label for="c-org">"Organization"</label>
-                <input id="c-org" prop:value=move || organization.get() on:input=move |ev| organization.set(event_target_value(&ev)) aria-describedby="c-org-hint" />
+                <input id="c-org" prop:value=organization_field.0 on:input=organization_field.1 aria-describedby="c-org-hint" />
                 <p class="hint" id="c-org-hint">{if own_org.is_empty() { "Any organization, e.g. acme/emea; empty for the root.".to_owned() } else { format!("{own_org} or below it.") }}</p>
                 <p class="error" role="alert">{field_error("organization")}</p>
                 <label for="c-group">"Group"</label>
-                <input id="c-group" prop:value=move || group.get() on:input=move |ev| group.set(event_target_value(&ev)) />
+                <input id="c-group" prop:value=group_field.0 on:input=group_field.1 />
                 <p class="error" role="alert">{field_error("group")}</p>
                 <label for="c-roles">"Roles (comma separated)"</label>
-                <input id="c-roles" prop:value=move || roles.get() on:input=move |ev| roles.set(event_target_value(&ev)) />
+                <input id="c-roles" prop:value=roles_field.0 on:input=roles_field.1 />
                 <p class="error" role="alert">{field_error("roles")}</p>
                 <label for="c-ips">"IP allowlist (addresses or CIDRs; empty = any)"</label>
-                <textarea id="c-ips" prop:value=move || allowlist.get() on:input=move |ev| allowlist.set(event_target_value(&ev))></textarea>
+                <textarea id="c-ips" prop:value=allowlist_field.0 on:input=allowlist_field.1></textarea>
                 <p class="error" role="alert" id="c-ips-error">{move || allowlist_error().or_else(field_error("ip_allowlist"))}</p>
                 <label for="c-meta">"Metadata (JSON object, optional; sent to your API as X-Keygate-Meta)"</label>
-                <textarea id="c-meta" placeholder="{\"plan\": \"pro\"}" prop:value=move || meta.get() on:input=move |ev| meta.set(event_target_value(&ev))></textarea>
+                <textarea id="c-meta" placeholder="{\"plan\": \"pro\"}" prop:value=meta_field.0 on:input=meta_field.1></textarea>
                 <p class="error" role="alert" id="c-meta-error">{move || meta_error().or_else(field_error("meta"))}</p>
                 <crate::limits_fields::LimitFields inputs=limits prefix="c" />
                 <p class="error" role="alert">{move || field_error("rate_limit")().or_else(field_error("credits"))}</p>
@@ -132,7 +140,7 @@ pub fn CreateDialog(on_close: Callback<()>, on_created: Callback<CreatedKey>) ->
                 </select>
                 <Show when=move || expiry.get() == "date">
                     <label for="c-date">"Expiry date"</label>
-                    <input id="c-date" type="date" prop:value=move || date.get() on:input=move |ev| date.set(event_target_value(&ev)) />
+                    <input id="c-date" type="date" prop:value=date_field.0 on:input=date_field.1 />
                 </Show>
                 <p class="error" role="alert">{move || field_error("expires_at")().or_else(field_error("expires_in_days"))}</p>
                 <p class="error" role="alert" id="create-error">{move || error.get().and_then(|(f, m)| f.is_none().then_some(m))}</p>

@@ -66,6 +66,10 @@ pub fn EditDialog(
             busy.set(false);
         });
     };
+    let name_field = crate::dialog::text_field(name);
+    let description_field = crate::dialog::text_field(description);
+    let allowlist_field = crate::dialog::text_field(allowlist);
+    let meta_field = crate::dialog::text_field(meta);
     let first = NodeRef::<leptos::html::Input>::new();
     crate::dialog::focus_when_mounted(first);
     view! {
@@ -73,16 +77,16 @@ pub fn EditDialog(
             <form class="dialog" role="dialog" aria-modal="true" aria-labelledby="edit-title" on:submit=submit id="edit-dialog">
                 <h2 id="edit-title">"Edit key"</h2>
                 <label for="e-name">"Name"</label>
-                <input id="e-name" node_ref=first required maxlength="100" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+                <input id="e-name" node_ref=first required maxlength="100" prop:value=name_field.0 on:input=name_field.1 />
                 <label for="e-description">"Description"</label>
-                <textarea id="e-description" maxlength="500" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))></textarea>
+                <textarea id="e-description" maxlength="500" prop:value=description_field.0 on:input=description_field.1></textarea>
                 <label class="check"><input type="checkbox" id="e-enabled" prop:checked=move || enabled.get()
                     on:change=move |ev| enabled.set(event_target_checked(&ev)) />"Active (uncheck to deactivate)"</label>
                 <label for="e-ips">"IP allowlist (empty = any)"</label>
-                <textarea id="e-ips" prop:value=move || allowlist.get() on:input=move |ev| allowlist.set(event_target_value(&ev))></textarea>
+                <textarea id="e-ips" prop:value=allowlist_field.0 on:input=allowlist_field.1></textarea>
                 <p class="error" role="alert">{allowlist_error}</p>
                 <label for="e-meta">"Metadata (JSON object; empty = none)"</label>
-                <textarea id="e-meta" prop:value=move || meta.get() on:input=move |ev| meta.set(event_target_value(&ev))></textarea>
+                <textarea id="e-meta" prop:value=meta_field.0 on:input=meta_field.1></textarea>
                 <p class="error" role="alert" id="e-meta-error">{meta_error}</p>
                 <crate::limits_fields::LimitFields inputs=limits prefix="e" />
                 <dl class="readonly" aria-describedby="immutable-note">

@@ -115,12 +115,7 @@ impl LimitInputs {
 #[component]
 pub fn LimitFields(inputs: LimitInputs, prefix: &'static str) -> impl IntoView {
     let id = move |name: &str| format!("{prefix}-{name}");
-    let text = move |signal: RwSignal<String>| {
-        (
-            move || signal.get(),
-            move |ev: leptos::ev::Event| signal.set(event_target_value(&ev)),
-        )
-    };
+    let text = crate::dialog::text_field;
     let (limit_value, limit_input) = text(inputs.limit);
     let (period_value, period_input) = text(inputs.period);
     let (remaining_value, remaining_input) = text(inputs.remaining);
