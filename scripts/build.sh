@@ -38,6 +38,9 @@ cd "$ROOT/frontend"
 # gets the flag, so its artifacts sit beside the unflagged ones.
 RUSTFLAGS="--cfg erase_components" \
   trunk build --release --offline --public-url /admin/ --dist "$ROOT/frontend/dist/admin" >/dev/null
+# The OpenAPI document, served from the admin app's files (edge/src/openapi.rs).
+mkdir -p "$ROOT/frontend/dist/api/v1"
+cp "$ROOT/edge/openapi.json" "$ROOT/frontend/dist/api/v1/openapi.json"
 # §8: no inline script, so the CSP allows scripts from 'self' only.
 node "$ROOT/scripts/externalize-loader.mjs" "$ROOT/frontend/dist/admin" /admin/
 echo "build: worker $(stat -c %s "$ROOT/edge/build/keygate_edge_bg.wasm" 2>/dev/null || echo '?') bytes of wasm; SPA in frontend/dist/admin"

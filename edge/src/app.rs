@@ -335,7 +335,8 @@ impl<'a, K: Kv, D: Db> App<'a, K, D> {
                 )
                 .into())
             }
-            Route::OpenApi => return Ok(crate::openapi::response().into()),
+            // A file among the admin app's (crate::openapi).
+            Route::OpenApi => return Ok(Outcome::ServeAdminAsset),
             Route::Verify => return self.verify_endpoint(req).await.map(Into::into),
             Route::SecretScanning => return self.secret_scanning(req).await.map(Into::into),
             _ => self.authenticate(req).await?,

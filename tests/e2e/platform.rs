@@ -16,6 +16,16 @@ fn openapi_document_is_served_and_lists_every_route() {
     let w = Worker::shared();
     let r = w.call("GET", "/api/v1/openapi.json", &[], None);
     assert_eq!(r.status, 200);
+    // The build's copy among the admin app's files, not a stale one.
+    let source = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../edge/openapi.json"),
+    )
+    .expect("edge/openapi.json");
+    assert_eq!(r.body, source);
+    assert!(r
+        .headers
+        .get("content-type")
+        .is_some_and(|t| t.starts_with("application/json")));
     let doc = r.json();
     assert_eq!(doc["openapi"], "3.1.0");
     for path in [
