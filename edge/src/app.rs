@@ -289,7 +289,7 @@ impl<'a, K: Kv, D: Db> App<'a, K, D> {
         log.status = match &outcome {
             Outcome::Respond(r) => r.status,
             Outcome::Stream(s) => s.head.status,
-            Outcome::Forward(_) | Outcome::ServeAdminAsset => 0,
+            Outcome::Forward(_) | Outcome::ServeAdminAsset | Outcome::ServeFile(_) => 0,
         };
         (outcome, log)
     }
@@ -336,7 +336,7 @@ impl<'a, K: Kv, D: Db> App<'a, K, D> {
                 .into())
             }
             // A file among the admin app's (crate::openapi).
-            Route::OpenApi => return Ok(Outcome::ServeAdminAsset),
+            Route::OpenApi => return Ok(Outcome::ServeFile("/api/v1/openapi.json")),
             Route::Verify => return self.verify_endpoint(req).await.map(Into::into),
             Route::SecretScanning => return self.secret_scanning(req).await.map(Into::into),
             _ => self.authenticate(req).await?,

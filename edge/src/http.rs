@@ -173,6 +173,8 @@ pub enum Outcome {
     Forward(Forward),
     /// Serve the admin SPA's static files.
     ServeAdminAsset,
+    /// Serve this file among the admin app's (the OpenAPI document).
+    ServeFile(&'static str),
 }
 
 /// A response whose body goes on after its first part.

@@ -26,6 +26,10 @@ fn openapi_document_is_served_and_lists_every_route() {
         .headers
         .get("content-type")
         .is_some_and(|t| t.starts_with("application/json")));
+    // Another spelling of the route gets the same file, not an asset of
+    // that spelling's own path.
+    let other = w.call("GET", "/api/v1//%6Fpenapi.json?x=1", &[], None);
+    assert_eq!((other.status, other.body == source), (200, true));
     let doc = r.json();
     assert_eq!(doc["openapi"], "3.1.0");
     for path in [

@@ -167,6 +167,7 @@ async fn answer(
         }
         Outcome::Forward(f) => web::forward(&req, &method, f).await.map(Into::into),
         Outcome::ServeAdminAsset => web::serve_asset(req, &env).await.map(Into::into),
+        Outcome::ServeFile(path) => web::serve_file(&req, path, &env).await.map(Into::into),
     };
     if let Ok(r) = &answer {
         if log.status == 0 {

@@ -325,23 +325,37 @@ pub async fn text_of(resp: &Response) -> Result<String, String> {
     Ok(text.as_string().unwrap_or_default())
 }
 
+/// The `ASSETS` binding (the admin app's files), or the answer that says
+/// it is missing.
+fn assets(env: &super::Env) -> Result<super::runtime::Fetcher, Result<Response, JsValue>> {
+    env.object::<super::runtime::Fetcher>("ASSETS")
+        .ok_or_else(|| {
+            error_response(&ApiError::new(
+                ErrorCode::ConfigInvalid,
+                "The assets binding ASSETS is missing.",
+            ))
+        })
+}
+
+/// `https://host` of `url`.
+fn origin_of(url: &str) -> &str {
+    let origin_end = url.find("://").map_or(0, |i| i + 3);
+    &url[..url[origin_end..]
+        .find('/')
+        .map_or(url.len(), |i| origin_end + i)]
+}
+
 /// Serves the SPA from the `ASSETS` binding; client-side routes under
 /// `/admin/` (no file extension) get the index page.
 pub async fn serve_asset(req: Request, env: &super::Env) -> Result<Response, JsValue> {
-    let Some(assets) = env.object::<super::runtime::Fetcher>("ASSETS") else {
-        return error_response(&ApiError::new(
-            ErrorCode::ConfigInvalid,
-            "The assets binding ASSETS is missing.",
-        ));
+    let assets = match assets(env) {
+        Ok(a) => a,
+        Err(answer) => return answer,
     };
     let url = req.url();
     let (_, path, _) = crate::http::split_url(&url);
     let is_file = path.rsplit('/').next().unwrap_or_default().contains('.');
-    let origin_end = url.find("://").map_or(0, |i| i + 3);
-    let origin = &url[..url[origin_end..]
-        .find('/')
-        .map_or(url.len(), |i| origin_end + i)];
-    let index = format!("{origin}/admin/index.html");
+    let index = format!("{}/admin/index.html", origin_of(&url));
     let mut resp: Response = JsFuture::from(assets.fetch_request(&req)?)
         .await?
         .unchecked_into();
@@ -350,6 +364,20 @@ pub async fn serve_asset(req: Request, env: &super::Env) -> Result<Response, JsV
             .await?
             .unchecked_into();
     }
+    with_browser_headers(resp)
+}
+
+/// Serves the file at `path` among the admin app's files (the OpenAPI
+/// document), whatever spelling of its route the request used.
+pub async fn serve_file(req: &Request, path: &str, env: &super::Env) -> Result<Response, JsValue> {
+    let assets = match assets(env) {
+        Ok(a) => a,
+        Err(answer) => return answer,
+    };
+    let url = format!("{}{path}", origin_of(&req.url()));
+    let resp: Response = JsFuture::from(assets.fetch_url(&url)?)
+        .await?
+        .unchecked_into();
     with_browser_headers(resp)
 }
 
