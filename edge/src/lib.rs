@@ -32,6 +32,7 @@ pub mod sql;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod sqlite;
 pub mod store;
+pub mod text;
 pub mod usage;
 pub mod verify;
 

@@ -152,7 +152,7 @@ fn search_text(record: &KeyRecord) -> String {
         record.hint.as_str(),
     ];
     fields.extend(record.roles.iter().map(|r| r.as_str()));
-    fields.join("\n").to_lowercase()
+    crate::text::lowercase(&fields.join("\n"))
 }
 
 /// Whether `after` takes power away from `before`: such a change reaches
@@ -172,7 +172,7 @@ fn columns(record: &KeyRecord, version: i64) -> StoreResult<Vec<Param>> {
         record.id.as_str().into(),
         record.hash.as_str().into(),
         record.organization.as_str().into(),
-        record.name.to_lowercase().into(),
+        crate::text::lowercase(&record.name).into(),
         record.group.as_deref().into(),
         i64::from(record.enabled).into(),
         record.created_at.timestamp_millis().into(),

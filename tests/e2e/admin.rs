@@ -383,6 +383,38 @@ fn list_search_filter_sort_and_page() {
     );
 }
 
+/// Search and name order fold case beyond ASCII, the same in the worker
+/// (the runtime's lower case) as natively (Rust's).
+#[test]
+fn search_and_name_order_fold_unicode_case() {
+    let w = Worker::shared();
+    for name in ["ölig", "Zebra", "ÄRGER über Σ"] {
+        let _ = w.create_key(&json!({"name": name, "organization": "unicode"}));
+    }
+    let names = |q: &str| -> Vec<String> {
+        let r = w.admin(
+            "GET",
+            &format!("/api/v1/keys?organization=unicode&{q}"),
+            None,
+        );
+        assert_eq!(r.status, 200, "{q}: {}", r.body);
+        r.json()["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // By the lower-cased name's bytes: "zebra" < "ärger…" < "ölig".
+    assert_eq!(names(""), ["Zebra", "ÄRGER über Σ", "ölig"]);
+    // Three letters or more go through the trigram index, fewer through
+    // instr() on the stored lower-case text.
+    assert_eq!(names("q=%C3%A4rger"), ["ÄRGER über Σ"], "ärger");
+    assert_eq!(names("q=%C3%9CBER"), ["ÄRGER über Σ"], "ÜBER");
+    assert_eq!(names("q=%C3%96l"), ["ölig"], "Öl");
+    assert_eq!(names("q=%CF%83"), ["ÄRGER über Σ"], "σ");
+}
+
 #[test]
 fn edit_delete_and_bulk_delete() {
     let w = Worker::shared();

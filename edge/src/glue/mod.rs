@@ -50,6 +50,12 @@ fn config(env: &Env) -> std::rc::Rc<Result<Config, ApiError>> {
     })
 }
 
+/// `s` in lower case by the runtime's `String.prototype.toLowerCase`
+/// (see `crate::text`).
+pub fn lowercase(s: &str) -> String {
+    js_sys::JsString::from(s).to_lower_case().into()
+}
+
 fn now() -> chrono::DateTime<chrono::Utc> {
     // Milliseconds since the epoch, an integer well inside i64.
     let ms = js_sys::Date::now() as i64;

@@ -178,7 +178,7 @@ impl<K: Kv, D: Db> Repo<'_, K, D> {
             filter.push(format!("{LAST_USE} < ?"), vec![t.timestamp_millis().into()]);
         }
         if let Some(q) = query.q.filter(|q| !q.is_empty()) {
-            let needle = q.to_lowercase();
+            let needle = crate::text::lowercase(q);
             if needle.chars().count() >= 3 {
                 // Through the trigram index (keys_search): the keys that
                 // contain the text, as one FTS5 phrase (quotes doubled).
