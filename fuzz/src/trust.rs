@@ -187,7 +187,7 @@ pub fn canonical_path(data: &[u8]) {
             }
         }
         // `handle` reads a stream to its end natively.
-        Outcome::ServeAdminAsset | Outcome::Stream(_) => {}
+        Outcome::ServeAdminAsset | Outcome::ServeFile(_) | Outcome::Stream(_) => {}
     }
 }
 
