@@ -21,6 +21,18 @@ function row(name) {
   return page.locator('#keys-table[aria-busy=false] tbody tr', { has: page.locator('td.name', { hasText: name }) });
 }
 
+// Until the list has settled without `name`. Not `row(name).waitFor({ state:
+// 'detached' })`: while the list reloads the old rows stay on screen and
+// row() matches none of them, so that returned before the reload was done,
+// and the next test acted on the old rows (CI: "Delete selected (5)").
+async function waitGone(name) {
+  await page.waitForFunction((n) => {
+    const table = document.querySelector('#keys-table');
+    return table?.getAttribute('aria-busy') === 'false'
+      && ![...table.querySelectorAll('tbody td.name')].some((td) => td.innerText.includes(n));
+  }, name);
+}
+
 before(async () => {
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -70,7 +82,7 @@ test('creates, edits and deletes a key without an admin token', async () => {
   await row('renamed through access').getByRole('button', { name: 'Delete renamed through access' }).click();
   await page.waitForSelector('#confirm-text');
   await page.click('#confirm-delete');
-  await row('renamed through access').waitFor({ state: 'detached' });
+  await waitGone('renamed through access');
 
   // The audit log names the person.
   await page.click('nav button:has-text("Audit log")');

@@ -43,6 +43,18 @@ function row(name) {
   return page.locator('#keys-table[aria-busy=false] tbody tr', { has: page.locator('td.name', { hasText: name }) });
 }
 
+// Until the list has settled without `name`. Not `row(name).waitFor({ state:
+// 'detached' })`: while the list reloads the old rows stay on screen and
+// row() matches none of them, so that returned before the reload was done,
+// and the next test acted on the old rows (CI: "Delete selected (5)").
+async function waitGone(name) {
+  await page.waitForFunction((n) => {
+    const table = document.querySelector('#keys-table');
+    return table?.getAttribute('aria-busy') === 'false'
+      && ![...table.querySelectorAll('tbody td.name')].some((td) => td.innerText.includes(n));
+  }, name);
+}
+
 async function rowNames() {
   return page.locator('#keys-table tbody td.name').allInnerTexts();
 }
@@ -422,7 +434,7 @@ test('delete one key after a confirmation naming it, from its row or its details
   await page.click('#details-delete');
   assert.match(await page.innerText('#confirm-text'), /spa charlie/);
   await page.click('#confirm-delete');
-  await row('spa charlie').waitFor({ state: 'detached' });
+  await waitGone('spa charlie');
 });
 
 test('bulk delete the selection', async () => {
