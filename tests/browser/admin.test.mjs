@@ -5,6 +5,7 @@ import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { chromium } from 'playwright-core';
+import { row as keysRow, waitGone as keysGone } from './keys_list.mjs';
 import { assertAccessible, violations } from './a11y.mjs';
 
 const BASE = process.env.BASE_URL;
@@ -37,23 +38,8 @@ async function signIn(token) {
   await page.click('button[type=submit]');
 }
 
-function row(name) {
-  // Only once the list has settled: a click on a row that a reload is about
-  // to replace can land on whatever takes its place.
-  return page.locator('#keys-table[aria-busy=false] tbody tr', { has: page.locator('td.name', { hasText: name }) });
-}
-
-// Until the list has settled without `name`. Not `row(name).waitFor({ state:
-// 'detached' })`: while the list reloads the old rows stay on screen and
-// row() matches none of them, so that returned before the reload was done,
-// and the next test acted on the old rows (CI: "Delete selected (5)").
-async function waitGone(name) {
-  await page.waitForFunction((n) => {
-    const table = document.querySelector('#keys-table');
-    return table?.getAttribute('aria-busy') === 'false'
-      && ![...table.querySelectorAll('tbody td.name')].some((td) => td.innerText.includes(n));
-  }, name);
-}
+const row = (name) => keysRow(page, name);
+const waitGone = (name) => keysGone(page, name);
 
 async function rowNames() {
   return page.locator('#keys-table tbody td.name').allInnerTexts();

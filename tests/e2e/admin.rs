@@ -309,6 +309,18 @@ fn subtree_scope_and_reserved_roles() {
     );
 }
 
+/// The names `GET /api/v1/keys?organization={org}&{q}` lists, in order.
+fn listed_names(w: &Worker, org: &str, q: &str) -> Vec<String> {
+    let r = w.admin("GET", &format!("/api/v1/keys?organization={org}&{q}"), None);
+    assert_eq!(r.status, 200, "{q}: {}", r.body);
+    r.json()["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 #[test]
 fn list_search_filter_sort_and_page() {
     let w = Worker::shared();
@@ -319,16 +331,7 @@ fn list_search_filter_sort_and_page() {
     ] {
         let _ = w.create_key(&json!({"name": name, "organization": org, "group": group, "description": format!("{name} desc")}));
     }
-    let names = |q: &str| -> Vec<String> {
-        let r = w.admin("GET", &format!("/api/v1/keys?organization=list&{q}"), None);
-        assert_eq!(r.status, 200, "{q}: {}", r.body);
-        r.json()["keys"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|k| k["name"].as_str().unwrap().to_owned())
-            .collect()
-    };
+    let names = |q: &str| listed_names(w, "list", q);
     assert_eq!(
         names(""),
         ["alpha", "Bravo", "Charlie"],
@@ -391,20 +394,7 @@ fn search_and_name_order_fold_unicode_case() {
     for name in ["ölig", "Zebra", "ÄRGER über Σ"] {
         let _ = w.create_key(&json!({"name": name, "organization": "unicode"}));
     }
-    let names = |q: &str| -> Vec<String> {
-        let r = w.admin(
-            "GET",
-            &format!("/api/v1/keys?organization=unicode&{q}"),
-            None,
-        );
-        assert_eq!(r.status, 200, "{q}: {}", r.body);
-        r.json()["keys"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|k| k["name"].as_str().unwrap().to_owned())
-            .collect()
-    };
+    let names = |q: &str| listed_names(w, "unicode", q);
     // By the lower-cased name's bytes: "zebra" < "ärger…" < "ölig".
     assert_eq!(names(""), ["Zebra", "ÄRGER über Σ", "ölig"]);
     // Three letters or more go through the trigram index, fewer through
