@@ -167,9 +167,9 @@ async fn send_json<B: serde::Serialize, T: DeserializeOwned>(
 }
 
 /// `path` with the pairs as its query string, each part encoded.
-fn with_query<'a>(path: &str, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+fn with_query(path: &str, pairs: &[(&str, String)]) -> String {
     let mut url = path.to_owned();
-    for (n, (name, value)) in pairs.into_iter().enumerate() {
+    for (n, (name, value)) in pairs.iter().enumerate() {
         url.push(if n == 0 { '?' } else { '&' });
         url.push_str(&String::from(js_sys::encode_uri_component(name)));
         url.push('=');
@@ -180,15 +180,11 @@ fn with_query<'a>(path: &str, pairs: impl IntoIterator<Item = (&'a str, &'a str)
 
 /// `GET /api/v1/keys/{id}/usage?days=N`.
 pub async fn usage(token: &str, id: &str, days: u32) -> Result<UsageReport, Failure> {
-    let days = days.to_string();
-    get(
-        token,
-        &with_query(
-            &format!("/api/v1/keys/{id}/usage"),
-            [("days", days.as_str())],
-        ),
-    )
-    .await
+    let url = with_query(
+        &format!("/api/v1/keys/{id}/usage"),
+        &[("days", days.to_string())],
+    );
+    get(token, &url).await
 }
 
 /// `GET /api/v1/me`.
@@ -239,17 +235,14 @@ pub async fn list(
     if let Some(c) = cursor {
         pairs.push(("cursor", c.to_owned()));
     }
-    let url = with_query("/api/v1/keys", pairs.iter().map(|(k, v)| (*k, v.as_str())));
+    let url = with_query("/api/v1/keys", &pairs);
     get(token, &url).await
 }
 
 /// `GET /api/v1/keys/export.csv` with the filters: the CSV text.
 pub async fn export_csv(token: &str, filters: &Filters) -> Result<String, Failure> {
     let pairs = filters.pairs();
-    let url = with_query(
-        "/api/v1/keys/export.csv",
-        pairs.iter().map(|(k, v)| (*k, v.as_str())),
-    );
+    let url = with_query("/api/v1/keys/export.csv", &pairs);
     Ok(accepted(send(token, "GET", &url, None).await?)?.text)
 }
 
@@ -297,6 +290,6 @@ pub async fn audit(
     if let Some(c) = cursor {
         pairs.push(("cursor", c.to_owned()));
     }
-    let url = with_query("/api/v1/audit", pairs.iter().map(|(k, v)| (*k, v.as_str())));
+    let url = with_query("/api/v1/audit", &pairs);
     get(token, &url).await
 }
