@@ -11,6 +11,7 @@ source "$(dirname "$0")/env.sh"
 # worker-build and no generated entrypoint class (BENCHMARKS.md,
 # "Issue 19"). The reset function lets the entry start a fresh instance after
 # a trap.
+release_wasm_env
 cargo build --quiet --lib --release --target wasm32-unknown-unknown -p keygate-edge
 out="$ROOT/edge/build"
 rm -rf "$out" && mkdir -p "$out"

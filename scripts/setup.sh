@@ -12,6 +12,11 @@ if ! rustup target list --installed | grep -q '^wasm32-unknown-unknown$'; then
   rustup target add wasm32-unknown-unknown
 fi
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
+# The release wasm builds compile std from source (env.sh, release_wasm_env):
+# its sources, and the crates it depends on, fetched now so trunk's offline
+# build finds them.
+rustup component list --installed 2>/dev/null | grep -q '^rust-src' || rustup component add rust-src
+(release_wasm_env && cargo fetch --quiet)
 
 if ! have_version wasm-bindgen "$WASM_BINDGEN_VERSION"; then
   echo "setup: installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes)"
