@@ -8,14 +8,9 @@ WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/[^0-9.]/, 
 TRUNK_VERSION=0.21.14
 SCHEMATHESIS_VERSION=4.32.5
 export SCHEMATHESIS_BIN="$ROOT/.tools/venv/bin/schemathesis"
-# The release wasm builds (worker and SPA) compile the standard library
-# themselves with panic = "immediate-abort": a panic is then the `unreachable`
-# trap it already was under panic = "abort", without the panic machinery,
-# its messages and their formatting, and std is optimized for size like the
-# rest (worker -20 KB, SPA -17 KB gzip; BENCHMARKS.md, Sizes). Both are
-# unstable cargo features of the pinned stable toolchain, unlocked for these
-# builds only (RUSTC_BOOTSTRAP); native builds, tests and clippy use the
-# prebuilt std. Needs the rust-src component (scripts/setup.sh adds it).
+# The release wasm builds (worker and SPA) compile std themselves under
+# panic = "immediate-abort"; why, and how to undo it: README, "Release
+# profile". Unlocked for these builds only; needs rust-src (setup.sh).
 release_wasm_env() {
   export RUSTC_BOOTSTRAP=1
   export CARGO_UNSTABLE_BUILD_STD=std,panic_abort
