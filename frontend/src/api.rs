@@ -8,7 +8,8 @@ use keygate_shared::api::{
 };
 use keygate_shared::error::ErrorBody;
 use keygate_shared::{ApiError, ErrorCode, KeyView};
-use serde::de::DeserializeOwned;
+
+use crate::decode::{self, FromJson};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -119,7 +120,7 @@ async fn send(
 /// body is not one (a proxy's page, say).
 fn failure(answer: &Answer) -> Failure {
     let status = answer.status;
-    let error = match serde_json::from_str::<ErrorBody>(&answer.text) {
+    let error = match decode::from_str::<ErrorBody>(&answer.text) {
         Ok(body) => body.error,
         Err(_) => ApiError::new(
             ErrorCode::Internal,
@@ -130,11 +131,11 @@ fn failure(answer: &Answer) -> Failure {
 }
 
 /// The answer as `T`, or the failure it reports.
-fn parse<T: DeserializeOwned>(answer: &Answer) -> Result<T, Failure> {
+fn parse<T: FromJson>(answer: &Answer) -> Result<T, Failure> {
     if !answer.ok {
         return Err(failure(answer));
     }
-    serde_json::from_str(&answer.text).map_err(|_| Failure {
+    decode::from_str(&answer.text).map_err(|_| Failure {
         status: answer.status,
         error: ApiError::new(
             ErrorCode::Internal,
@@ -152,11 +153,11 @@ fn accepted(answer: Answer) -> Result<Answer, Failure> {
     }
 }
 
-async fn get<T: DeserializeOwned>(token: &str, url: &str) -> Result<T, Failure> {
+async fn get<T: FromJson>(token: &str, url: &str) -> Result<T, Failure> {
     parse(&send(token, "GET", url, None).await?)
 }
 
-async fn send_json<B: serde::Serialize, T: DeserializeOwned>(
+async fn send_json<B: serde::Serialize, T: FromJson>(
     token: &str,
     method: &str,
     url: &str,

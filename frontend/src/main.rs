@@ -6,6 +6,7 @@ mod audit_page;
 mod browser;
 mod confirm_delete;
 mod create_dialog;
+mod decode;
 mod describe;
 mod details;
 mod dialog;

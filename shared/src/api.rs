@@ -77,6 +77,16 @@ impl AccessRole {
     }
 }
 
+impl std::str::FromStr for AccessRole {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        [Self::Admin, Self::Reader]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or(())
+    }
+}
+
 /// Who signed in through Cloudflare Access, as `ACCESS_ADMINS` maps them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessIdentity {

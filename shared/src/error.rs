@@ -66,6 +66,41 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, in the order of §3.
+    pub const ALL: [ErrorCode; 28] = {
+        use ErrorCode as E;
+        [
+            E::BadJson,
+            E::UnknownField,
+            E::InvalidField,
+            E::ImmutableField,
+            E::BodyTooLarge,
+            E::NotFound,
+            E::BadPath,
+            E::MethodNotAllowed,
+            E::Unavailable,
+            E::Unauthenticated,
+            E::Forbidden,
+            E::KeyNotFound,
+            E::KeyLimitReached,
+            E::ConfigInvalid,
+            E::OriginNotConfigured,
+            E::OriginUnreachable,
+            E::BadSignature,
+            E::Internal,
+            E::MissingKey,
+            E::MalformedKey,
+            E::UnknownKey,
+            E::Expired,
+            E::Disabled,
+            E::IpNotAllowed,
+            E::InsufficientRole,
+            E::WrongOrganization,
+            E::RateLimited,
+            E::UsageExceeded,
+        ]
+    };
+
     /// The HTTP status that goes with the code.
     #[must_use]
     pub fn status(self) -> u16 {
@@ -122,6 +157,20 @@ impl ErrorCode {
             E::RateLimited => "RATE_LIMITED",
             E::UsageExceeded => "USAGE_EXCEEDED",
         }
+    }
+}
+
+/// Not one of the codes of §3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnknownCode;
+
+impl std::str::FromStr for ErrorCode {
+    type Err = UnknownCode;
+    fn from_str(s: &str) -> Result<Self, UnknownCode> {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or(UnknownCode)
     }
 }
 
@@ -250,40 +299,13 @@ mod tests {
 
     #[test]
     fn as_str_agrees_with_serde() {
-        use ErrorCode as E;
-        let all = [
-            E::BadJson,
-            E::UnknownField,
-            E::InvalidField,
-            E::ImmutableField,
-            E::BodyTooLarge,
-            E::NotFound,
-            E::BadPath,
-            E::MethodNotAllowed,
-            E::Unavailable,
-            E::Unauthenticated,
-            E::Forbidden,
-            E::KeyNotFound,
-            E::KeyLimitReached,
-            E::ConfigInvalid,
-            E::OriginNotConfigured,
-            E::OriginUnreachable,
-            E::BadSignature,
-            E::Internal,
-            E::MissingKey,
-            E::MalformedKey,
-            E::UnknownKey,
-            E::Expired,
-            E::Disabled,
-            E::IpNotAllowed,
-            E::InsufficientRole,
-            E::WrongOrganization,
-        ];
-        for c in all {
+        for c in ErrorCode::ALL {
             assert_eq!(
                 serde_json::to_value(c).expect("ser"),
                 serde_json::Value::from(c.as_str())
             );
+            assert_eq!(c.as_str().parse::<ErrorCode>(), Ok(c));
         }
+        assert_eq!("bad_json".parse::<ErrorCode>(), Err(UnknownCode));
     }
 }

@@ -29,6 +29,9 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status.
+    pub const ALL: [Status; 3] = [Self::Active, Self::Disabled, Self::Expired];
+
     /// The status as written on the wire.
     #[must_use]
     pub fn as_str(self) -> &'static str {
@@ -37,6 +40,13 @@ impl Status {
             Self::Disabled => "disabled",
             Self::Expired => "expired",
         }
+    }
+}
+
+impl std::str::FromStr for Status {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s).ok_or(())
     }
 }
 
@@ -322,6 +332,16 @@ pub(crate) mod tests {
         assert_eq!(r.status(at), Status::Expired);
         r.expires_at = None;
         assert_eq!(r.status(at), Status::Disabled);
+    }
+
+    #[test]
+    fn status_wire_names_round_trip() {
+        for status in Status::ALL {
+            let json = serde_json::to_string(&status).unwrap();
+            assert_eq!(json, format!("\"{}\"", status.as_str()));
+            assert_eq!(status.as_str().parse::<Status>(), Ok(status));
+        }
+        assert_eq!("Active".parse::<Status>(), Err(()));
     }
 
     #[test]
