@@ -4,7 +4,8 @@
 //! matching, a state machine per struct, its own error texts); in the SPA
 //! those came to 48 KB of wasm before compression (BENCHMARKS.md "Sizes",
 //! issue 17). The app only ever reads answers of its own worker, so one
-//! generic `Value` parse plus these readers does the same job. They follow
+//! generic `Value` parse ([`crate::json`]) plus these readers does the
+//! same job. They follow
 //! the derives' rules, and the tests below check that both read the same
 //! JSON to the same values: unknown fields are ignored, an `Option` may be
 //! absent or `null`, a field with a default may be absent, anything else of
@@ -40,8 +41,7 @@ pub trait FromJson: Sized {
 /// # Errors
 /// Not JSON, or not a `T`.
 pub fn from_str<T: FromJson>(text: &str) -> Result<T, Mismatch> {
-    let value: Value = serde_json::from_str(text).map_err(|_| Mismatch("(body)"))?;
-    T::from_json(value)
+    T::from_json(crate::json::parse(text).ok_or(Mismatch("(body)"))?)
 }
 
 /// The fields of one JSON object, taken out by name.
@@ -260,15 +260,18 @@ impl FromJson for UsageDay {
         let Value::Object(rejected) = o.take("rejected") else {
             return Err(Mismatch("rejected"));
         };
-        let rejected = rejected
-            .into_iter()
-            .map(|(code, n)| n.as_u64().map(|n| (code, n)).ok_or(Mismatch("rejected")))
-            .collect::<Result<_, _>>()?;
-        Ok(Self {
+        // Inserted one by one rather than collected: collecting into a map
+        // sorts first, with a sort of its own in the wasm.
+        let mut day = Self {
             date,
             valid,
-            rejected,
-        })
+            rejected: std::collections::BTreeMap::new(),
+        };
+        for (code, n) in rejected {
+            day.rejected
+                .insert(code, n.as_u64().ok_or(Mismatch("rejected"))?);
+        }
+        Ok(day)
     }
 }
 

@@ -20,8 +20,19 @@ pub fn EditDialog(
     let description = RwSignal::new(key.description.clone());
     let enabled = RwSignal::new(key.enabled);
     let allowlist = RwSignal::new(key.ip_allowlist.join("\n"));
-    let meta = RwSignal::new(format::meta_text(&key.meta));
-    let meta_error = move || format::parse_meta(&meta.get()).err();
+    let meta_shown = StoredValue::new(format::meta_text(&key.meta));
+    let meta = RwSignal::new(meta_shown.get_value());
+    // The box as it came is never an error: it may hold a number past 2^53
+    // that the browser rounded, which `parse_meta` refuses; left alone it
+    // is not sent (see `submit`), so the other fields can still be saved.
+    let meta_error = move || {
+        let text = meta.get();
+        if meta_shown.with_value(|shown| *shown == text) {
+            None
+        } else {
+            format::parse_meta(&text).err()
+        }
+    };
     let limits = crate::limits_fields::LimitInputs::of(&key);
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);

@@ -78,8 +78,13 @@ pub fn parse_meta(text: &str) -> Result<serde_json::Map<String, serde_json::Valu
     if text.trim().is_empty() {
         return Ok(serde_json::Map::new());
     }
-    let value: serde_json::Value = serde_json::from_str(text)
-        .map_err(|_| "Metadata is a JSON object, e.g. {\"plan\": \"pro\"}.".to_owned())?;
+    let value = crate::json::parse(text)
+        .ok_or_else(|| "Metadata is a JSON object, e.g. {\"plan\": \"pro\"}.".to_owned())?;
+    if crate::json::inexact_number(&value) {
+        return Err(
+            "Whole numbers in metadata go up to 9007199254740991 here (beyond that the browser rounds them); write a larger one as a string.".to_owned(),
+        );
+    }
     keygate_shared::validation::meta(&value).map_err(|e| e.message)
 }
 
@@ -90,5 +95,25 @@ pub fn meta_text(meta: &serde_json::Map<String, serde_json::Value>) -> String {
         String::new()
     } else {
         serde_json::to_string(meta).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_metadata_box_refuses_what_it_would_round_or_the_worker_refuses() {
+        assert_eq!(parse_meta("  "), Ok(serde_json::Map::new()));
+        let ok = parse_meta(r#"{"plan": "pro", "n": 9007199254740991, "big": "9007199254740993"}"#);
+        assert_eq!(ok.unwrap()["n"], 9_007_199_254_740_991u64);
+        let rounded = parse_meta(r#"{"n": [9007199254740993]}"#).unwrap_err();
+        assert!(rounded.contains("9007199254740991"), "{rounded}");
+        assert!(parse_meta(r#"{"n": 1e20}"#).is_err());
+        assert!(parse_meta("[1]").unwrap_err().contains("object"));
+        assert!(parse_meta("{").unwrap_err().contains("JSON object"));
+        assert!(parse_meta(r#"{"name": "café"}"#)
+            .unwrap_err()
+            .contains("ASCII"));
     }
 }

@@ -13,6 +13,7 @@ mod dialog;
 mod edit_dialog;
 mod error_view;
 mod format;
+mod json;
 mod key_row;
 mod keys_actions;
 mod keys_page;

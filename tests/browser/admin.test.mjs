@@ -685,6 +685,10 @@ test('metadata: checked as typed, stored on create, shown in details, edited', a
   assert.equal(await page.isDisabled('#c-save'), true, 'no create with bad metadata');
   await page.fill('#c-meta', '[1, 2]');
   await page.waitForFunction(() => document.querySelector('#c-meta-error').textContent.includes('JSON object'));
+  // The browser's JSON.parse would round this: refused, not sent rounded.
+  await page.fill('#c-meta', '{"n": 9007199254740993}');
+  await page.waitForFunction(() => document.querySelector('#c-meta-error').textContent.includes('9007199254740991'));
+  assert.equal(await page.isDisabled('#c-save'), true, 'no create with a number the browser rounds');
   await page.fill('#c-meta', '{"plan": "pro", "seats": 5}');
   await page.waitForFunction(() => document.querySelector('#c-meta-error').textContent === '');
   await page.click('#c-save');
@@ -707,6 +711,27 @@ test('metadata: checked as typed, stored on create, shown in details, edited', a
   await page.waitForSelector('#edit-dialog', { state: 'detached' });
   const after = await api('GET', `/api/v1/keys/${list.json.keys[0].id}`);
   assert.deepEqual(after.json.meta, {}, 'emptied box clears the metadata');
+
+  // A number past 2^53 set through the API: the app still lists the key,
+  // and an edit of another field leaves the exact number alone.
+  const made = await fetch(BASE + '/api/v1/keys', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: '{"name": "spa big meta", "organization": "spa/meta", "meta": {"big": 12345678901234567890}}',
+  });
+  assert.equal(made.status, 201);
+  const bigId = (await made.json()).key.id;
+  await page.fill('#search', 'spa big meta');
+  await waitNames(['spa big meta']);
+  await row('spa big meta').getByRole('button', { name: /^Edit/ }).click();
+  await page.fill('#e-description', 'edited beside a big number');
+  await page.click('#e-save');
+  await page.waitForSelector('#edit-dialog', { state: 'detached' });
+  const raw = await (await fetch(BASE + `/api/v1/keys/${bigId}`, {
+    headers: { authorization: `Bearer ${ADMIN}` },
+  })).text();
+  assert.match(raw, /"description":"edited beside a big number"/);
+  assert.match(raw, /"big":12345678901234567890\b/, 'the exact number is kept');
   await page.fill('#search', '');
 });
 
