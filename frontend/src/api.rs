@@ -10,6 +10,7 @@ use keygate_shared::error::ErrorBody;
 use keygate_shared::{ApiError, ErrorCode, KeyView};
 
 use crate::decode::{self, FromJson};
+use crate::encode::ToJson;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -157,13 +158,13 @@ async fn get<T: FromJson>(token: &str, url: &str) -> Result<T, Failure> {
     parse(&send(token, "GET", url, None).await?)
 }
 
-async fn send_json<B: serde::Serialize, T: FromJson>(
+async fn send_json<B: ToJson, T: FromJson>(
     token: &str,
     method: &str,
     url: &str,
     body: &B,
 ) -> Result<T, Failure> {
-    let json = serde_json::to_string(body).map_err(|_| Failure::network())?;
+    let json = crate::encode::to_string(&body.to_json());
     parse(&send(token, method, url, Some(json)).await?)
 }
 

@@ -4,6 +4,7 @@
 //! (strftime machinery: a few KB of wasm for two fixed patterns).
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
+use keygate_shared::validation;
 
 /// Now, from the browser's clock.
 pub fn now() -> DateTime<Utc> {
@@ -85,7 +86,13 @@ pub fn parse_meta(text: &str) -> Result<serde_json::Map<String, serde_json::Valu
             "Whole numbers in metadata go up to 9007199254740991 here (beyond that the browser rounds them); write a larger one as a string.".to_owned(),
         );
     }
-    keygate_shared::validation::meta(&value).map_err(|e| e.message)
+    let object = validation::meta_object(&value).map_err(|e| e.message)?;
+    // Written by `encode`, not serde_json's writer: the same text, except
+    // that a float may be spelled with a `+` in its exponent, so a box at
+    // the very limit may pass here and be refused by the worker, whose
+    // message the dialog then shows.
+    validation::meta_compact(&crate::encode::to_string(&value)).map_err(|e| e.message)?;
+    Ok(object.clone())
 }
 
 /// `meta` as the metadata box shows it (empty when there is none).
@@ -94,7 +101,7 @@ pub fn meta_text(meta: &serde_json::Map<String, serde_json::Value>) -> String {
     if meta.is_empty() {
         String::new()
     } else {
-        serde_json::to_string(meta).unwrap_or_default()
+        crate::encode::to_string(&serde_json::Value::Object(meta.clone()))
     }
 }
 

@@ -11,6 +11,7 @@ mod describe;
 mod details;
 mod dialog;
 mod edit_dialog;
+mod encode;
 mod error_view;
 mod format;
 mod json;

@@ -186,10 +186,29 @@ pub const META_MAX_BYTES: usize = 2048;
 pub fn meta(
     value: &serde_json::Value,
 ) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
-    let Some(object) = value.as_object() else {
-        return Err(ApiError::invalid("meta", "meta is a JSON object."));
-    };
-    let compact = serde_json::to_string(object).unwrap_or_default();
+    let object = meta_object(value)?;
+    meta_compact(&serde_json::to_string(object).unwrap_or_default())?;
+    Ok(object.clone())
+}
+
+/// The object of a `meta` value.
+///
+/// # Errors
+/// `INVALID_FIELD` on `meta` when `value` is not an object.
+pub fn meta_object(
+    value: &serde_json::Value,
+) -> Result<&serde_json::Map<String, serde_json::Value>, ApiError> {
+    value
+        .as_object()
+        .ok_or_else(|| ApiError::invalid("meta", "meta is a JSON object."))
+}
+
+/// The rules on `meta`'s compact JSON text (the admin app writes that text
+/// itself, without serde_json's writer).
+///
+/// # Errors
+/// `INVALID_FIELD` on `meta`.
+pub fn meta_compact(compact: &str) -> Result<(), ApiError> {
     if compact.len() > META_MAX_BYTES {
         return Err(ApiError::invalid(
             "meta",
@@ -202,7 +221,7 @@ pub fn meta(
             "meta is forwarded as a header (X-Keygate-Meta), so its JSON must be printable ASCII: no text beyond ASCII.",
         ));
     }
-    Ok(object.clone())
+    Ok(())
 }
 
 /// The expiry of a new key from `expires_at` (explicit `null` = never) or
