@@ -81,16 +81,16 @@ pub fn parse_meta(text: &str) -> Result<serde_json::Map<String, serde_json::Valu
     }
     let value = crate::json::parse(text)
         .ok_or_else(|| "Metadata is a JSON object, e.g. {\"plan\": \"pro\"}.".to_owned())?;
-    if crate::json::inexact_number(&value) {
+    if crate::json::inexact_integer(text) {
         return Err(
             "Whole numbers in metadata go up to 9007199254740991 here (beyond that the browser rounds them); write a larger one as a string.".to_owned(),
         );
     }
     let object = validation::meta_object(&value).map_err(|e| e.message)?;
     // Written by `encode`, not serde_json's writer: the same text, except
-    // that a float may be spelled with a `+` in its exponent, so a box at
-    // the very limit may pass here and be refused by the worker, whose
-    // message the dialog then shows.
+    // that a float may be spelled otherwise (the browser's shortest form,
+    // e.g. `0.000001` for `1e-6`), so a box at the very limit may pass here
+    // and be refused by the worker, whose message the dialog then shows.
     validation::meta_compact(&crate::encode::to_string(&value)).map_err(|e| e.message)?;
     Ok(object.clone())
 }
@@ -116,7 +116,9 @@ mod tests {
         assert_eq!(ok.unwrap()["n"], 9_007_199_254_740_991u64);
         let rounded = parse_meta(r#"{"n": [9007199254740993]}"#).unwrap_err();
         assert!(rounded.contains("9007199254740991"), "{rounded}");
-        assert!(parse_meta(r#"{"n": 1e20}"#).is_err());
+        // A double stays a double: not refused, not rounded by the check.
+        assert!(parse_meta(r#"{"n": 1e20, "m": 6.02e23}"#).is_ok());
+        assert!(parse_meta(r#"{"n": 12345678901234567890}"#).is_err());
         assert!(parse_meta("[1]").unwrap_err().contains("object"));
         assert!(parse_meta("{").unwrap_err().contains("JSON object"));
         assert!(parse_meta(r#"{"name": "café"}"#)

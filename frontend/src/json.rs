@@ -4,19 +4,25 @@
 //! "Sizes", issue 17). Natively (the unit tests) serde_json parses.
 //!
 //! JavaScript numbers are doubles. A whole number within ±(2^53 − 1) reads
-//! back as the integer it is; anything else as a double, so a whole number
-//! beyond that range (which no field of the contract holds) may come back
-//! rounded: [`inexact_number`] lets the metadata box refuse one rather
-//! than send it rounded.
+//! back as the integer it is (so `1.0` reads as `1`, the same number to
+//! JSON); anything else as a double, so an integer beyond that range
+//! (which no field of the contract holds, but `meta` may) comes back
+//! rounded: [`inexact_integer`] lets the metadata box refuse one rather
+//! than send it rounded. A number past the double range (`1e400`) is
+//! refused, as serde_json and the worker refuse it.
 
 use serde_json::Value;
 
-/// How deep arrays and objects may nest (serde_json's own limit, which the
-/// worker applies to every body it reads).
+/// How deep arrays and objects may nest. Deeper than anything the worker
+/// stores (its body reader stops at 128 levels), so that a key's `meta`
+/// nested to the limit, three levels down in a list answer, still reads:
+/// otherwise one such key would break the keys page of every admin who can
+/// see it. The frames are small; the wasm stack holds far more.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-const MAX_DEPTH: usize = 128;
+const MAX_DEPTH: usize = 512;
 
 /// The largest whole number a double holds exactly, with every smaller one.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 /// Parses `text`; `None` when it is not JSON or nests too deep.
@@ -38,7 +44,8 @@ fn from_js(js: &wasm_bindgen::JsValue, depth: usize) -> Option<Value> {
         return Some(Value::String(s));
     }
     if let Some(n) = js.as_f64() {
-        return Some(number(n));
+        // `JSON.parse("1e400")` is `Infinity`, which no JSON value holds.
+        return n.is_finite().then(|| number(n));
     }
     if let Some(b) = js.as_bool() {
         return Some(Value::Bool(b));
@@ -77,17 +84,51 @@ fn number(n: f64) -> Value {
     }
 }
 
-/// Whether `value` holds a whole number beyond ±(2^53 − 1), which a
-/// double, and so this parser, may have rounded.
-pub fn inexact_number(value: &Value) -> bool {
-    match value {
-        Value::Number(n) => n
-            .as_f64()
-            .is_some_and(|f| f.fract() == 0.0 && f.abs() > MAX_SAFE_INTEGER),
-        Value::Array(items) => items.iter().any(inexact_number),
-        Value::Object(map) => map.values().any(inexact_number),
-        _ => false,
+/// Whether `text` (JSON) holds an integer literal beyond ±(2^53 − 1),
+/// which a double, and so the browser's parser, rounds. Only literals
+/// without a fraction or exponent count: `1e300` is a double on both sides
+/// and kept as it is.
+pub fn inexact_integer(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                // Skip the string, escapes included.
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'0'..=b'9' => {
+                let start = i;
+                while i < bytes.len() && bytes[i].is_ascii_digit() {
+                    i += 1;
+                }
+                let fraction = matches!(bytes.get(i), Some(b'.' | b'e' | b'E'));
+                let digits = &text[start..i];
+                // More than 16 digits is past 2^53 whatever they are.
+                if !fraction
+                    && (digits.len() > 16
+                        || digits
+                            .parse::<u64>()
+                            .is_ok_and(|n| n > 9_007_199_254_740_991))
+                {
+                    return true;
+                }
+                // The fraction and exponent digits are not a literal of
+                // their own.
+                while i < bytes.len()
+                    && matches!(bytes[i], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-')
+                {
+                    i += 1;
+                }
+            }
+            _ => i += 1,
+        }
     }
+    false
 }
 
 #[cfg(test)]
@@ -109,11 +150,19 @@ mod tests {
     }
 
     #[test]
-    fn whole_numbers_past_the_safe_range_are_found_wherever_they_nest() {
-        assert!(!inexact_number(
-            &serde_json::json!({"a": [1, 2.5, 9007199254740991i64]})
+    fn integer_literals_past_the_safe_range_are_found_outside_strings() {
+        assert!(!inexact_integer(r#"{"a": [1, 2.5, -9007199254740991]}"#));
+        assert!(inexact_integer(r#"{"a": [{"b": 9007199254740992}]}"#));
+        assert!(inexact_integer("[-12345678901234567890123]"));
+        assert!(inexact_integer(r#"{"a":"x\"","b":9007199254740993}"#));
+        // Doubles stay doubles: a fraction or exponent is not an integer.
+        assert!(!inexact_integer(
+            "[1e300, 6.02e23, 12345678901234567890.5, 1E+20]"
         ));
-        assert!(inexact_number(&serde_json::json!({"a": [{"b": 1e20}]})));
-        assert!(inexact_number(&serde_json::json!([-9007199254740992.0])));
+        // Digits inside strings, escaped quotes included, are text.
+        assert!(!inexact_integer(
+            r#"{"id": "12345678901234567890", "q": "\"99999999999999999999"}"#
+        ));
+        assert!(!inexact_integer(""));
     }
 }

@@ -689,6 +689,13 @@ test('metadata: checked as typed, stored on create, shown in details, edited', a
   await page.fill('#c-meta', '{"n": 9007199254740993}');
   await page.waitForFunction(() => document.querySelector('#c-meta-error').textContent.includes('9007199254740991'));
   assert.equal(await page.isDisabled('#c-save'), true, 'no create with a number the browser rounds');
+  // Past the double range: JSON.parse makes it Infinity; refused, never sent as null.
+  await page.fill('#c-meta', '{"n": 1e400}');
+  await page.waitForFunction(() => document.querySelector('#c-meta-error').textContent.includes('JSON object'));
+  assert.equal(await page.isDisabled('#c-save'), true, 'no create with a number out of range');
+  // A double past 2^53 is a double on both sides: accepted.
+  await page.fill('#c-meta', '{"n": 6.02e23}');
+  await page.waitForFunction(() => document.querySelector('#c-meta-error').textContent === '');
   await page.fill('#c-meta', '{"plan": "pro", "seats": 5}');
   await page.waitForFunction(() => document.querySelector('#c-meta-error').textContent === '');
   await page.click('#c-save');
