@@ -123,10 +123,9 @@ pub fn AuditPage(key_id: Option<KeyId>) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
-            <Show when=move || !loading.get() && events.with(Vec::is_empty)><p class="empty">"No events match."</p></Show>
-            <Show when=move || cursor.get().is_some()>
-                <button on:click=move |_| load(true)>"Load more"</button>
-            </Show>
+            {move || (!loading.get() && events.with(Vec::is_empty)).then(|| view! { <p class="empty">"No events match."</p> })}
+            // Hidden rather than removed: see the keys page's "Load more".
+            <button hidden=move || cursor.with(Option::is_none) on:click=move |_| load(true)>"Load more"</button>
         </section>
     }
 }

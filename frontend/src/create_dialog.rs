@@ -138,10 +138,10 @@ pub fn CreateDialog(on_close: Callback<()>, on_created: Callback<CreatedKey>) ->
                     <option value="date">"on a date…"</option>
                     <option value="never">"never"</option>
                 </select>
-                <Show when=move || expiry.get() == "date">
+                {move || expiry.with(|e| e == "date").then(|| view! {
                     <label for="c-date">"Expiry date"</label>
                     <input id="c-date" type="date" prop:value=date_field.0 on:input=date_field.1 />
-                </Show>
+                })}
                 <p class="error" role="alert">{move || field_error("expires_at")().or_else(field_error("expires_in_days"))}</p>
                 <p class="error" role="alert" id="create-error">{move || error.get().and_then(|(f, m)| f.is_none().then_some(m))}</p>
                 <div class="buttons">

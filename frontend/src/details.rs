@@ -44,9 +44,9 @@ pub fn Details(
                 <h3>"History"</h3>
                 <crate::audit_page::AuditPage key_id=Some(id) />
                 <div class="buttons">
-                    <Show when=move || session.can_write()>
-                        <button class="danger" id="details-delete" on:click={ let t = target.clone(); move |_| on_delete.run(t.clone()) }>"Delete key"</button>
-                    </Show>
+                    {session.can_write().then(|| view! {
+                        <button class="danger" id="details-delete" on:click=move |_| on_delete.run(target.clone())>"Delete key"</button>
+                    })}
                     <button on:click=move |_| on_close.run(()) id="details-close" node_ref=close>"Close"</button>
                 </div>
             </div>

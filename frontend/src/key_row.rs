@@ -62,14 +62,14 @@ pub fn KeyRow(key: KeyView, state: KeysState, actions: KeysActions) -> impl Into
             }}</td>
             <td class="mono nowrap" data-label="Key">{k.hint.clone()}</td>
             <td class="row-actions">
-                <Show when=move || session.can_write()>
+                {session.can_write().then(|| view! {
                     <button on:click={ let k = edit_key.clone(); move |_| state.editing.set(Some(k.clone())) }
                         aria-label=format!("Edit {}", edit_key.name) title="Edit"><span aria-hidden="true">"✎"</span></button>
                     <button on:click={ let k = roll_key.clone(); move |_| actions.roll(k.clone(), 3600) }
                         aria-label=format!("Roll {}", roll_key.name) title="Roll"><span aria-hidden="true">"↻"</span></button>
                     <button class="danger" on:click={ let d = del.clone(); move |_| state.confirming.set(Some(vec![d.clone()])) }
                         aria-label=format!("Delete {}", del.1) title="Delete"><span aria-hidden="true">"✕"</span></button>
-                </Show>
+                })}
             </td>
         </tr>
     }

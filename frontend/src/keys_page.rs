@@ -46,9 +46,9 @@ pub fn KeysPage() -> impl IntoView {
         <section aria-labelledby="keys-title">
             <div class="page-head">
                 <h1 id="keys-title">"API keys"</h1>
-                <Show when=move || session.can_write()>
+                {session.can_write().then(|| view! {
                     <button id="create-key" class="primary" on:click=move |_| state.creating.set(true)>"Create key"</button>
-                </Show>
+                })}
             </div>
             <KeysToolbar state=state />
             <ErrorNotice message=state.error id="page-error" />
@@ -56,14 +56,15 @@ pub fn KeysPage() -> impl IntoView {
             {move || state.info.get().map(|i| view! { <p class="notice" role="status">{i}</p> })}
             <p class="count" aria-live="polite">{count}</p>
             <KeysTable state=state actions=actions />
-            <Show when=move || !state.loading.get() && state.keys.with(Vec::is_empty)>
+            {move || (!state.loading.get() && state.keys.with(Vec::is_empty)).then(|| view! {
                 <p class="empty" id="empty">"No keys match."</p>
-            </Show>
-            <Show when=move || state.cursor.get().is_some()>
-                <button id="load-more" on:click=move |_| actions.load_more() disabled=move || actions.loading_more.get()>"Load more"</button>
-            </Show>
+            })}
+            // Hidden rather than removed, so the next page keeps the same
+            // button and the keyboard focus on it.
+            <button id="load-more" hidden=move || state.cursor.with(Option::is_none)
+                on:click=move |_| actions.load_more() disabled=move || actions.loading_more.get()>"Load more"</button>
         </section>
-        <Show when=move || state.creating.get()>
+        {move || state.creating.get().then(|| view! {
             <crate::create_dialog::CreateDialog
                 on_close=Callback::new(move |()| state.creating.set(false))
                 on_created=Callback::new(move |created: CreatedKey| {
@@ -71,7 +72,7 @@ pub fn KeysPage() -> impl IntoView {
                     state.shown_token.set(Some(("Key created".to_owned(), created)));
                     state.reload();
                 }) />
-        </Show>
+        })}
         {move || state.shown_token.get().map(|(title, created)| view! {
             <crate::token_dialog::TokenDialog title=title created=created on_close=Callback::new(move |()| state.shown_token.set(None)) />
         })}

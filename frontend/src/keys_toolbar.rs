@@ -63,12 +63,12 @@ pub fn KeysToolbar(state: KeysState) -> impl IntoView {
             </label>
             <div class="actions">
                 <button id="download-csv" on:click=download>"Download CSV"</button>
-                <Show when=move || session.can_write()>
+                {session.can_write().then(|| view! {
                     <button id="delete-selected" class="danger" disabled=move || state.selected.with(BTreeSet::is_empty)
                         on:click=confirm_selected>
                         {move || format!("Delete selected ({})", state.selected.with(BTreeSet::len))}
                     </button>
-                </Show>
+                })}
             </div>
         </div>
     }

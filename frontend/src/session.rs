@@ -25,9 +25,12 @@ impl Session {
         self.token.get_untracked().unwrap_or_default()
     }
 
-    /// Whether the signed-in key may write.
+    /// Whether the signed-in key may write. Not tracked: `me` changes
+    /// only at sign-in and sign-out, which replace the whole shell, so
+    /// the views ask once instead of each keeping a reactive `Show`.
     pub fn can_write(&self) -> bool {
-        self.me.get().is_some_and(|m| m.can_write)
+        self.me
+            .with_untracked(|m| m.as_ref().is_some_and(|m| m.can_write))
     }
 
     /// Signs out, optionally saying why.
