@@ -55,9 +55,11 @@ impl Obj {
         }
     }
 
-    /// The field, or `Null` when absent.
+    /// The field, or `Null` when absent. Taken out in place (left `Null`)
+    /// rather than removed: the map's removal code (rebalancing) would
+    /// otherwise be in the app for this alone.
     fn take(&mut self, name: &str) -> Value {
-        self.0.remove(name).unwrap_or(Value::Null)
+        self.0.get_mut(name).map(Value::take).unwrap_or(Value::Null)
     }
 
     fn opt_str(&mut self, name: &'static str) -> Result<Option<String>, Mismatch> {
@@ -134,7 +136,7 @@ impl Obj {
 
     /// An object field that defaults to empty.
     fn map(&mut self, name: &'static str) -> Result<Map<String, Value>, Mismatch> {
-        match self.0.remove(name) {
+        match self.0.get_mut(name).map(Value::take) {
             None => Ok(Map::new()),
             Some(Value::Object(map)) => Ok(map),
             Some(_) => Err(Mismatch(name)),

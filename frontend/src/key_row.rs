@@ -24,10 +24,9 @@ pub fn KeyRow(key: KeyView, state: KeysState, actions: KeysActions) -> impl Into
             let on = event_target_checked(&ev);
             let id = id.clone();
             state.selected.update(|s| {
+                s.retain(|other| *other != id);
                 if on {
-                    s.insert(id);
-                } else {
-                    s.remove(&id);
+                    s.push(id);
                 }
             });
         }

@@ -1,8 +1,6 @@
 //! What the keys page's parts share: the filters, the list the server
 //! answered for them, the selection, and which dialog is open.
 
-use std::collections::BTreeSet;
-
 use keygate_shared::api::CreatedKey;
 use keygate_shared::{KeyId, KeyView};
 use leptos::prelude::*;
@@ -33,8 +31,10 @@ pub struct KeysState {
     pub error: RwSignal<Option<String>>,
     /// What the last write did ("Deleted 2 keys.").
     pub info: RwSignal<Option<String>>,
-    /// The ticked rows.
-    pub selected: RwSignal<BTreeSet<KeyId>>,
+    /// The ticked rows, each once, in the order ticked. A `Vec`, not a
+    /// set: a page holds at most a few hundred rows, and a `BTreeSet`'s
+    /// insert and removal code was 1 KB of gzipped wasm for this alone.
+    pub selected: RwSignal<Vec<KeyId>>,
     /// The create dialog is open.
     pub creating: RwSignal<bool>,
     /// A token to show once, with the dialog's title.
@@ -68,7 +68,7 @@ impl KeysState {
             cursor: RwSignal::new(None),
             error: RwSignal::new(None),
             info: RwSignal::new(None),
-            selected: RwSignal::new(BTreeSet::new()),
+            selected: RwSignal::new(Vec::new()),
             creating: RwSignal::new(false),
             shown_token: RwSignal::new(None),
             editing: RwSignal::new(None),
@@ -113,7 +113,7 @@ impl KeysState {
                     state.error.set(None);
                     state.total.set(page.total);
                     state.cursor.set(page.next_cursor);
-                    state.selected.set(BTreeSet::new());
+                    state.selected.set(Vec::new());
                     state.keys.set(page.keys);
                 }
                 Err(f) => state.error.set(Some(session.message_for(&f))),

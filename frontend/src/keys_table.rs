@@ -1,7 +1,5 @@
 //! The keys table: sortable headers, the select-all box and the rows.
 
-use std::collections::BTreeSet;
-
 use leptos::prelude::*;
 
 use crate::key_row::KeyRow;
@@ -49,12 +47,13 @@ pub fn KeysTable(state: KeysState, actions: KeysActions) -> impl IntoView {
     };
     let select_all = move |ev| {
         let on = event_target_checked(&ev);
-        let mut all = BTreeSet::new();
+        let mut all = Vec::new();
         if on {
-            // Inserted one by one: `collect` into a set sorts first, and
-            // that sort's code (~3 KB of wasm) served this line alone.
+            // Each once: a key renamed between two pages can be in both.
             for key in state.keys.get_untracked() {
-                all.insert(key.id);
+                if !all.contains(&key.id) {
+                    all.push(key.id);
+                }
             }
         }
         state.selected.set(all);

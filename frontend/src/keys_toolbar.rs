@@ -1,8 +1,6 @@
 //! Above the keys table: search, filters, the CSV download and the bulk
 //! delete of the selection.
 
-use std::collections::BTreeSet;
-
 use leptos::prelude::*;
 
 use crate::keys_state::{KeysState, ToDelete};
@@ -64,9 +62,9 @@ pub fn KeysToolbar(state: KeysState) -> impl IntoView {
             <div class="actions">
                 <button id="download-csv" on:click=download>"Download CSV"</button>
                 {session.can_write().then(|| view! {
-                    <button id="delete-selected" class="danger" disabled=move || state.selected.with(BTreeSet::is_empty)
+                    <button id="delete-selected" class="danger" disabled=move || state.selected.with(Vec::is_empty)
                         on:click=confirm_selected>
-                        {move || format!("Delete selected ({})", state.selected.with(BTreeSet::len))}
+                        {move || format!("Delete selected ({})", state.selected.with(Vec::len))}
                     </button>
                 })}
             </div>

@@ -424,8 +424,25 @@ test('delete one key after a confirmation naming it, from its row or its details
 });
 
 test('bulk delete the selection', async () => {
+  // One box ticked, unticked and ticked again counts once.
+  const box = row('spa bravo').locator('input[type=checkbox]');
+  await box.check();
+  assert.match(await page.innerText('#delete-selected'), /\(1\)/);
+  await box.uncheck();
+  assert.match(await page.innerText('#delete-selected'), /\(0\)/);
+  assert.equal(await page.isDisabled('#delete-selected'), true);
+  await box.check();
+  await box.uncheck();
+  await box.check();
+  assert.match(await page.innerText('#delete-selected'), /\(1\)/);
   await page.check('#select-all');
   assert.match(await page.innerText('#delete-selected'), /\(4\)/);
+  assert.equal(await page.isChecked('#select-all'), true);
+  await box.uncheck();
+  assert.match(await page.innerText('#delete-selected'), /\(3\)/);
+  assert.equal(await page.isChecked('#select-all'), false, 'not all ticked any more');
+  await box.check();
+  assert.equal(await page.isChecked('#select-all'), true);
   await page.click('#delete-selected');
   assert.match(await page.innerText('#confirm-text'), /spa alpha/);
   await page.click('#confirm-delete');
