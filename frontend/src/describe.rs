@@ -70,8 +70,8 @@ pub fn details(event: &AuditEvent) -> String {
         AuditAction::Updated => {
             let mut parts = Vec::new();
             if let (Some(from), Some(to)) = (
-                d.pointer("/renamed/from").and_then(|v| v.as_str()),
-                d.pointer("/renamed/to").and_then(|v| v.as_str()),
+                d.get("renamed").and_then(|r| r.get("from")?.as_str()),
+                d.get("renamed").and_then(|r| r.get("to")?.as_str()),
             ) {
                 parts.push(format!("renamed from “{from}” to “{to}”"));
             }

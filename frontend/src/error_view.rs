@@ -7,7 +7,7 @@ use leptos::prelude::*;
 /// `message` as an alert while there is one.
 #[component]
 pub fn ErrorNotice(
-    #[prop(into)] message: Signal<Option<String>>,
+    message: RwSignal<Option<String>>,
     #[prop(optional)] id: Option<&'static str>,
 ) -> impl IntoView {
     move || {
