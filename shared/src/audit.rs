@@ -109,4 +109,16 @@ mod tests {
         assert_eq!("key.frobbed".parse::<AuditAction>(), Err(UnknownAction));
         assert_eq!("KEY.CREATED".parse::<AuditAction>(), Err(UnknownAction));
     }
+
+    #[test]
+    fn all_names_every_action_once_in_order() {
+        let listed: Vec<String> = AuditAction::ALL
+            .iter()
+            .map(|a| a.as_str().to_owned())
+            .collect();
+        assert_eq!(
+            listed,
+            crate::test_support::serde_variant_names::<AuditAction>()
+        );
+    }
 }

@@ -308,4 +308,16 @@ mod tests {
         }
         assert_eq!("bad_json".parse::<ErrorCode>(), Err(UnknownCode));
     }
+
+    #[test]
+    fn all_names_every_code_once_in_order() {
+        let listed: Vec<String> = ErrorCode::ALL
+            .iter()
+            .map(|c| c.as_str().to_owned())
+            .collect();
+        assert_eq!(
+            listed,
+            crate::test_support::serde_variant_names::<ErrorCode>()
+        );
+    }
 }

@@ -52,3 +52,26 @@ pub use error::{ApiError, ErrorCode};
 pub use ids::{KeyId, Organization, Role};
 pub use model::{AuditEvent, KeyRecord, KeyView, Status};
 pub use token::{LookupHash, Prefix, Token};
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    /// The wire names of every variant of `T`, as serde's derive lists them
+    /// in its "unknown variant" message. The compiler does not check that
+    /// a hand-written `ALL` list names every variant; this does, because
+    /// the derive's list is generated from the enum itself.
+    pub fn serde_variant_names<T: serde::de::DeserializeOwned + std::fmt::Debug>() -> Vec<String> {
+        let message = serde_json::from_str::<T>("\"(no such variant)\"")
+            .expect_err("not a variant")
+            .to_string();
+        let list = message
+            .split_once("expected one of ")
+            .map(|(_, rest)| rest)
+            .expect("serde names the variants");
+        list.split(", ")
+            .map(|name| {
+                let name = name.split(" at line").next().unwrap_or(name);
+                name.trim_matches('`').to_owned()
+            })
+            .collect()
+    }
+}

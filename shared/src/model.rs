@@ -345,6 +345,12 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn all_names_every_status_once_in_order() {
+        let listed: Vec<String> = Status::ALL.iter().map(|s| s.as_str().to_owned()).collect();
+        assert_eq!(listed, crate::test_support::serde_variant_names::<Status>());
+    }
+
+    #[test]
     fn view_hides_the_hash() {
         let r = record();
         let json = serde_json::to_string(&r.view(r.created_at)).unwrap();
