@@ -86,6 +86,11 @@ pub fn parse_meta(text: &str) -> Result<serde_json::Map<String, serde_json::Valu
             "Whole numbers in metadata go up to 9007199254740991 here (beyond that the browser rounds them); write a larger one as a string.".to_owned(),
         );
     }
+    if crate::json::member_count(text) != crate::json::key_count(&value) {
+        return Err(
+            "Metadata names the same key twice in one object; give each key once.".to_owned(),
+        );
+    }
     let object = validation::meta_object(&value).map_err(|e| e.message)?;
     // Written by `encode`, not serde_json's writer: the same text, except
     // that a float may be spelled otherwise (the browser's shortest form,
@@ -120,6 +125,10 @@ mod tests {
         assert!(parse_meta(r#"{"n": 1e20, "m": 6.02e23}"#).is_ok());
         assert!(parse_meta(r#"{"n": 12345678901234567890}"#).is_err());
         assert!(parse_meta("[1]").unwrap_err().contains("object"));
+        assert!(parse_meta(r#"{"a": 1, "a": 2}"#)
+            .unwrap_err()
+            .contains("twice"));
+        assert!(parse_meta(r#"{"a": {"b": 1}, "b": {"a": 1}}"#).is_ok());
         assert!(parse_meta("{").unwrap_err().contains("JSON object"));
         assert!(parse_meta(r#"{"name": "café"}"#)
             .unwrap_err()

@@ -131,6 +131,39 @@ pub fn inexact_integer(text: &str) -> bool {
     false
 }
 
+/// How many object members `text` (JSON) spells: its colons outside
+/// strings. Compared with [`key_count`] of what it parsed to, a difference
+/// means a key given twice in one object, which `JSON.parse` (like
+/// serde_json) quietly reads as the last one while the worker refuses the
+/// body.
+pub fn member_count(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let (mut i, mut count) = (0, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b':' => count += 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    count
+}
+
+/// How many object members `value` holds, at every depth.
+pub fn key_count(value: &Value) -> usize {
+    match value {
+        Value::Object(map) => map.len() + map.values().map(key_count).sum::<usize>(),
+        Value::Array(items) => items.iter().map(key_count).sum(),
+        _ => 0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,5 +197,16 @@ mod tests {
             r#"{"id": "12345678901234567890", "q": "\"99999999999999999999"}"#
         ));
         assert!(!inexact_integer(""));
+    }
+
+    #[test]
+    fn a_key_given_twice_shows_as_a_member_the_parse_dropped() {
+        let same = |text: &str| member_count(text) == key_count(&parse(text).expect("JSON"));
+        assert!(same(r#"{"a": 1, "b": {"a": 2, "c": [{"a": 3}]}}"#));
+        assert!(same(r#"{"a:b": "x:y", "q": "\":", "e": "\\"}"#));
+        assert!(same("{}"));
+        assert!(!same(r#"{"a": 1, "a": 2}"#));
+        assert!(!same(r#"{"x": [{"k": 1, "k": 1}]}"#));
+        assert!(!same(r#"{"a": 1, "\u0061": 2}"#), "the same key, escaped");
     }
 }

@@ -710,6 +710,11 @@ test('metadata: checked as typed, stored on create, shown in details, edited', a
   await page.fill('#c-meta', '{"n": 1e400}');
   await page.waitForFunction(() => document.querySelector('#c-meta-error').textContent.includes('JSON object'));
   assert.equal(await page.isDisabled('#c-save'), true, 'no create with a number out of range');
+  // A key given twice (escaped the second time): the API refuses such a
+  // body, so the box does too, instead of sending only the last one.
+  await page.fill('#c-meta', '{"plan": "a", "x": {"\\u0070lan": 1, "plan": 2}}');
+  await page.waitForFunction(() => document.querySelector('#c-meta-error').textContent.includes('twice'));
+  assert.equal(await page.isDisabled('#c-save'), true, 'no create with a key given twice');
   // A double past 2^53 is a double on both sides: accepted.
   await page.fill('#c-meta', '{"n": 6.02e23}');
   await page.waitForFunction(() => document.querySelector('#c-meta-error').textContent === '');
