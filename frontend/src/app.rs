@@ -5,13 +5,6 @@ use leptos::task::spawn_local;
 
 use crate::session::Session;
 
-/// Which page of the signed-in shell is showing.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Page {
-    Keys,
-    Audit,
-}
-
 /// The admin app.
 #[component]
 pub fn App() -> impl IntoView {
@@ -77,16 +70,18 @@ fn sign_out(session: Session) {
 #[component]
 fn Shell() -> impl IntoView {
     let session = Session::get();
-    let page = RwSignal::new(Page::Keys);
+    // Which page shows: the audit log (true) or the keys. A bool rather
+    // than an enum of two pages, whose signal's code would be its own.
+    let audit = RwSignal::new(false);
     let me = move || session.me.get();
     view! {
         <header class="top">
             <strong class="brand">"Keygate"</strong>
             <nav aria-label="Pages">
-                <button class="tab" aria-current=move || (page.get() == Page::Keys).then_some("page")
-                    on:click=move |_| page.set(Page::Keys)>"Keys"</button>
-                <button class="tab" aria-current=move || (page.get() == Page::Audit).then_some("page")
-                    on:click=move |_| page.set(Page::Audit)>"Audit log"</button>
+                <button class="tab" aria-current=move || (!audit.get()).then_some("page")
+                    on:click=move |_| audit.set(false)>"Keys"</button>
+                <button class="tab" aria-current=move || audit.get().then_some("page")
+                    on:click=move |_| audit.set(true)>"Audit log"</button>
             </nav>
             <span class="who" id="who">
                 {move || me().map(|m| m.name())}
@@ -98,9 +93,10 @@ fn Shell() -> impl IntoView {
             <button id="sign-out" on:click=move |_| sign_out(session)>"Sign out"</button>
         </header>
         <main>
-            {move || match page.get() {
-                Page::Keys => view! { <crate::keys_page::KeysPage/> }.into_any(),
-                Page::Audit => view! { <crate::audit_page::AuditPage key_id=None/> }.into_any(),
+            {move || if audit.get() {
+                view! { <crate::audit_page::AuditPage key_id=None/> }.into_any()
+            } else {
+                view! { <crate::keys_page::KeysPage/> }.into_any()
             }}
         </main>
     }

@@ -33,7 +33,7 @@ pub fn AuditPage(key_id: Option<KeyId>) -> impl IntoView {
         ..AuditQuery::default()
     });
     // A typed key id that is not one: said at once, nothing is sent.
-    let key_id_error = RwSignal::new(None::<&'static str>);
+    let key_id_error = RwSignal::new(None::<String>);
     let load = move |append: bool| {
         let from = if append { cursor.get_untracked() } else { None };
         let current = filters.get_untracked();
@@ -75,7 +75,7 @@ pub fn AuditPage(key_id: Option<KeyId>) -> impl IntoView {
                             match v.parse::<KeyId>() {
                                 _ if v.is_empty() => { key_id_error.set(None); set(&|f| f.key_id = None) }
                                 Ok(id) => { key_id_error.set(None); set(&|f| f.key_id = Some(id.clone())) }
-                                Err(_) => key_id_error.set(Some("Not a key id: key_ and 16 letters or digits.")),
+                                Err(_) => key_id_error.set(Some("Not a key id: key_ and 16 letters or digits.".into())),
                             }
                         } />
                     <span class="error" id="audit-key-id-error" role="alert">{move || key_id_error.get()}</span>

@@ -45,6 +45,13 @@ where
     E: ElementType + 'static,
     E::Output: JsCast + Clone + 'static,
 {
+    // Only this reader is per element type: the effect is compiled once.
+    focus_on_mount(Box::new(move || {
+        node.get().map(|el| el.unchecked_into::<HtmlElement>())
+    }));
+}
+
+fn focus_on_mount(element: Box<dyn Fn() -> Option<HtmlElement>>) {
     let opener = SendWrapper::new(remember_opener());
     on_cleanup(move || {
         if let Some(el) = opener.take() {
@@ -54,8 +61,8 @@ where
         }
     });
     Effect::new(move |_| {
-        if let Some(el) = node.get() {
-            let _ = el.unchecked_ref::<HtmlElement>().focus();
+        if let Some(el) = element() {
+            let _ = el.focus();
         }
     });
 }
