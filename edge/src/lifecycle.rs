@@ -257,6 +257,7 @@ mod tests {
             last_used_at: None,
             credits_left: None,
             limits_of: None,
+            had_limits: false,
             created_by_name: None,
         }
     }

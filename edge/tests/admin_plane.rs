@@ -46,6 +46,7 @@ fn record(n: usize, org: &str, roles: &[&str]) -> (KeyRecord, String) {
         last_used_at: None,
         credits_left: None,
         limits_of: None,
+        had_limits: false,
         created_by_name: None,
     };
     (r, token.expose_secret().to_owned())

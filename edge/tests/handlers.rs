@@ -48,6 +48,7 @@ fn record(token: &Token, org: &str, roles: &[&str]) -> KeyRecord {
         last_used_at: None,
         credits_left: None,
         limits_of: None,
+        had_limits: false,
         created_by_name: None,
     }
 }

@@ -212,6 +212,7 @@ fn record(token: &Token, org: &str, roles: &[&str], expires_in_days: i64) -> Key
         last_used_at: None,
         credits_left: None,
         limits_of: None,
+        had_limits: false,
         created_by_name: None,
     }
 }

@@ -50,6 +50,7 @@ fn record(token: &Token, roles: &[&str]) -> KeyRecord {
         last_used_at: None,
         credits_left: None,
         limits_of: None,
+        had_limits: false,
         created_by_name: None,
     }
 }
@@ -631,6 +632,54 @@ fn a_limiter_is_forgotten_only_when_no_key_spends_it_and_never_for_unlimited_key
     ];
     expected.sort();
     assert_eq!(forgotten, expected);
+}
+
+#[test]
+fn a_key_whose_limits_an_edit_removed_still_has_its_limiter_forgotten() {
+    let w = World::new();
+    let rate = RateLimit {
+        limit: 5,
+        period_seconds: 60,
+    };
+    let (key, token) = w.key(Some(rate), None);
+    assert_eq!(w.verify(&token).body["code"], "VALID");
+    // Renamed: its limits untouched, nothing to note.
+    let renamed = w.admin(
+        "PATCH",
+        &format!("/api/v1/keys/{}", key.id),
+        &json!({"name": "renamed"}).to_string(),
+    );
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    // The limits go; the limiter keeps the window it counted.
+    let unlimited = w.admin(
+        "PATCH",
+        &format!("/api/v1/keys/{}", key.id),
+        &json!({"rate_limit": null}).to_string(),
+    );
+    assert_eq!(unlimited.status, 200, "{}", unlimited.body);
+    assert_eq!(unlimited.body["rate_limit"], Value::Null);
+    let calls = w.limiter.calls.get();
+    assert_eq!(w.verify(&token).body["code"], "VALID");
+    assert_eq!(
+        w.limiter.calls.get(),
+        calls,
+        "no limiter call once unlimited"
+    );
+    assert!(w.limiter.has_state(key.id.as_str()));
+    let deleted = w.admin("DELETE", &format!("/api/v1/keys/{}", key.id), "");
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+    assert_eq!(*w.limiter.forgotten.borrow(), [key.id.as_str()]);
+    // A key that never had limits, edited and deleted: still no call.
+    let (plain, _) = w.key(None, None);
+    let edited = w.admin(
+        "PATCH",
+        &format!("/api/v1/keys/{}", plain.id),
+        &json!({"credits": null, "rate_limit": null}).to_string(),
+    );
+    assert_eq!(edited.status, 200, "{}", edited.body);
+    let gone = w.admin("DELETE", &format!("/api/v1/keys/{}", plain.id), "");
+    assert_eq!(gone.status, 204);
+    assert_eq!(w.limiter.forgotten.borrow().len(), 1);
 }
 
 #[test]

@@ -58,6 +58,7 @@ fn fixture(n: usize, org: &str, roles: &[&str]) -> Fixture {
         last_used_at: None,
         credits_left: None,
         limits_of: None,
+        had_limits: false,
         created_by_name: None,
     };
     Fixture {

@@ -85,6 +85,7 @@ pub fn verify_decision(data: &[u8]) {
         last_used_at: None,
         credits_left: None,
         limits_of: None,
+        had_limits: false,
         created_by_name: None,
     };
     let client: Option<IpAddr> = case.client.map(|c| {

@@ -58,6 +58,7 @@ fn key(n: u8, roles: &[&str]) -> (String, KeyRecord) {
         last_used_at: None,
         credits_left: None,
         limits_of: None,
+        had_limits: false,
         created_by_name: None,
     };
     (token.expose_secret().to_owned(), record)

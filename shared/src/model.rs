@@ -50,6 +50,11 @@ impl std::str::FromStr for Status {
     }
 }
 
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
 /// A key as stored: the view's fields plus the token's SHA-256.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyRecord {
@@ -117,6 +122,11 @@ pub struct KeyRecord {
     /// limits during the grace period (`None`: its own).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limits_of: Option<KeyId>,
+    /// The key had limits that an edit removed: its limiter may still hold
+    /// state, so deleting the key tells the limiter to forget it as it
+    /// does for a limited key (stays set once set; a roll's copy keeps it).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub had_limits: bool,
     /// When the key last passed verification, as reported (to the minute;
     /// kept beside the record in storage, not in it).
     #[serde(skip)]
@@ -183,6 +193,13 @@ impl KeyRecord {
     #[must_use]
     pub fn is_limited(&self) -> bool {
         self.rate_limit.is_some() || self.credits.is_some()
+    }
+
+    /// Whether this key's limiter may hold state: it is limited now, or
+    /// was before an edit removed its limits.
+    #[must_use]
+    pub fn may_have_limiter_state(&self) -> bool {
+        self.is_limited() || self.had_limits
     }
 
     /// `meta` as the gateway forwards it (`X-Keygate-Meta`): compact JSON,
@@ -316,6 +333,7 @@ pub(crate) mod tests {
             last_used_at: None,
             credits_left: None,
             limits_of: None,
+            had_limits: false,
             created_by_name: None,
         }
     }

@@ -32,6 +32,7 @@ fn record(created: DateTime<Utc>, expires_at: Option<DateTime<Utc>>) -> KeyRecor
         last_used_at: None,
         credits_left: None,
         limits_of: None,
+        had_limits: false,
         created_by_name: None,
     }
 }

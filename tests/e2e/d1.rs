@@ -261,6 +261,7 @@ fn old_layout_record(name: &str) -> (KeyRecord, String) {
         last_used_at: None,
         credits_left: None,
         limits_of: None,
+        had_limits: false,
         created_by_name: None,
     };
     (record, token.expose_secret().to_owned())

@@ -92,6 +92,7 @@ fn seeded(name: &str, created_days_ago: i64, expires_in_hours: i64) -> keygate_s
         last_used_at: None,
         credits_left: None,
         limits_of: None,
+        had_limits: false,
         created_by_name: None,
     }
 }

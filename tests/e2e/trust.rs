@@ -604,6 +604,7 @@ fn gateway_bodies_reach_the_origin_untouched() {
         last_used_at: None,
         credits_left: None,
         limits_of: None,
+        had_limits: false,
         created_by_name: None,
     };
     let vars = |port| {

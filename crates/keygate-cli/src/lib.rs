@@ -135,6 +135,7 @@ async fn create<K: Kv, D: Db>(
         last_used_at: None,
         credits_left: None,
         limits_of: None,
+        had_limits: false,
         created_by_name: None,
     };
     repo.insert_unlimited(&record, now).await.map_err(|e| e.0)?;

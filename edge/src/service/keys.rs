@@ -479,7 +479,7 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
 /// failed part-way): tells the limiter of each that had limits, once no
 /// key in D1 uses it any more (a rolled copy spends its original's), to
 /// forget, so its Durable Object refuses any stale copy of the key and
-/// then clears its storage. Unlimited keys cost nothing here. A failure
+/// then clears its storage. Keys that never had limits cost nothing here. A failure
 /// is logged and the deletion stands: the object then keeps its counts
 /// (still refusing what they refused), which costs only its storage.
 pub async fn forget_limiters<K: Kv, D: Db>(
@@ -498,7 +498,7 @@ async fn forget_limiters_of<'r, K: Kv, D: Db>(
     deleted: impl Iterator<Item = &'r KeyRecord>,
 ) {
     let mut names: Vec<&str> = deleted
-        .filter(|r| r.is_limited())
+        .filter(|r| r.may_have_limiter_state())
         .map(|r| r.limiter_name().as_str())
         .collect();
     names.sort_unstable();

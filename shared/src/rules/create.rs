@@ -151,6 +151,7 @@ impl NewKey {
             last_used_at: None,
             credits_left: None,
             limits_of: None,
+            had_limits: false,
         }
     }
 }

@@ -130,6 +130,11 @@ impl KeyPatch {
     /// Writes the changed fields into `record` (and nothing else: applied
     /// to a fresh copy, it keeps what others changed meanwhile).
     pub fn apply(&self, record: &mut KeyRecord) {
+        // Before the limits change: once limited, the limiter may hold
+        // state for the key whatever later edits do.
+        if self.rate_limit.is_some() || self.credits.is_some() {
+            record.had_limits |= record.is_limited();
+        }
         if let Some(n) = &self.name {
             record.name.clone_from(n);
         }
