@@ -35,6 +35,10 @@ pub fn AuditPage(key_id: Option<KeyId>) -> impl IntoView {
     // A typed key id that is not one: said at once, nothing is sent.
     let key_id_error = RwSignal::new(None::<String>);
     let load = move |append: bool| {
+        // A second "Load more" while one is on its way would add its page twice.
+        if append && loading.get_untracked() {
+            return;
+        }
         let from = if append { cursor.get_untracked() } else { None };
         let current = filters.get_untracked();
         loading.set(true);

@@ -57,7 +57,8 @@ impl Obj {
 
     /// The field, or `Null` when absent. Taken out in place (left `Null`)
     /// rather than removed: the map's removal code (rebalancing) would
-    /// otherwise be in the app for this alone.
+    /// otherwise be in the app for this alone. So each field is read once:
+    /// a second read sees `Null` (and [`Obj::map`] would then refuse it).
     fn take(&mut self, name: &str) -> Value {
         self.0.get_mut(name).map(Value::take).unwrap_or(Value::Null)
     }

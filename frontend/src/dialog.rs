@@ -11,7 +11,8 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 
 /// What Tab can reach inside a dialog.
-const FOCUSABLE: &str = "a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex='-1'])";
+/// Hidden controls (a "Load more" with nothing left) are not reachable.
+const FOCUSABLE: &str = "a[href]:not([hidden]), button:not([disabled]):not([hidden]), input:not([disabled]):not([hidden]), select:not([disabled]):not([hidden]), textarea:not([disabled]):not([hidden]), [tabindex]:not([tabindex='-1']):not([hidden])";
 
 thread_local! {
     /// The control outside any dialog that opened the current one: a

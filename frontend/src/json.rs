@@ -40,8 +40,11 @@ pub fn parse(text: &str) -> Option<Value> {
 #[cfg(target_arch = "wasm32")]
 fn from_js(js: &wasm_bindgen::JsValue, depth: usize) -> Option<Value> {
     use wasm_bindgen::JsCast;
-    if let Some(s) = js.as_string() {
-        return Some(Value::String(s));
+    if let Some(s) = js.dyn_ref::<js_sys::JsString>() {
+        // A lone surrogate (`"\ud800"`) is valid to `JSON.parse` but not
+        // to serde_json or the worker; as Rust text it would become
+        // U+FFFD: refused, as the worker refuses it.
+        return s.is_valid_utf16().then(|| Value::String(s.into()));
     }
     if let Some(n) = js.as_f64() {
         // `JSON.parse("1e400")` is `Infinity`, which no JSON value holds.
@@ -64,7 +67,10 @@ fn from_js(js: &wasm_bindgen::JsValue, depth: usize) -> Option<Value> {
     let mut map = serde_json::Map::new();
     for entry in js_sys::Object::entries(object).iter() {
         let pair: js_sys::Array = entry.unchecked_into();
-        map.insert(pair.get(0).as_string()?, from_js(&pair.get(1), depth + 1)?);
+        let Value::String(name) = from_js(&pair.get(0), depth)? else {
+            return None;
+        };
+        map.insert(name, from_js(&pair.get(1), depth + 1)?);
     }
     Some(Value::Object(map))
 }

@@ -86,6 +86,10 @@ impl KeysActions {
     /// Appends the next page, if there is one.
     pub fn load_more(&self) {
         let (state, session, busy) = (self.state, self.session, self.loading_more);
+        // The button stays clickable while a page loads (see the keys page).
+        if busy.get_untracked() {
+            return;
+        }
         let (Some(cursor), filters) = (state.cursor.get_untracked(), state.filters.get_untracked())
         else {
             return;

@@ -59,10 +59,11 @@ pub fn KeysPage() -> impl IntoView {
             {move || (!state.loading.get() && state.keys.with(Vec::is_empty)).then(|| view! {
                 <p class="empty" id="empty">"No keys match."</p>
             })}
-            // Hidden rather than removed, so the next page keeps the same
-            // button and the keyboard focus on it.
+            // Hidden rather than removed, and `aria-disabled` rather than
+            // `disabled` while a page loads (a disabled button loses the
+            // focus), so the keyboard focus stays on it from page to page.
             <button id="load-more" hidden=move || state.cursor.with(Option::is_none)
-                on:click=move |_| actions.load_more() disabled=move || actions.loading_more.get()>"Load more"</button>
+                on:click=move |_| actions.load_more() aria-disabled=move || actions.loading_more.get().to_string()>"Load more"</button>
         </section>
         {move || state.creating.get().then(|| view! {
             <crate::create_dialog::CreateDialog

@@ -22,13 +22,14 @@ pub fn KeysToolbar(state: KeysState) -> impl IntoView {
     };
     let confirm_selected = move |_| {
         let sel = state.selected.get_untracked();
-        let items: ToDelete = state
-            .keys
-            .get_untracked()
-            .into_iter()
-            .filter(|k| sel.contains(&k.id))
-            .map(|k| (k.id, k.name))
-            .collect();
+        // Each selected key once, as the button counts them, though a key
+        // renamed between two pages is listed in both.
+        let mut items: ToDelete = Vec::new();
+        for k in state.keys.get_untracked() {
+            if sel.contains(&k.id) && !items.iter().any(|(id, _)| *id == k.id) {
+                items.push((k.id, k.name));
+            }
+        }
         state.confirming.set(Some(items));
     };
     view! {

@@ -8,7 +8,10 @@ use leptos::prelude::*;
 pub struct Session {
     /// The admin token (in memory and `sessionStorage`).
     pub token: RwSignal<Option<String>>,
-    /// What `/api/v1/me` said about it.
+    /// What `/api/v1/me` said about it. Set only at sign-in (and cleared at
+    /// sign-out), which replace the whole shell: the views read the role
+    /// once ([`Session::can_write`]). Refetching it in place would need
+    /// those reads tracked again.
     pub me: RwSignal<Option<Me>>,
     /// Why the user was sent back to sign in.
     pub notice: RwSignal<Option<String>>,

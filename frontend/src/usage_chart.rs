@@ -13,8 +13,15 @@ const DAYS: u32 = 30;
 const WIDTH: u64 = 600;
 const HEIGHT: u64 = 120;
 
+// Saturating throughout: the counts come from the server, and no
+// number in an answer may wrap the chart's arithmetic.
 fn rejected(day: &UsageDay) -> u64 {
-    day.rejected.values().sum()
+    day.rejected.values().fold(0, |a, n| a.saturating_add(*n))
+}
+
+/// `n` out of `peak` as a bar height in the view box.
+fn scaled(n: u64, peak: u64) -> u64 {
+    u64::try_from(u128::from(n) * u128::from(HEIGHT) / u128::from(peak.max(1))).unwrap_or(HEIGHT)
 }
 
 fn title(day: &UsageDay) -> String {
@@ -48,16 +55,16 @@ fn bars_markup(report: &UsageReport, peak: u64, slot: u64) -> String {
     let mut out = String::new();
     for (i, day) in report.days.iter().enumerate() {
         let x = i as u64 * slot + 1;
-        let hv = day.valid * HEIGHT / peak;
-        let hr = rejected(day) * HEIGHT / peak;
+        let hv = scaled(day.valid, peak);
+        let hr = scaled(rejected(day), peak);
         out.push_str(&format!(
             "<g class=\"day\" data-date=\"{}\"><title>{}</title>\
              <rect class=\"valid\" x=\"{x}\" y=\"{}\" width=\"{w}\" height=\"{hv}\"/>\
              <rect class=\"rejected\" x=\"{x}\" y=\"{}\" width=\"{w}\" height=\"{hr}\"/></g>",
             escaped(&day.date),
             escaped(&title(day)),
-            HEIGHT - hv,
-            HEIGHT - hv - hr,
+            HEIGHT.saturating_sub(hv),
+            HEIGHT.saturating_sub(hv + hr),
         ));
     }
     out
@@ -70,7 +77,7 @@ fn refused_by_code(report: &UsageReport) -> Vec<(&str, u64)> {
     for day in &report.days {
         for (code, n) in &day.rejected {
             match codes.iter().position(|(c, _)| *c >= code.as_str()) {
-                Some(i) if codes[i].0 == code => codes[i].1 += n,
+                Some(i) if codes[i].0 == code => codes[i].1 = codes[i].1.saturating_add(*n),
                 Some(i) => codes.insert(i, (code, *n)),
                 None => codes.push((code, *n)),
             }
@@ -85,15 +92,14 @@ fn chart(report: &UsageReport) -> impl IntoView {
     let peak = report
         .days
         .iter()
-        .map(|d| d.valid + rejected(d))
+        .map(|d| d.valid.saturating_add(rejected(d)))
         .max()
         .unwrap_or(0)
         .max(1);
     let slot = WIDTH / (report.days.len() as u64).max(1);
-    let (valid, refused) = report
-        .days
-        .iter()
-        .fold((0, 0), |(v, r), d| (v + d.valid, r + rejected(d)));
+    let (valid, refused) = report.days.iter().fold((0u64, 0u64), |(v, r), d| {
+        (v.saturating_add(d.valid), r.saturating_add(rejected(d)))
+    });
     let codes = refused_by_code(report);
     let refused_text = codes
         .iter()
@@ -195,5 +201,21 @@ mod tests {
         assert!(svg.contains("data-date=\"&lt;x&gt;&amp;&quot;&#39;\"><title>&lt;x&gt;&amp;&quot;&#39;: 0 valid</title>"));
         assert!(!svg.contains("<x>"));
         assert_eq!(svg.matches("<g ").count(), 2);
+    }
+
+    #[test]
+    fn counts_near_the_top_of_u64_do_not_wrap() {
+        let report = UsageReport {
+            days: vec![day("2026-12-01", u64::MAX, &[("A", u64::MAX), ("B", 1)])],
+        };
+        assert_eq!(rejected(&report.days[0]), u64::MAX);
+        let svg = bars_markup(&report, u64::MAX, 600);
+        assert!(svg.contains(r#"y="0" width="598" height="120"/>"#), "{svg}");
+        assert_eq!(
+            svg.matches(r#"y="0""#).count(),
+            2,
+            "no wrapped coordinate: {svg}"
+        );
+        assert_eq!(refused_by_code(&report), [("A", u64::MAX), ("B", 1)]);
     }
 }
