@@ -715,6 +715,10 @@ test('metadata: checked as typed, stored on create, shown in details, edited', a
   await page.fill('#c-meta', '{"plan": "a", "x": {"\\u0070lan": 1, "plan": 2}}');
   await page.waitForFunction(() => document.querySelector('#c-meta-error').textContent.includes('twice'));
   assert.equal(await page.isDisabled('#c-save'), true, 'no create with a key given twice');
+  // A lone surrogate: JSON.parse takes it, the API's reader does not.
+  await page.fill('#c-meta', '{"k": "\\ud800"}');
+  await page.waitForFunction(() => document.querySelector('#c-meta-error').textContent.includes('JSON object'));
+  assert.equal(await page.isDisabled('#c-save'), true, 'no create with a lone surrogate');
   // A double past 2^53 is a double on both sides: accepted.
   await page.fill('#c-meta', '{"n": 6.02e23}');
   await page.waitForFunction(() => document.querySelector('#c-meta-error').textContent === '');
