@@ -20,6 +20,7 @@ use keygate_edge::cache::{CachedKv, ReadCache};
 use keygate_edge::config::Config;
 use keygate_edge::http::{HttpRequest, Outcome};
 use keygate_edge::lifecycle::{self, Notifier};
+use keygate_edge::limiter::MemoryLimiter;
 use keygate_edge::repo::Repo;
 use keygate_edge::sql::{Db, Row, Statement};
 use keygate_edge::sqlite::SqliteDb;
@@ -636,6 +637,57 @@ fn a_deleted_key_is_never_brought_back() {
     rows_after.push(key.id.to_string());
     rows_after.sort();
     assert_eq!(rows_after, rows_before, "no row of a copy is left");
+}
+
+/// A limited key deleted while a roll of it runs: the delete sees the
+/// copy (which spends the original's limiter) and keeps the limiter; the
+/// roll then finds the original gone, removes its copy, and has the
+/// limiter forgotten itself. Otherwise the limiter would keep its counts
+/// and its storage forever.
+#[test]
+fn a_roll_that_loses_to_a_delete_has_the_shared_limiter_forgotten() {
+    let w = World::new();
+    let token = Token::generate(&Prefix::default()).unwrap();
+    let mut key = record(&token, "acme", &["calls:read"], 30);
+    key.rate_limit = Some(keygate_shared::usage::RateLimit {
+        limit: 5,
+        period_seconds: 60,
+    });
+    pollster::block_on(Repo::new(&w.kv, &w.db).insert_unlimited(&key, now())).unwrap();
+    let limiter = MemoryLimiter::default();
+    let gated = GatedDb {
+        inner: &w.db,
+        gate: Gate::default(),
+    };
+    // The copy is stored; the roll is about to shorten the original.
+    gated.gate.arm("batch", "UPDATE keys");
+    let roll = w.admin_req(
+        "POST",
+        &format!("/api/v1/keys/{}/roll", key.id),
+        r#"{"grace_seconds": 600}"#,
+    );
+    let delete = w.admin_req("DELETE", &format!("/api/v1/keys/{}", key.id), "");
+    let mut rolling = app(&w.kv, &gated, &w.config);
+    rolling.limiter = Some(&limiter);
+    let mut other = app(&w.kv, &w.db, &w.config);
+    other.limiter = Some(&limiter);
+    let before = w.row_ids();
+    let (rolled, deleted) = interleave(&gated.gate, rolling.handle(&roll), other.handle(&delete));
+    assert_eq!(
+        (status(&rolled), status(&deleted)),
+        (404, 204),
+        "{}",
+        body_of(&rolled)
+    );
+    let mut after = w.row_ids();
+    after.push(key.id.to_string());
+    after.sort();
+    assert_eq!(after, before, "no row of the copy is left");
+    assert_eq!(
+        *limiter.forgotten.borrow(),
+        [key.id.as_str()],
+        "the shared limiter is forgotten once, by the roll"
+    );
 }
 
 /// A disable or narrower allowlist that reaches the original while a roll
