@@ -35,8 +35,10 @@ if ! "$SCHEMATHESIS_BIN" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"
   python3 -m venv .tools/venv
   .tools/venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
-if [ "${KEYGATE_SETUP_BROWSER:-0}" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
+if [ "${KEYGATE_SETUP_BROWSER:-0}" = 1 ] && [ -z "${CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
   echo "setup: installing Debian chromium for the browser tests"
+  # As root (CI) directly, else through sudo.
+  sudo=(); [ "$(id -u)" = 0 ] || sudo=(sudo DEBIAN_FRONTEND=noninteractive)
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+  ${sudo[@]+"${sudo[@]}"} apt-get update -qq && ${sudo[@]+"${sudo[@]}"} apt-get install -y -qq chromium >/dev/null
 fi
