@@ -4,13 +4,12 @@ use keygate_shared::KeyView;
 use leptos::prelude::*;
 
 use crate::format;
-use crate::keys_actions::KeysActions;
 use crate::keys_state::KeysState;
 use crate::session::Session;
 
 /// The row of `key`.
 #[component]
-pub fn KeyRow(key: KeyView, state: KeysState, actions: KeysActions) -> impl IntoView {
+pub fn KeyRow(key: KeyView, state: KeysState) -> impl IntoView {
     let session = Session::get();
     let k = key;
     let id = k.id.clone();
@@ -64,7 +63,7 @@ pub fn KeyRow(key: KeyView, state: KeysState, actions: KeysActions) -> impl Into
                 {session.can_write().then(|| view! {
                     <button on:click={ let k = edit_key.clone(); move |_| state.editing.set(Some(k.clone())) }
                         aria-label=format!("Edit {}", edit_key.name) title="Edit"><span aria-hidden="true">"✎"</span></button>
-                    <button on:click={ let k = roll_key.clone(); move |_| actions.roll(k.clone(), 3600) }
+                    <button on:click={ let k = roll_key.clone(); move |_| state.rolling.set(Some(k.clone())) }
                         aria-label=format!("Roll {}", roll_key.name) title="Roll"><span aria-hidden="true">"↻"</span></button>
                     <button class="danger" on:click={ let d = del.clone(); move |_| state.confirming.set(Some(vec![d.clone()])) }
                         aria-label=format!("Delete {}", del.1) title="Delete"><span aria-hidden="true">"✕"</span></button>

@@ -55,7 +55,7 @@ pub fn KeysPage() -> impl IntoView {
             {roll_at_once}
             {move || state.info.get().map(|i| view! { <p class="notice" role="status">{i}</p> })}
             <p class="count" aria-live="polite">{count}</p>
-            <KeysTable state=state actions=actions />
+            <KeysTable state=state />
             {move || (!state.loading.get() && state.keys.with(Vec::is_empty)).then(|| view! {
                 <p class="empty" id="empty">"No keys match."</p>
             })}
@@ -81,6 +81,9 @@ pub fn KeysPage() -> impl IntoView {
             <crate::edit_dialog::EditDialog key=key
                 on_close=Callback::new(move |()| state.editing.set(None))
                 on_saved=Callback::new(move |_: KeyView| { state.editing.set(None); state.reload(); }) />
+        })}
+        {move || state.rolling.get().map(|key| view! {
+            <crate::confirm_roll::ConfirmRoll key=key state=state actions=actions />
         })}
         {move || state.confirming.get().map(|items| view! {
             <ConfirmDelete items=items

@@ -41,6 +41,8 @@ pub struct KeysState {
     pub shown_token: RwSignal<Option<(String, CreatedKey)>>,
     /// The key in the edit dialog.
     pub editing: RwSignal<Option<KeyView>>,
+    /// The key a roll confirmation is about.
+    pub rolling: RwSignal<Option<KeyView>>,
     /// The keys a delete confirmation names.
     pub confirming: RwSignal<Option<ToDelete>>,
     /// The key in the details dialog.
@@ -72,6 +74,7 @@ impl KeysState {
             creating: RwSignal::new(false),
             shown_token: RwSignal::new(None),
             editing: RwSignal::new(None),
+            rolling: RwSignal::new(None),
             confirming: RwSignal::new(None),
             details: RwSignal::new(None),
             roll_at_once: RwSignal::new(None),

@@ -3,7 +3,6 @@
 use leptos::prelude::*;
 
 use crate::key_row::KeyRow;
-use crate::keys_actions::KeysActions;
 use crate::keys_state::KeysState;
 
 /// `column`'s state in `sort` (`name`, `-name`…), for `aria-sort`.
@@ -17,7 +16,7 @@ fn sort_mark(sort: &str, column: &str) -> &'static str {
 
 /// The table of `state.keys`.
 #[component]
-pub fn KeysTable(state: KeysState, actions: KeysActions) -> impl IntoView {
+pub fn KeysTable(state: KeysState) -> impl IntoView {
     let filters = state.filters;
     let header = move |column: &'static str, label: &'static str| {
         let mark = move || sort_mark(&filters.get().sort, column);
@@ -79,7 +78,7 @@ pub fn KeysTable(state: KeysState, actions: KeysActions) -> impl IntoView {
                     </tr>
                 </thead>
                 <tbody>
-                    {move || state.keys.get().into_iter().map(|key| view! { <KeyRow key=key state=state actions=actions /> }).collect_view()}
+                    {move || state.keys.get().into_iter().map(|key| view! { <KeyRow key=key state=state /> }).collect_view()}
                 </tbody>
             </table>
         </div>

@@ -5,6 +5,7 @@ mod app;
 mod audit_page;
 mod browser;
 mod confirm_delete;
+mod confirm_roll;
 mod create_dialog;
 mod decode;
 mod describe;

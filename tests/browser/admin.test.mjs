@@ -332,8 +332,23 @@ test('saving a stale edit dialog never re-enables a key disabled meanwhile', asy
   await row('spa bravo renamed').locator('.badge.active').waitFor();
 });
 
-test('roll shows the new token once and both tokens work during the grace period', async () => {
-  await row('spa alpha').getByRole('button', { name: 'Roll spa alpha' }).click();
+test('roll asks first, with the grace period chosen; shows the new token once and both tokens work during the grace period', async () => {
+  const rollButton = row('spa alpha').getByRole('button', { name: 'Roll spa alpha' });
+  // Asked first: Escape cancels, nothing is rolled, focus goes back.
+  await rollButton.click();
+  await page.waitForSelector('#roll-dialog');
+  assert.match(await page.innerText('#roll-title'), /Roll “spa alpha”\?/);
+  assert.equal(await page.inputValue('#roll-grace'), '3600', 'one hour unless chosen otherwise');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Cancel');
+  await assertAccessible(page, 'roll confirmation', audited);
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#roll-dialog', { state: 'detached' });
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), 'Roll spa alpha');
+  assert.equal((await api('GET', '/api/v1/keys?q=spa%20alpha')).json.total, 1, 'nothing rolled');
+  await rollButton.click();
+  await page.selectOption('#roll-grace', '86400');
+  const asked = Date.now();
+  await page.click('#confirm-roll');
   await page.waitForSelector('#token-dialog');
   assert.match(await page.innerText('#token-title'), /New token for/);
   const rolled = (await page.innerText('#new-token')).trim();
@@ -342,6 +357,11 @@ test('roll shows the new token once and both tokens work during the grace period
   const v = await fetch(BASE + '/api/v1/verify', { method: 'POST', body: JSON.stringify({ token: rolled }) }).then((r) => r.json());
   assert.equal(v.code, 'VALID');
   assert.equal(v.key.name, 'spa alpha');
+  // The old key ends 24 hours after the roll, as chosen.
+  const pair = (await api('GET', '/api/v1/keys?q=spa%20alpha')).json.keys;
+  const old = pair.find((k) => k.id !== v.key.id);
+  const ends = Date.parse(old.expires_at) - asked;
+  assert.ok(Math.abs(ends - 86400e3) < 120e3, `old key ends ${ends} ms after the roll`);
   await waitNames(['<img src=x onerror="window.__xss=1">Robert', 'spa alpha', 'spa alpha', 'spa bravo renamed', 'spa charlie']);
 });
 
@@ -364,6 +384,7 @@ test('a roll at the organization limit offers to roll at once', async () => {
   await page.press('#org-filter', 'Enter');
   await waitNames(names);
   await row('spa full 0').getByRole('button', { name: 'Roll spa full 0' }).click();
+  await page.click('#confirm-roll');
   await page.waitForSelector('#page-error:has-text("grace_seconds 0")');
   assert.equal((await api('GET', '/api/v1/keys?organization=spa-full&status=active')).json.total, 5, 'nothing rolled yet');
   await page.click('#roll-at-once');
