@@ -90,6 +90,16 @@ fn number(n: f64) -> Value {
     }
 }
 
+/// Where the JSON string opening at `bytes[start]` (a `"`) ends: the
+/// index after its closing quote, escapes included.
+fn after_string(bytes: &[u8], start: usize) -> usize {
+    let mut i = start + 1;
+    while i < bytes.len() && bytes[i] != b'"' {
+        i += if bytes[i] == b'\\' { 2 } else { 1 };
+    }
+    i + 1
+}
+
 /// Whether `text` (JSON) holds an integer literal beyond ±(2^53 − 1),
 /// which a double, and so the browser's parser, rounds. Only literals
 /// without a fraction or exponent count: `1e300` is a double on both sides
@@ -99,14 +109,7 @@ pub fn inexact_integer(text: &str) -> bool {
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'"' => {
-                // Skip the string, escapes included.
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 1;
-            }
+            b'"' => i = after_string(bytes, i),
             b'0'..=b'9' => {
                 let start = i;
                 while i < bytes.len() && bytes[i].is_ascii_digit() {
@@ -148,10 +151,8 @@ pub fn member_count(text: &str) -> usize {
     while i < bytes.len() {
         match bytes[i] {
             b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
+                i = after_string(bytes, i);
+                continue;
             }
             b':' => count += 1,
             _ => {}
