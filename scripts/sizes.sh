@@ -17,4 +17,4 @@ for f in frontend/dist/admin/*_bg.wasm; do size "SPA wasm" "$f"; done
 for f in frontend/dist/admin/keygate-admin-*.js; do size "SPA JS glue" "$f"; done
 for f in frontend/dist/admin/*.css; do size "SPA CSS" "$f"; done
 KEYGATE_SKIP_BUILD=1 wrangler deploy --dry-run --outdir target/deploy-dry-run 2>&1 | grep -E "Total Upload" | sed 's/^/wrangler deploy --dry-run (front): /'
-KEYGATE_SKIP_BUILD=1 wrangler deploy --dry-run -c admin-plane/wrangler.toml --outdir target/deploy-dry-run-plane 2>&1 | grep -E "Total Upload" | sed 's/^/wrangler deploy --dry-run (admin plane): /'
+KEYGATE_SKIP_BUILD=1 wrangler deploy --dry-run -c admin-plane/wrangler.toml --outdir "$PWD/target/deploy-dry-run-plane" 2>&1 | grep -E "Total Upload" | sed 's/^/wrangler deploy --dry-run (admin plane): /'
