@@ -59,7 +59,9 @@ run_case() { # layout n
   local layout=$1 n=$2 dir="$work/run/$1-$2" port=18900 pid
   mkdir -p "$dir"
   if [ "$layout" = d1 ]; then
-    config "$dir/wrangler.toml" "$ROOT/edge/build/index.js" 1
+    # The admin plane alone: it answers the admin API itself (no front
+    # worker is needed to time it).
+    config "$dir/wrangler.toml" "$ROOT/edge/build/admin/index.js" 1
     CI=true wrangler d1 migrations apply DB --local --config "$dir/wrangler.toml" --persist-to "$dir/state" >/dev/null
   else
     config "$dir/wrangler.toml" "$work/old/edge/build/index.js" 0

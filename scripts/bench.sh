@@ -12,13 +12,14 @@
 #   do-floor one KV read and one call to a Durable Object that counts and
 #            stores the count (bench/do-floor): what exact limits must pay
 #   peer     a verify endpoint in plain JavaScript (bench/peer/worker.js)
-#   keygate  the real worker (verify endpoint and gateway, with keys
+#   keygate  the real front worker (verify endpoint and gateway, with keys
 #            without limits, a rate-limited one, one with credits and one
-#            whose credits are spent: the 429 path), and the same
-#            with VERIFY_CACHE_SECONDS=0, and as wrangler.toml deploys it
-#            (`deployed`: the admin app's files in their own assets-only
-#            worker behind the ASSETS service binding), and in the shape it
-#            was deployed in before (`assets`: `[assets]` on the worker
+#            whose credits are spent: the 429 path), each session with its
+#            admin plane beside it (the limiter objects, the admin API that
+#            makes the keys), and the same with VERIFY_CACHE_SECONDS=0, and
+#            as wrangler.toml deploys it (`deployed`: also the admin app's
+#            files in their own assets-only worker), and in the shape it
+#            was deployed in before (`assets`: `[assets]` on the front
 #            itself, run_worker_first = true)
 # plus the loopback origin alone. Each worker case is measured `direct`, on
 # the socket of the workerd that runs the worker, and, if asked, `proxied`,
@@ -92,16 +93,58 @@ ORIGIN_URL = "http://127.0.0.1:$origin_port"
 MAX_KEYS_PER_ORG = "0"
 TOML
 }
-# The keygate workers bind their limiter objects (§9) as wrangler.toml does.
+# The keygate workers run as wrangler.toml deploys them: the front worker
+# measured here, with its admin plane (admin-plane/wrangler.toml: the admin
+# API that makes the bench's keys, and the limiter objects of §9) in the
+# same session, bound as ADMIN and LIMITER.
+plane() { # worker: its admin plane's config, and the front's bindings to it
+  local assets=${2:-}
+  cat > "$work/$1-plane.toml" <<TOML
+name = "bench-$1-plane"
+main = "$3"
+compatibility_date = "2026-04-01"
+$assets
+[[kv_namespaces]]
+binding = "KEYS"
+id = "00000000000000000000000000000000"
+[[d1_databases]]
+binding = "DB"
+database_name = "keygate"
+database_id = "00000000-0000-0000-0000-000000000000"
+migrations_dir = "$ROOT/migrations"
+[[durable_objects.bindings]]
+name = "LIMITER"
+class_name = "KeyLimiter"
+[[migrations]]
+tag = "v1"
+new_sqlite_classes = ["KeyLimiter"]
+[vars]
+MAX_KEYS_PER_ORG = "0"
+TOML
+  extra_config[$1]="--config $work/$1-plane.toml ${extra_config[$1]:-}"
+  front="[[services]]
+binding = \"ADMIN\"
+service = \"bench-$1-plane\"
+[[durable_objects.bindings]]
+name = \"LIMITER\"
+class_name = \"KeyLimiter\"
+script_name = \"bench-$1-plane\""
+}
+declare -A extra_config=()
+# A build from before the split (BEFORE=…) has one worker with the class.
 limiter='[[durable_objects.bindings]]
 name = "LIMITER"
 class_name = "KeyLimiter"
 [[migrations]]
 tag = "v1"
 new_sqlite_classes = ["KeyLimiter"]'
+plane_main="$ROOT/edge/build/admin/index.js"
+assets_binding="[[services]]
+binding = \"ASSETS\"
+service = \"bench-admin\""
 for w in "${workers[@]}"; do config "$w" ""; done
-config keygate "$limiter"
-config keygate-nocache "$limiter"
+plane keygate "" "$plane_main"; config keygate "$front"
+plane keygate-nocache "" "$plane_main"; config keygate-nocache "$front"
 config do-floor '[[durable_objects.bindings]]
 name = "COUNTER"
 class_name = "Counter"
@@ -111,20 +154,23 @@ new_sqlite_classes = ["Counter"]'
 
 echo 'VERIFY_CACHE_SECONDS = "0"' >> "$work/keygate-nocache.toml"
 if [ -n "$BEFORE" ]; then
-  config before "$limiter"
+  if [ -f "$work/before-src/edge/build/admin/index.js" ]; then
+    plane before "" "$work/before-src/edge/build/admin/index.js"; config before "$front"
+  else
+    config before "$limiter"
+  fi
   [ "$BEFORE_CACHE" = 1 ] || echo 'VERIFY_CACHE_SECONDS = "0"' >> "$work/before.toml"
 fi
-config keygate-deployed "[[services]]
-binding = \"ASSETS\"
-service = \"bench-admin\"
-$limiter"
 printf 'name = "bench-admin"\ncompatibility_date = "2026-04-01"\n[assets]\ndirectory = "%s"\n' "$ROOT/frontend/dist" > "$work/admin.toml"
-declare -A extra_config=([keygate-deployed]="--config $work/admin.toml")
+extra_config[keygate-deployed]="--config $work/admin.toml"
+plane keygate-deployed "$assets_binding" "$plane_main"; config keygate-deployed "$front"
+# The old shape: the front worker with assets of its own in front of it.
+plane keygate-assets "" "$plane_main"
 config keygate-assets "[assets]
 directory = \"$ROOT/frontend/dist\"
 binding = \"ASSETS\"
 run_worker_first = true
-$limiter"
+$front"
 
 start() { # worker port
   public[$1]=$2
@@ -138,7 +184,7 @@ start() { # worker port
   # runtime's own inspector stays up, free for bench/profile.mjs; the
   # inspector port given is wrangler's idle proxy's, one per worker so that
   # eight of them do not race for the default.
-  # shellcheck disable=SC2086 # extra_config is one or two words
+  # shellcheck disable=SC2086 # extra_config is a few words
   VSCODE_INSPECTOR_OPTIONS=bench setsid taskset -c 0 wrangler dev --config "$work/$1.toml" ${extra_config[$1]:-} \
     --ip 127.0.0.1 --port "$2" --inspector-port $(($2 + 500)) --persist-to "$work/state-$1" >"$work/$1.log" 2>&1 &
   pids[$1]=$!

@@ -17,7 +17,8 @@ elif [ -f .keygate-admin-token ]; then
   echo "Admin key (from .keygate-admin-token): $(cat .keygate-admin-token)"
 fi
 echo "Admin app: http://127.0.0.1:8787/admin/   API: http://127.0.0.1:8787/api/v1/health"
-# Two workers in one session: keygate (wrangler.toml) and the admin app's
-# files (admin/wrangler.toml), which keygate serves at /admin/.
-KEYGATE_SKIP_BUILD=1 exec wrangler dev -c wrangler.toml -c admin/wrangler.toml \
+# Three workers in one session: the front (wrangler.toml, first: it takes
+# the port), the admin plane (admin-plane/wrangler.toml) and the admin
+# app's files (admin/wrangler.toml).
+KEYGATE_SKIP_BUILD=1 exec wrangler dev -c wrangler.toml -c admin-plane/wrangler.toml -c admin/wrangler.toml \
   --ip 127.0.0.1 --port 8787 --test-scheduled "$@"

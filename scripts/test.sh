@@ -11,9 +11,11 @@ bash scripts/build.sh
 # wrangler's output and fails the run; otherwise its summary lines show.
 KEYGATE_SKIP_BUILD=1 wrangler deploy --dry-run --outdir target/deploy-dry-run > target/deploy-dry-run.log 2>&1 \
   || { cat target/deploy-dry-run.log; echo "test: wrangler deploy --dry-run failed"; exit 1; }
-KEYGATE_SKIP_BUILD=1 wrangler deploy --dry-run -c admin/wrangler.toml --outdir target/deploy-dry-run-admin > target/deploy-dry-run-admin.log 2>&1 \
+KEYGATE_SKIP_BUILD=1 wrangler deploy --dry-run -c admin-plane/wrangler.toml --outdir "$PWD/target/deploy-dry-run-plane" > target/deploy-dry-run-plane.log 2>&1 \
+  || { cat target/deploy-dry-run-plane.log; echo "test: wrangler deploy --dry-run of admin-plane/ failed"; exit 1; }
+KEYGATE_SKIP_BUILD=1 wrangler deploy --dry-run -c admin/wrangler.toml --outdir "$PWD/target/deploy-dry-run-admin" > target/deploy-dry-run-admin.log 2>&1 \
   || { cat target/deploy-dry-run-admin.log; echo "test: wrangler deploy --dry-run of admin/ failed"; exit 1; }
-grep -E "Total Upload|--dry-run" target/deploy-dry-run.log target/deploy-dry-run-admin.log || true
+grep -E "Total Upload|--dry-run" target/deploy-dry-run.log target/deploy-dry-run-plane.log target/deploy-dry-run-admin.log || true
 # Fresh transcripts and worker logs for the secrets scan below.
 rm -rf target/e2e test-output/secrets
 cargo test --workspace --all-targets

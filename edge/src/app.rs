@@ -2,12 +2,16 @@
 //! the gateway (§5), and which handler answers.
 
 use chrono::{DateTime, Utc};
-use keygate_shared::api::{Health, MAX_BODY_BYTES};
+#[cfg(feature = "admin-plane")]
+use keygate_shared::api::Health;
+use keygate_shared::api::MAX_BODY_BYTES;
 use keygate_shared::path::canonical;
 use keygate_shared::{ApiError, ErrorCode};
 
 use crate::config::Config;
-use crate::http::{HttpRequest, HttpResponse, Outcome, Streamed};
+#[cfg(feature = "admin-plane")]
+use crate::http::Streamed;
+use crate::http::{HttpRequest, HttpResponse, Outcome};
 use crate::limiter::Limiter;
 use crate::repo::Repo;
 use crate::sql::Db;
@@ -72,6 +76,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Which part of the worker answers a request.
 enum Surface {
     /// The gateway in front of the origin.
+    #[cfg(feature = "gateway")]
     Gateway,
     /// The admin app's static files.
     AdminAsset,
@@ -203,15 +208,24 @@ impl<'a, K: Kv, D: Db> App<'a, K, D> {
 
     /// Which part of the worker answers `req`, from its host and its
     /// canonical `path` (§5): decided before any body is read.
+    /// The admin plane alone (`admin-plane` without `gateway`) is reached
+    /// only through the front worker's `ADMIN` binding, which sends it
+    /// admin-surface requests only: there, every request is the admin's.
     fn surface(&self, req: &HttpRequest, path: &str) -> Surface {
         let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
-        let admin_host = match &self.config.admin_hostname {
-            Some(host) => req.host.eq_ignore_ascii_case(host),
-            None => under("/api") || under("/admin"),
-        };
-        if !admin_host {
-            Surface::Gateway
-        } else if under("/admin") {
+        #[cfg(feature = "gateway")]
+        {
+            let admin_host = match &self.config.admin_hostname {
+                Some(host) => req.host.eq_ignore_ascii_case(host),
+                None => under("/api") || under("/admin"),
+            };
+            if !admin_host {
+                return Surface::Gateway;
+            }
+        }
+        #[cfg(not(feature = "gateway"))]
+        let _ = req;
+        if under("/admin") {
             Surface::AdminAsset
         } else {
             Surface::Api
@@ -222,11 +236,14 @@ impl<'a, K: Kv, D: Db> App<'a, K, D> {
     /// more, refusing the request past it). Only admin API bodies are read:
     /// `None` for the gateway (its body streams to the origin untouched),
     /// the admin app's files, `GET`/`HEAD` and paths that are not canonical.
+    /// The front worker alone reads only the verify endpoint's body: the
+    /// rest of the admin API's streams on to the admin plane untouched.
     #[must_use]
     pub fn body_limit(&self, req: &HttpRequest) -> Option<usize> {
         let path = canonical(&req.path).ok()?;
         if matches!(req.method.as_str(), "GET" | "HEAD")
             || !matches!(self.surface(req, &path), Surface::Api)
+            || (!cfg!(feature = "admin-plane") && !is_verify_route(&path))
         {
             return None;
         }
@@ -238,6 +255,7 @@ impl<'a, K: Kv, D: Db> App<'a, K, D> {
     /// is no stream to write to); the worker streams it instead.
     pub async fn handle(&self, req: &HttpRequest) -> Outcome {
         match self.handle_logged(req).await.0 {
+            #[cfg(feature = "admin-plane")]
             Outcome::Stream(streamed) => {
                 let Streamed { mut head, rest } = *streamed;
                 match rest.collect(&self.keys()).await {
@@ -266,14 +284,54 @@ impl<'a, K: Kv, D: Db> App<'a, K, D> {
             return (HttpResponse::error(&bad_path()).into(), log);
         };
         let outcome = match self.surface(req, &path) {
+            #[cfg(feature = "gateway")]
             Surface::Gateway => {
                 log.route = "gateway";
                 self.gateway(req, &path).await
             }
+            #[cfg(not(feature = "admin-plane"))]
+            Surface::Api => {
+                log.route = match_route(&path).map_or("unknown", |(t, _)| t);
+                let answer = match resolve(&req.method, &path) {
+                    Ok((Route::Verify, _)) => self.verify_endpoint(req).await,
+                    Ok(_) => {
+                        (log.route, log.status) = ("admin-plane", 0);
+                        return (Outcome::ForwardAdmin, log);
+                    }
+                    Err(answer) => answer,
+                };
+                match answer {
+                    Ok(r) => r.into(),
+                    Err(e) => {
+                        log.code = Some(e.code.as_str());
+                        log.cause.clone_from(&e.cause);
+                        HttpResponse::error(&e).into()
+                    }
+                }
+            }
+            // The admin app's files are read, never written.
+            #[cfg(not(feature = "admin-plane"))]
+            Surface::AdminAsset if !matches!(req.method.as_str(), "GET" | "HEAD") => {
+                log.route = "admin-asset";
+                log.code = Some(ErrorCode::MethodNotAllowed.as_str());
+                HttpResponse::error(&ApiError::new(
+                    ErrorCode::MethodNotAllowed,
+                    "The admin app's files take GET, HEAD.",
+                ))
+                .with_header("allow", "GET, HEAD")
+                .into()
+            }
+            #[cfg(not(feature = "admin-plane"))]
+            Surface::AdminAsset => {
+                log.route = "admin-plane";
+                Outcome::ForwardAdmin
+            }
+            #[cfg(feature = "admin-plane")]
             Surface::AdminAsset => {
                 log.route = "admin-asset";
                 Outcome::ServeAdminAsset
             }
+            #[cfg(feature = "admin-plane")]
             Surface::Api => {
                 log.route = match_route(&path).map_or("unknown", |(t, _)| t);
                 match self.api(req, &path).await {
@@ -288,36 +346,19 @@ impl<'a, K: Kv, D: Db> App<'a, K, D> {
         };
         log.status = match &outcome {
             Outcome::Respond(r) => r.status,
+            #[cfg(feature = "admin-plane")]
             Outcome::Stream(s) => s.head.status,
-            Outcome::Forward(_) | Outcome::ServeAdminAsset | Outcome::ServeFile(_) => 0,
+            _ => 0,
         };
         (outcome, log)
     }
 
+    #[cfg(feature = "admin-plane")]
     async fn api(&self, req: &HttpRequest, path: &str) -> Result<Outcome, ApiError> {
-        let Some((template, id)) = match_route(path) else {
-            return Err(ApiError::new(
-                ErrorCode::NotFound,
-                "There is no such API route.",
-            ));
-        };
-        let method = req.method.as_str();
-        let Some(route) = ROUTES
-            .iter()
-            .find(|(m, t, _)| *t == template && *m == method)
-            .map(|(_, _, r)| *r)
-        else {
-            let allowed: Vec<&str> = ROUTES
-                .iter()
-                .filter(|(_, t, _)| *t == template)
-                .map(|(m, _, _)| *m)
-                .collect();
-            return Ok(HttpResponse::error(&ApiError::new(
-                ErrorCode::MethodNotAllowed,
-                format!("This route takes {}.", allowed.join(", ")),
-            ))
-            .with_header("allow", &allowed.join(", "))
-            .into());
+        let (route, id) = match resolve(&req.method, path) {
+            Ok(found) => found,
+            Err(Ok(answer)) => return Ok(answer.into()),
+            Err(Err(e)) => return Err(e),
         };
         let limit = body_limit_of(path);
         if req.body.len() > limit {
@@ -365,7 +406,48 @@ impl<'a, K: Kv, D: Db> App<'a, K, D> {
     }
 }
 
+/// The route `method` and the canonical `path` ask for, with the `{id}`
+/// segment if any; else the answer: 404 `NOT_FOUND` for no such route,
+/// 405 `METHOD_NOT_ALLOWED` (with `Allow`) for a method it does not take.
+/// The front worker answers these itself, so only a route's own methods
+/// are passed on (a `TRACE` could not be: the runtime's `fetch` refuses it).
+fn resolve<'p>(
+    method: &str,
+    path: &'p str,
+) -> Result<(Route, Option<&'p str>), Result<HttpResponse, ApiError>> {
+    let Some((template, id)) = match_route(path) else {
+        return Err(Err(ApiError::new(
+            ErrorCode::NotFound,
+            "There is no such API route.",
+        )));
+    };
+    if let Some(route) = ROUTES
+        .iter()
+        .find(|(m, t, _)| *t == template && *m == method)
+        .map(|(_, _, r)| *r)
+    {
+        return Ok((route, id));
+    }
+    let allowed: Vec<&str> = ROUTES
+        .iter()
+        .filter(|(_, t, _)| *t == template)
+        .map(|(m, _, _)| *m)
+        .collect();
+    Err(Ok(HttpResponse::error(&ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        format!("This route takes {}.", allowed.join(", ")),
+    ))
+    .with_header("allow", &allowed.join(", "))))
+}
+
+/// Whether the canonical `path` is the verify endpoint's (the one API
+/// route the front worker answers itself).
+fn is_verify_route(path: &str) -> bool {
+    path.strip_suffix('/').unwrap_or(path) == "/api/v1/verify"
+}
+
 /// Routes answered before authentication never reach the second match.
+#[cfg(feature = "admin-plane")]
 fn unreachable_route() -> Result<HttpResponse, ApiError> {
     Err(ApiError::new(
         ErrorCode::NotFound,
@@ -373,7 +455,7 @@ fn unreachable_route() -> Result<HttpResponse, ApiError> {
     ))
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "admin-plane"))]
 mod tests {
     use super::match_route;
 

@@ -3,8 +3,12 @@
 //! `VERIFY_CACHE_SECONDS` (default 10, 0 = off). Every write or delete this
 //! isolate makes through [`CachedKv`] evicts the entry at once, so a
 //! delete, disable or roll is seen immediately by the isolate that made it;
-//! other isolates see it when their entry expires, on top of KV's own
-//! propagation delay (README: "Storage layout").
+//! and the front worker, whose admin requests the admin plane answers in
+//! an isolate of its own, empties its cache whenever it has passed on a
+//! request that may change keys ([`ReadCache::clear`]), so a change made
+//! through it shows there at once too. Other isolates see it when their
+//! entry expires, on top of KV's own propagation delay (README: "Storage
+//! layout").
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -46,6 +50,14 @@ impl ReadCache {
     fn evict(&self, key: &str) {
         self.generation.set(self.generation.get().wrapping_add(1));
         self.entries.borrow_mut().remove(key);
+    }
+
+    /// Forgets every entry (and, as an eviction does, keeps reads that
+    /// started before from filling the cache): the front worker's answer
+    /// to a change the admin plane made, which names no keys.
+    pub fn clear(&self) {
+        self.generation.set(self.generation.get().wrapping_add(1));
+        self.entries.borrow_mut().clear();
     }
 
     /// Entries held (for tests).
@@ -181,6 +193,23 @@ mod tests {
             assert_eq!(c.get("h/a").await.unwrap().as_deref(), Some("new"));
             c.delete("h/a").await.unwrap();
             assert_eq!(c.get("h/a").await.unwrap(), None);
+        });
+    }
+
+    /// A change made elsewhere (the admin plane) shows after a clear.
+    #[test]
+    fn clear_forgets_every_entry() {
+        let cache = ReadCache::default();
+        let kv = MemoryKv::default();
+        pollster::block_on(async {
+            kv.put("h/a", "old", PutOptions::default()).await.unwrap();
+            let c = CachedKv::new(&kv, &cache, 0, 10);
+            assert_eq!(c.get("h/a").await.unwrap().as_deref(), Some("old"));
+            kv.put("h/a", "new", PutOptions::default()).await.unwrap();
+            assert_eq!(c.get("h/a").await.unwrap().as_deref(), Some("old"));
+            cache.clear();
+            assert!(cache.is_empty());
+            assert_eq!(c.get("h/a").await.unwrap().as_deref(), Some("new"));
         });
     }
 

@@ -168,16 +168,24 @@ pub enum Outcome {
     Respond(HttpResponse),
     /// Answer with `head` (status, headers and the first part of the
     /// body) at once, then stream the rest of a CSV export page by page.
+    #[cfg(feature = "admin-plane")]
     Stream(Box<Streamed>),
     /// Send on to the origin.
     Forward(Forward),
+    /// Send on, unread, to the admin plane (the front worker alone: see
+    /// `App::surface`).
+    #[cfg(not(feature = "admin-plane"))]
+    ForwardAdmin,
     /// Serve the admin SPA's static files.
+    #[cfg(feature = "admin-plane")]
     ServeAdminAsset,
     /// Serve this file among the admin app's (the OpenAPI document).
+    #[cfg(feature = "admin-plane")]
     ServeFile(&'static str),
 }
 
 /// A response whose body goes on after its first part.
+#[cfg(feature = "admin-plane")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Streamed {
     /// Status, headers and the body's first part.

@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod access;
+#[cfg(feature = "admin-plane")]
 pub mod admin;
 pub mod app;
 pub mod cache;
@@ -19,13 +20,17 @@ pub mod config;
 pub mod credential;
 pub mod ecdsa;
 pub mod http;
+#[cfg(feature = "admin-plane")]
 pub mod lifecycle;
 pub mod limiter;
 pub mod log;
+#[cfg(feature = "admin-plane")]
 pub mod openapi;
 pub mod repo;
 pub mod rsa;
+#[cfg(feature = "admin-plane")]
 pub mod secret_scanning;
+#[cfg(feature = "admin-plane")]
 pub mod service;
 pub mod signing;
 pub mod sql;

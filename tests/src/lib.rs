@@ -99,6 +99,7 @@ fn free_port() -> u16 {
 
 fn ensure_built(root: &Path) {
     let built = root.join("edge/build/index.js").exists()
+        && root.join("edge/build/admin/index.js").exists()
         && root.join("frontend/dist/admin/index.html").exists();
     if !built {
         let ok = Command::new("bash")
@@ -165,18 +166,54 @@ fn write_admin_config(dir: &Path, root: &Path, name: &str) -> PathBuf {
     path
 }
 
-fn write_config(dir: &Path, root: &Path, vars: &[(&str, String)], admin: &str) -> PathBuf {
+/// The front worker's config, as `wrangler.toml` deploys it: its admin
+/// plane is `plane` (see [`write_plane_config`]). Every var goes to both
+/// workers, so a test sets each once.
+fn write_config(dir: &Path, root: &Path, vars: &[(&str, String)], plane: &str) -> PathBuf {
     let mut toml = format!(
-        "name = \"keygate-test\"\nmain = \"{}\"\ncompatibility_date = \"2026-04-01\"\n\n[[services]]\nbinding = \"ASSETS\"\nservice = \"{admin}\"\n\n[[kv_namespaces]]\nbinding = \"KEYS\"\nid = \"00000000000000000000000000000000\"\n\n[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"keygate\"\ndatabase_id = \"00000000-0000-0000-0000-000000000000\"\nmigrations_dir = \"{}\"\n\n[[durable_objects.bindings]]\nname = \"LIMITER\"\nclass_name = \"KeyLimiter\"\n\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"KeyLimiter\"]\n\n[vars]\n",
+        "name = \"keygate-test\"\nmain = \"{}\"\ncompatibility_date = \"2026-04-01\"\n\n[[services]]\nbinding = \"ADMIN\"\nservice = \"{plane}\"\n\n{}[[durable_objects.bindings]]\nname = \"LIMITER\"\nclass_name = \"KeyLimiter\"\nscript_name = \"{plane}\"\n\n[vars]\n",
         root.join("edge/build/index.js").display(),
-        root.join("migrations").display()
+        stores(root),
     );
-    for (k, v) in vars {
-        toml.push_str(&format!("{k} = {}\n", Value::from(v.as_str())));
-    }
+    push_vars(&mut toml, vars);
     let path = dir.join("wrangler.toml");
     std::fs::write(&path, toml).expect("write test config");
     path
+}
+
+/// The admin plane's config, as `admin-plane/wrangler.toml` deploys it
+/// (named per test, as the admin app's files are), serving `admin`.
+fn write_plane_config(
+    dir: &Path,
+    root: &Path,
+    vars: &[(&str, String)],
+    name: &str,
+    admin: &str,
+) -> PathBuf {
+    let mut toml = format!(
+        "name = \"{name}\"\nmain = \"{}\"\ncompatibility_date = \"2026-04-01\"\n\n[[services]]\nbinding = \"ASSETS\"\nservice = \"{admin}\"\n\n{}[[durable_objects.bindings]]\nname = \"LIMITER\"\nclass_name = \"KeyLimiter\"\n\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"KeyLimiter\"]\n\n[vars]\n",
+        root.join("edge/build/admin/index.js").display(),
+        stores(root),
+    );
+    push_vars(&mut toml, vars);
+    let path = dir.join("admin-plane.toml");
+    std::fs::write(&path, toml).expect("write test admin plane config");
+    path
+}
+
+/// The KV namespace and D1 database both workers bind (the same ids, so
+/// one local store in the session).
+fn stores(root: &Path) -> String {
+    format!(
+        "[[kv_namespaces]]\nbinding = \"KEYS\"\nid = \"00000000000000000000000000000000\"\n\n[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"keygate\"\ndatabase_id = \"00000000-0000-0000-0000-000000000000\"\nmigrations_dir = \"{}\"\n\n",
+        root.join("migrations").display()
+    )
+}
+
+fn push_vars(toml: &mut String, vars: &[(&str, String)]) {
+    for (k, v) in vars {
+        toml.push_str(&format!("{k} = {}\n", Value::from(v.as_str())));
+    }
 }
 
 impl Worker {
@@ -240,8 +277,10 @@ impl Worker {
             .take(30)
             .collect();
         let admin_name = format!("keygate-admin-{slug}-{}", std::process::id());
+        let plane_name = format!("keygate-plane-{slug}-{}", std::process::id());
         let admin_config = write_admin_config(&dir, &root, &admin_name);
-        let config = write_config(&dir, &root, &vars, &admin_name);
+        let plane_config = write_plane_config(&dir, &root, &vars, &plane_name, &admin_name);
+        let config = write_config(&dir, &root, &vars, &plane_name);
         let state = dir.join("state");
         let mut admin_token = String::new();
         let target = Target {
@@ -305,10 +344,11 @@ impl Worker {
         let wrangler = root.join("node_modules/.bin/wrangler");
         // A watchdog shell ends wrangler when this test process goes away.
         let script = format!(
-            "\"{}\" dev --config \"{}\" --config \"{}\" --ip 127.0.0.1 --port {port} --persist-to \"{}\" --inspector-port 0 --test-scheduled --log-level log & w=$!; \
+            "\"{}\" dev --config \"{}\" --config \"{}\" --config \"{}\" --ip 127.0.0.1 --port {port} --persist-to \"{}\" --inspector-port 0 --test-scheduled --log-level log & w=$!; \
              while kill -0 {} 2>/dev/null && kill -0 $w 2>/dev/null; do sleep 1; done; kill $w 2>/dev/null; wait $w",
             wrangler.display(),
             config.display(),
+            plane_config.display(),
             admin_config.display(),
             state.display(),
             std::process::id()

@@ -2,7 +2,7 @@
 //! (named by its key id), so every verification of that key, from any
 //! location, is decided by the same single-threaded object, in turn.
 //!
-//! The class itself is the few lines of JavaScript in `edge/js/entry.js`
+//! The class itself is the few lines of JavaScript in `edge/js/admin.js`
 //! (the runtime's storage and `Response` are plain JS there); the
 //! decision is [`LimiterCore`], here. The object reads its
 //! [`LimiterState`] once (the runtime holds other events back while the
@@ -13,20 +13,26 @@
 //! restarts. The time is the object's own clock.
 
 use js_sys::Promise;
-use keygate_shared::usage::{LimitAnswer, LimitRequest, LimiterState};
+#[cfg(feature = "admin-plane")]
+use keygate_shared::usage::LimiterState;
+use keygate_shared::usage::{LimitAnswer, LimitRequest};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::limiter::{ForgetFuture, LimitFuture, Limiter};
 use crate::store::StoreError;
 
-/// The state of one limiter object, held in the object's memory.
+/// The state of one limiter object, held in the object's memory. The
+/// objects are the admin plane's (`edge/js/admin.js`); the front worker
+/// calls them through its `LIMITER` binding to that worker's class.
+#[cfg(feature = "admin-plane")]
 #[wasm_bindgen]
 #[derive(Default)]
 pub struct LimiterCore {
     state: Option<LimiterState>,
 }
 
+#[cfg(feature = "admin-plane")]
 #[wasm_bindgen]
 impl LimiterCore {
     /// A core that has not read its stored state yet.
@@ -87,6 +93,7 @@ impl LimiterCore {
 
 /// How long a forgotten limiter keeps refusing before it clears its
 /// storage, in ms ([`keygate_shared::usage::FORGET_AFTER_MS`]).
+#[cfg(feature = "admin-plane")]
 #[wasm_bindgen]
 #[must_use]
 pub fn forget_after_ms() -> f64 {

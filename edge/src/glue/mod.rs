@@ -1,5 +1,5 @@
 //! The only code that touches the runtime: the `fetch` and `scheduled`
-//! entry points (exported to `edge/js/entry.js`, which the runtime calls),
+//! entry points (exported to `edge/js/core.js`, which the runtime calls),
 //! Workers KV ([`kv`]), D1 ([`d1`]), the limiter objects ([`limiter`]),
 //! requests and responses ([`web`]), WebCrypto and the `env`/`ctx`
 //! objects ([`runtime`]).
@@ -94,7 +94,7 @@ fn js_error_message(e: &wasm_bindgen::JsValue) -> Option<String> {
         .map(|e| String::from(e.message()))
 }
 
-/// The `fetch` handler, called by `edge/js/entry.js` with the request's
+/// The `fetch` handler, called by `edge/js/core.js` with the request's
 /// headers as one JSON array of pairs. Answers a `Response`, or, for an
 /// answer Keygate made itself, `[status, headers, body]` that the entry
 /// makes the `Response` of ([`web::to_parts`]). A runtime error while
@@ -146,7 +146,10 @@ async fn answer(
         now,
         limiter: limiter.as_ref().map(|l| l as &dyn crate::limiter::Limiter),
         meter: Some(&*meter),
+        #[cfg(feature = "admin-plane")]
         certs: Some(&FetchCerts),
+        #[cfg(not(feature = "admin-plane"))]
+        certs: None,
     };
     // Admin or gateway is decided on the head: only the admin API's body
     // is read (in chunks, up to its limit); a gateway body is streamed.
@@ -168,11 +171,25 @@ async fn answer(
     flush_usage(&env, &ctx, &meter, now, config);
     let answer = match outcome {
         Outcome::Respond(r) => Ok(web::to_parts(&r)),
+        #[cfg(feature = "admin-plane")]
         Outcome::Stream(streamed) => {
             stream(&env, &ctx, config_rc.clone(), *streamed).map(Into::into)
         }
         Outcome::Forward(f) => web::forward(&req, &method, f).await.map(Into::into),
+        #[cfg(not(feature = "admin-plane"))]
+        Outcome::ForwardAdmin => {
+            let answer = web::forward_admin(&req, &env).await.map(Into::into);
+            // The admin plane may have changed keys (it says not which):
+            // this isolate's cached lookups may be stale, whatever the
+            // answer (a failure may come after the write).
+            if !matches!(method.as_str(), "GET" | "HEAD") {
+                cache.clear();
+            }
+            answer
+        }
+        #[cfg(feature = "admin-plane")]
         Outcome::ServeAdminAsset => web::serve_asset(req, &env).await.map(Into::into),
+        #[cfg(feature = "admin-plane")]
         Outcome::ServeFile(path) => web::serve_file(&req, path, &env).await.map(Into::into),
     };
     if let Ok(r) = &answer {
@@ -186,7 +203,9 @@ async fn answer(
     // on failure. Verification traffic (gateway, verify endpoint) logs only
     // failures: it is the high-volume path, and Workers Logs bills per line.
     let failed = log.cause.is_some() || log.status >= 500;
-    let verification = log.route == "gateway" || log.route == "/api/v1/verify";
+    // The admin plane logs what it answered; the front logs only a failure
+    // to reach it.
+    let verification = ["gateway", "/api/v1/verify", "admin-plane"].contains(&log.route);
     if failed || !verification {
         let line = log.line(js_sys::Date::now() as i64 - now.timestamp_millis());
         if failed {
@@ -272,6 +291,7 @@ async fn write(env: &Env, meter: &crate::usage::UsageMeter, batch: crate::usage:
 /// by `waitUntil`), one export page at a time. A storage failure half-way
 /// aborts the stream, so a cut download never looks complete, and is
 /// logged with its cause.
+#[cfg(feature = "admin-plane")]
 fn stream(
     env: &Env,
     ctx: &Context,
@@ -319,8 +339,10 @@ fn stream(
 }
 
 /// The Access team's signing keys, over the runtime's `fetch`.
+#[cfg(feature = "admin-plane")]
 struct FetchCerts;
 
+#[cfg(feature = "admin-plane")]
 impl crate::access::CertSource for FetchCerts {
     fn get<'a>(&'a self, url: &'a str) -> crate::access::keys::CertsFuture<'a> {
         Box::pin(web::get_text(url, crate::access::keys::MAX_CERTS_BYTES))
@@ -328,15 +350,19 @@ impl crate::access::CertSource for FetchCerts {
 }
 
 /// Webhook delivery with the runtime's fetch.
+#[cfg(feature = "admin-plane")]
 struct FetchNotifier;
 
+#[cfg(feature = "admin-plane")]
 impl crate::lifecycle::Notifier for FetchNotifier {
     async fn post_json(&self, url: &str, body: &str) -> Result<(), String> {
         web::post_json(url, body).await
     }
 }
 
-/// The `scheduled` handler (cron, called by `edge/js/entry.js`).
+/// The `scheduled` handler: the admin plane's `cron()` (`edge/js/admin.js`),
+/// which the front worker's cron trigger calls.
+#[cfg(feature = "admin-plane")]
 #[wasm_bindgen]
 pub async fn scheduled(env: Env) {
     let config = match Config::from_vars(|name| env.var(name)) {

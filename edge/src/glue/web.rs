@@ -8,10 +8,9 @@ use js_sys::{Promise, Uint8Array};
 use keygate_shared::{ApiError, ErrorCode};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    Headers, Request, RequestInit, Response, ResponseInit, TransformStream,
-    WritableStreamDefaultWriter,
-};
+use web_sys::{Headers, Request, Response, ResponseInit};
+#[cfg(feature = "admin-plane")]
+use web_sys::{RequestInit, TransformStream, WritableStreamDefaultWriter};
 
 use crate::http::{Forward, HttpRequest, HttpResponse};
 
@@ -44,7 +43,7 @@ pub fn method_of(req: &Request) -> String {
 
 /// Every header as (lower-case name, value), from the JSON array of
 /// `[name, value]` pairs the entry made of `request.headers` in one go
-/// (`edge/js/entry.js`): one string crossing into wasm instead of an
+/// (`edge/js/core.js`): one string crossing into wasm instead of an
 /// iterator step, an array and two strings per header. Anything else
 /// (never sent by the entry) reads as no headers.
 fn header_pairs(headers_json: &str) -> Vec<(String, String)> {
@@ -165,7 +164,7 @@ pub async fn read_body_limited(
 }
 
 /// Keygate's answer as `[status, headers, body]` for the entry to make
-/// the `Response` of (`edge/js/entry.js`): the headers as one JSON string
+/// the `Response` of (`edge/js/core.js`): the headers as one JSON string
 /// of pairs, the body bytes (or null), instead of a `Headers` object
 /// filled one crossing per header.
 pub fn to_parts(r: &HttpResponse) -> JsValue {
@@ -205,6 +204,7 @@ pub fn to_response(r: &HttpResponse) -> Result<Response, JsValue> {
     }
 }
 
+#[cfg(feature = "admin-plane")]
 /// A `Response` with `head`'s status and headers whose body is whatever
 /// is written to the returned writer (`head.body` is not sent: the
 /// caller writes it first).
@@ -224,6 +224,7 @@ pub fn streaming_response(
     Ok((response, writer))
 }
 
+#[cfg(feature = "admin-plane")]
 /// Writes `bytes` to `writer`, waiting until the stream takes them (the
 /// client's pace); `Err` once the client has gone away.
 pub async fn write(writer: &WritableStreamDefaultWriter, bytes: &[u8]) -> Result<(), JsValue> {
@@ -236,11 +237,13 @@ pub async fn write(writer: &WritableStreamDefaultWriter, bytes: &[u8]) -> Result
         .map(drop)
 }
 
+#[cfg(feature = "admin-plane")]
 /// Ends the stream: the body is complete.
 pub async fn close(writer: &WritableStreamDefaultWriter) {
     let _ = JsFuture::from(writer.close()).await;
 }
 
+#[cfg(feature = "admin-plane")]
 /// Ends the stream as failed: the client sees a broken body, not a short one.
 pub async fn abort(writer: &WritableStreamDefaultWriter) {
     let _ = JsFuture::from(writer.abort()).await;
@@ -272,6 +275,7 @@ pub async fn forward(req: &Request, method: &str, fwd: Forward) -> Result<Respon
     Ok(sent.unchecked_into())
 }
 
+#[cfg(feature = "admin-plane")]
 /// POSTs a JSON body; Ok only for a 2xx answer.
 pub async fn post_json(url: &str, body: &str) -> Result<(), String> {
     let js_err =
@@ -296,6 +300,7 @@ pub async fn post_json(url: &str, body: &str) -> Result<(), String> {
     }
 }
 
+#[cfg(feature = "admin-plane")]
 /// GETs `url`; the body of a 2xx answer (at most `limit` bytes).
 pub async fn get_text(url: &str, limit: usize) -> Result<String, String> {
     let js_err =
@@ -315,6 +320,7 @@ pub async fn get_text(url: &str, limit: usize) -> Result<String, String> {
     Ok(text)
 }
 
+#[cfg(feature = "admin-plane")]
 /// The whole body of `resp` as text; the runtime's message on failure.
 pub async fn text_of(resp: &Response) -> Result<String, String> {
     let js_err =
@@ -325,6 +331,7 @@ pub async fn text_of(resp: &Response) -> Result<String, String> {
     Ok(text.as_string().unwrap_or_default())
 }
 
+#[cfg(feature = "admin-plane")]
 /// The `ASSETS` binding (the admin app's files), or the answer that says
 /// it is missing.
 fn assets(env: &super::Env) -> Result<super::runtime::Fetcher, Result<Response, JsValue>> {
@@ -337,7 +344,23 @@ fn assets(env: &super::Env) -> Result<super::runtime::Fetcher, Result<Response, 
         })
 }
 
+/// Sends `req` on to the admin plane, unread (the front worker alone:
+/// `App::surface`). Its answer is the admin plane's, headers and all.
+#[cfg(not(feature = "admin-plane"))]
+pub async fn forward_admin(req: &Request, env: &super::Env) -> Result<Response, JsValue> {
+    let Some(admin) = env.object::<super::runtime::Fetcher>("ADMIN") else {
+        return error_response(&ApiError::new(
+            ErrorCode::ConfigInvalid,
+            "The admin plane's service binding ADMIN is missing.",
+        ));
+    };
+    Ok(JsFuture::from(admin.fetch_request(req)?)
+        .await?
+        .unchecked_into())
+}
+
 /// `https://host` of `url`.
+#[cfg(feature = "admin-plane")]
 fn origin_of(url: &str) -> &str {
     let origin_end = url.find("://").map_or(0, |i| i + 3);
     &url[..url[origin_end..]
@@ -345,6 +368,7 @@ fn origin_of(url: &str) -> &str {
         .map_or(url.len(), |i| origin_end + i)]
 }
 
+#[cfg(feature = "admin-plane")]
 /// Serves the SPA from the `ASSETS` binding; client-side routes under
 /// `/admin/` (no file extension) get the index page.
 pub async fn serve_asset(req: Request, env: &super::Env) -> Result<Response, JsValue> {
@@ -367,6 +391,7 @@ pub async fn serve_asset(req: Request, env: &super::Env) -> Result<Response, JsV
     with_browser_headers(resp)
 }
 
+#[cfg(feature = "admin-plane")]
 /// Serves the file at `path` among the admin app's files (the OpenAPI
 /// document), whatever spelling of its route the request used.
 pub async fn serve_file(req: &Request, path: &str, env: &super::Env) -> Result<Response, JsValue> {
@@ -381,6 +406,7 @@ pub async fn serve_file(req: &Request, path: &str, env: &super::Env) -> Result<R
     with_browser_headers(resp)
 }
 
+#[cfg(feature = "admin-plane")]
 /// The asset's response with §8's browser headers (CSP and friends).
 fn with_browser_headers(resp: Response) -> Result<Response, JsValue> {
     let headers = Headers::new_with_headers(&resp.headers())?;
