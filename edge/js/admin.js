@@ -15,13 +15,18 @@ export default class AdminPlane extends WorkerEntrypoint {
   }
 
   // Expiry notices, the purge and KV's reconciliation (the front's cron).
+  // Rejects, with the cause, when the run could not start or stopped on
+  // a storage error; the caller logs it.
   cron() {
     return call(() => rust.scheduled(this.env));
   }
 
   // Should a cron trigger be configured here instead, the same run.
   scheduled() {
-    return this.cron();
+    return this.cron().catch((e) => {
+      console.error(`Keygate: ${e && e.message}`);
+      throw e;
+    });
   }
 }
 

@@ -28,3 +28,13 @@ export async function forwardRequest(request, url, method, headers, extra) {
     headers: added,
   });
 }
+
+// The front worker's pass to the admin plane (edge/src/glue/web.rs
+// `forward_admin`): the request unread, with the front's settings in
+// `x-keygate-front` (set here, so a client's own value never reaches the
+// plane), which the plane checks against its own (config.rs `check_front`).
+export function forwardAdmin(admin, request, stamp) {
+  const passed = new Request(request);
+  passed.headers.set('x-keygate-front', stamp);
+  return admin.fetch(passed);
+}

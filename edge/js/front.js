@@ -10,8 +10,11 @@ import { fetchEvent } from './core.js';
 export default {
   fetch: fetchEvent,
   scheduled(_controller, env) {
+    // The plane rejects a run that failed, with its cause (glue/mod.rs
+    // `scheduled`); an RPC that cannot reach the plane rejects too. Either
+    // is logged here once and fails this invocation.
     return env.ADMIN.cron().catch((e) => {
-      console.error(`Keygate: the cron could not run on the admin plane: ${e}`);
+      console.error(`Keygate: the cron failed on the admin plane: ${e && e.message}`);
       throw e;
     });
   },

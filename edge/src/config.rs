@@ -166,8 +166,90 @@ impl Config {
     }
 }
 
+/// The header in which the front worker tells the admin plane, on every
+/// request it passes on, the settings the two must share (see
+/// [`Config::front_stamp`]). The front sets it, overwriting any value a
+/// client sent.
+pub const FRONT_HEADER: &str = "x-keygate-front";
+
+impl Config {
+    /// `KEY_PREFIX` and `ADMIN_HOSTNAME` as one value: the two settings
+    /// that the front worker and the admin plane each read from their own
+    /// config and must read alike. A plane with another prefix would mint
+    /// keys the front refuses; a front without the plane's admin host would
+    /// serve the gateway same-origin with an Access-signed admin API.
+    #[must_use]
+    pub fn front_stamp(&self) -> String {
+        format!(
+            "{} {}",
+            self.prefix,
+            self.admin_hostname.as_deref().unwrap_or("-")
+        )
+    }
+
+    /// The admin plane's check of what the front sent (`stamp`, the
+    /// [`FRONT_HEADER`]): a request that did not come through a front
+    /// with the same settings is refused, every time, before any work.
+    ///
+    /// # Errors
+    /// `CONFIG_INVALID`, naming both values, when they differ or the
+    /// header is missing.
+    pub fn check_front(&self, stamp: Option<&str>) -> Result<(), ApiError> {
+        let own = self.front_stamp();
+        match stamp {
+            Some(stamp) if stamp == own => Ok(()),
+            Some(stamp) => Err(ApiError::new(
+                ErrorCode::ConfigInvalid,
+                format!(
+                    "The front worker and the admin plane are configured apart: \
+                     KEY_PREFIX and ADMIN_HOSTNAME are \"{stamp}\" in the front's \
+                     config and \"{own}\" in the admin plane's; set them alike in both."
+                ),
+            )),
+            None => Err(ApiError::new(
+                ErrorCode::ConfigInvalid,
+                "The admin plane answers only requests passed on by the front worker.",
+            )),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_plane_takes_only_a_front_configured_alike() {
+        let vars = |host: &'static str, prefix: &'static str| {
+            move |name: &str| match name {
+                "ADMIN_HOSTNAME" => Some(host.to_owned()),
+                "KEY_PREFIX" => Some(prefix.to_owned()),
+                _ => None,
+            }
+        };
+        let plane = Config::from_vars(vars("Admin.Example.com", "acme")).unwrap();
+        let same = Config::from_vars(vars("admin.example.COM ", "acme")).unwrap();
+        assert_eq!(plane.front_stamp(), "acme admin.example.com");
+        assert!(plane.check_front(Some(&same.front_stamp())).is_ok());
+        for front in [
+            Config::from_vars(vars("", "acme")).unwrap(),
+            Config::from_vars(vars("admin.example.com", "kg")).unwrap(),
+            Config::from_vars(vars("other.example.com", "acme")).unwrap(),
+        ] {
+            let e = plane.check_front(Some(&front.front_stamp())).unwrap_err();
+            assert_eq!(e.code, ErrorCode::ConfigInvalid, "{front:?}");
+            assert!(
+                e.message.contains("acme admin.example.com"),
+                "{}",
+                e.message
+            );
+        }
+        assert_eq!(
+            plane.check_front(None).unwrap_err().code,
+            ErrorCode::ConfigInvalid
+        );
+        // Unset on both sides agrees.
+        let bare = Config::from_vars(|_| None).unwrap();
+        assert!(bare.check_front(Some(&bare.front_stamp())).is_ok());
+    }
     use super::*;
     use std::collections::HashMap;
 

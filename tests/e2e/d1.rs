@@ -485,6 +485,49 @@ fn a_storage_failure_is_a_503_logged_with_its_cause() {
         .lines()
         .any(|l| l.contains("\"route\":\"/api/v1/keys\"") && l.contains("\"status\":201"));
     assert!(ok, "{log}");
+    // The plane logged the failed page; the front, which passed it on,
+    // did not log it again.
+    assert_eq!(
+        log.lines()
+            .filter(|l| l.contains("\"route\":\"/api/v1/audit\"") && l.contains("\"status\":503"))
+            .count(),
+        1,
+        "{log}"
+    );
+    // A cron run that stops on a storage error fails its invocation (the
+    // front's trigger calls the plane by RPC), logged with the cause.
+    pollster::block_on(db.execute(Statement::new(
+        "ALTER TABLE keys RENAME TO keys_away",
+        vec![],
+    )))
+    .unwrap();
+    let cron = w.call("GET", "/__scheduled?cron=0+3+*+*+*", &[], None);
+    pollster::block_on(db.execute(Statement::new(
+        "ALTER TABLE keys_away RENAME TO keys",
+        vec![],
+    )))
+    .unwrap();
+    assert_ne!(
+        cron.status, 200,
+        "a failed run is no success: {}",
+        cron.body
+    );
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let log = w.log();
+    let failed = log
+        .lines()
+        .find(|l| l.contains("the cron failed on the admin plane"))
+        .unwrap_or_else(|| panic!("the failed run is not logged:\n{log}"));
+    assert!(
+        failed.contains("cron stopped") && failed.contains("no such table"),
+        "{failed}"
+    );
+    let ran = w.call("GET", "/__scheduled?cron=0+3+*+*+*", &[], None);
+    assert_eq!(
+        ran.status, 200,
+        "runs again once storage is back: {}",
+        ran.body
+    );
 }
 
 #[test]

@@ -160,3 +160,81 @@ fn origin_missing_unreachable_or_unusable() {
         assert!(!r.body.contains(&token));
     }
 }
+
+/// The admin plane answers only a front worker configured as it is: a
+/// KEY_PREFIX or ADMIN_HOSTNAME set apart in the two configs fails every
+/// admin request closed, naming both values, while the front's own
+/// verification still answers. A client's own `x-keygate-front` header
+/// never reaches the plane: the front overwrites it.
+#[test]
+fn the_admin_plane_refuses_a_front_configured_apart() {
+    for (name, var, value, front_stamp, plane_stamp) in [
+        ("apart-prefix", "plane:KEY_PREFIX", "acme", "kg -", "acme -"),
+        (
+            "apart-host",
+            "plane:ADMIN_HOSTNAME",
+            "admin.example.com",
+            "kg -",
+            "kg admin.example.com",
+        ),
+    ] {
+        let w = Worker::start(
+            name,
+            |port| {
+                let mut v = default_vars(port);
+                v.push((var, value.into()));
+                v
+            },
+            true,
+        );
+        for (method, path) in [
+            ("GET", "/api/v1/keys"),
+            ("GET", "/api/v1/health"),
+            ("GET", "/admin/"),
+        ] {
+            let r = w.admin(method, path, None);
+            assert_eq!(
+                (r.status, r.code().as_str()),
+                (500, "CONFIG_INVALID"),
+                "{name} {path}: {}",
+                r.body
+            );
+            let message = r.json()["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            assert!(
+                message.contains(&format!("\"{front_stamp}\""))
+                    && message.contains(&format!("\"{plane_stamp}\"")),
+                "{name}: {message}"
+            );
+        }
+        // A forged header with the plane's own settings changes nothing.
+        let forged = w.call(
+            "GET",
+            "/api/v1/health",
+            &[("x-keygate-front", plane_stamp)],
+            None,
+        );
+        assert_eq!(forged.code(), "CONFIG_INVALID", "{name}: {}", forged.body);
+        let verified = w.call("POST", "/api/v1/verify", &[], Some(r#"{"token":"kg_bad"}"#));
+        assert_eq!(
+            (verified.status, verified.json()["code"].clone()),
+            (200, serde_json::json!("MALFORMED_KEY")),
+            "{name}: {}",
+            verified.body
+        );
+    }
+}
+
+#[test]
+fn a_clients_front_header_is_overwritten() {
+    let w = Worker::shared();
+    let forged = w.call(
+        "GET",
+        "/api/v1/health",
+        &[("x-keygate-front", "evil -")],
+        None,
+    );
+    assert_eq!(forged.status, 200, "{}", forged.body);
+}

@@ -292,12 +292,20 @@ fn limiter_states(w: &Worker) -> Vec<(String, Value)> {
 #[test]
 fn a_deleted_keys_limiter_refuses_then_clears_its_storage() {
     // A worker of its own, so the only limiter objects are this test's,
-    // and a short wait before a forgotten limiter clears its storage.
+    // and a shorter wait before a forgotten limiter clears its storage.
+    // It must outlast the steps between the delete and the stale read
+    // below: each `wrangler kv` call is a CLI start (~3 s idle, more on a
+    // loaded 2-core CI machine; a 4 s wait once let the alarm clear the
+    // object before the stale read, which then rightly met an empty one).
+    const FORGET_AFTER: Duration = Duration::from_secs(20);
     let w = Worker::start(
         "usage-forget",
         |port| {
             let mut vars = default_vars(port);
-            vars.push(("LIMITER_FORGET_AFTER_SECONDS", "4".into()));
+            vars.push((
+                "LIMITER_FORGET_AFTER_SECONDS",
+                FORGET_AFTER.as_secs().to_string(),
+            ));
             vars
         },
         true,
@@ -323,12 +331,19 @@ fn a_deleted_keys_limiter_refuses_then_clears_its_storage() {
         .unwrap()
         .expect("projected");
 
+    let deleted_at = Instant::now();
     let deleted = w.admin("DELETE", &format!("/api/v1/keys/{id}"), None);
     assert_eq!(deleted.status, 204, "{}", deleted.body);
     // A stale copy reaches the object, which refuses it as unknown and
     // counts nothing.
     pollster::block_on(kv.put(&projection, &stale, PutOptions::default())).unwrap();
     let refused = w.verify(&token);
+    let window = deleted_at.elapsed();
+    assert!(
+        window < FORGET_AFTER,
+        "the stale read came {window:?} after the delete, past the object's \
+         wait of {FORGET_AFTER:?}: this run cannot tell a refusal from a cleared object"
+    );
     assert_eq!(refused["code"], "UNKNOWN_KEY", "{refused}");
     assert!(refused["credits"].is_null(), "{refused}");
     assert!(refused["key"].is_null(), "{refused}");
@@ -340,7 +355,7 @@ fn a_deleted_keys_limiter_refuses_then_clears_its_storage() {
         "refusing until cleared: {marked:?}"
     );
     assert_eq!(marked[0].1["credits_remaining"], 4, "{marked:?}");
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = deleted_at + FORGET_AFTER + Duration::from_secs(30);
     while !limiter_states(&w).is_empty() {
         assert!(
             Instant::now() < deadline,

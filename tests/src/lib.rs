@@ -168,14 +168,21 @@ fn write_admin_config(dir: &Path, root: &Path, name: &str) -> PathBuf {
 
 /// The front worker's config, as `wrangler.toml` deploys it: its admin
 /// plane is `plane` (see [`write_plane_config`]). Every var goes to both
-/// workers, so a test sets each once.
+/// workers, so a test sets each once, except a var named `plane:NAME`:
+/// that sets NAME for the admin plane alone (over a plain NAME), for the
+/// tests of two configs that disagree.
 fn write_config(dir: &Path, root: &Path, vars: &[(&str, String)], plane: &str) -> PathBuf {
     let mut toml = format!(
         "name = \"keygate-test\"\nmain = \"{}\"\ncompatibility_date = \"2026-04-01\"\n\n[[services]]\nbinding = \"ADMIN\"\nservice = \"{plane}\"\n\n{}[[durable_objects.bindings]]\nname = \"LIMITER\"\nclass_name = \"KeyLimiter\"\nscript_name = \"{plane}\"\n\n[vars]\n",
         root.join("edge/build/index.js").display(),
         stores(root),
     );
-    push_vars(&mut toml, vars);
+    let front: Vec<_> = vars
+        .iter()
+        .filter(|(k, _)| !k.starts_with(PLANE_ONLY))
+        .cloned()
+        .collect();
+    push_vars(&mut toml, &front);
     let path = dir.join("wrangler.toml");
     std::fs::write(&path, toml).expect("write test config");
     path
@@ -195,7 +202,18 @@ fn write_plane_config(
         root.join("edge/build/admin/index.js").display(),
         stores(root),
     );
-    push_vars(&mut toml, vars);
+    let own: Vec<(&str, String)> = vars
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix(PLANE_ONLY)?, v.clone())))
+        .collect();
+    let shared = vars
+        .iter()
+        .filter(|(k, _)| !k.starts_with(PLANE_ONLY) && !own.iter().any(|(o, _)| o == k))
+        .cloned();
+    push_vars(
+        &mut toml,
+        &shared.chain(own.iter().cloned()).collect::<Vec<_>>(),
+    );
     let path = dir.join("admin-plane.toml");
     std::fs::write(&path, toml).expect("write test admin plane config");
     path
@@ -209,6 +227,9 @@ fn stores(root: &Path) -> String {
         root.join("migrations").display()
     )
 }
+
+/// How a var set for the admin plane alone is named (see [`write_config`]).
+const PLANE_ONLY: &str = "plane:";
 
 fn push_vars(toml: &mut String, vars: &[(&str, String)]) {
     for (k, v) in vars {

@@ -137,6 +137,13 @@ async fn answer(
     };
     let method = web::method_of(&req);
     let mut http_req = web::request_head(&req, method.clone(), headers);
+    // The admin plane alone: only a front worker configured alike may
+    // pass requests on to it.
+    #[cfg(not(feature = "gateway"))]
+    if let Err(e) = config.check_front(http_req.header(crate::config::FRONT_HEADER)) {
+        runtime::log_error(&format!("configuration invalid: {}", e.message));
+        return Ok(web::error_parts(&e));
+    }
     let limiter = limiter::DurableLimiter::from_env(&env, "LIMITER");
     let meter = METER.with(std::rc::Rc::clone);
     let app = App {
@@ -178,7 +185,9 @@ async fn answer(
         Outcome::Forward(f) => web::forward(&req, &method, f).await.map(Into::into),
         #[cfg(not(feature = "admin-plane"))]
         Outcome::ForwardAdmin => {
-            let answer = web::forward_admin(&req, &env).await.map(Into::into);
+            let answer = web::forward_admin(&req, &env, &config.front_stamp())
+                .await
+                .map(Into::into);
             // The admin plane may have changed keys (it says not which):
             // this isolate's cached lookups may be stale, whatever the
             // answer (a failure may come after the write).
@@ -202,10 +211,12 @@ async fn answer(
     // One JSON line per admin-plane request (Workers Logs), with its cause
     // on failure. Verification traffic (gateway, verify endpoint) logs only
     // failures: it is the high-volume path, and Workers Logs bills per line.
-    let failed = log.cause.is_some() || log.status >= 500;
-    // The admin plane logs what it answered; the front logs only a failure
-    // to reach it.
-    let verification = ["gateway", "/api/v1/verify", "admin-plane"].contains(&log.route);
+    // The admin plane logs what it answered, its failures with their
+    // cause: the front does not log a forwarded answer again (a failure to
+    // reach the plane is logged where it happens: `fetch`, `forward_admin`).
+    let forwarded = log.route == "admin-plane";
+    let failed = !forwarded && (log.cause.is_some() || log.status >= 500);
+    let verification = forwarded || ["gateway", "/api/v1/verify"].contains(&log.route);
     if failed || !verification {
         let line = log.line(js_sys::Date::now() as i64 - now.timestamp_millis());
         if failed {
@@ -361,26 +372,29 @@ impl crate::lifecycle::Notifier for FetchNotifier {
 }
 
 /// The `scheduled` handler: the admin plane's `cron()` (`edge/js/admin.js`),
-/// which the front worker's cron trigger calls.
+/// which the front worker's cron trigger calls. A run that could not
+/// start or stopped on a storage error rejects, with its cause, so the
+/// trigger shows a failed invocation (the front logs it); notices that
+/// failed are retried next run and do not fail it.
 #[cfg(feature = "admin-plane")]
 #[wasm_bindgen]
-pub async fn scheduled(env: Env) {
+pub async fn scheduled(env: Env) -> Result<(), JsValue> {
     let config = match Config::from_vars(|name| env.var(name)) {
         Ok(c) => c,
         Err(e) => {
-            return runtime::log_error(&format!(
+            return Err(cron_failed(&format!(
                 "cron skipped, configuration invalid: {}",
                 e.message
-            ))
+            )))
         }
     };
     let now = now();
     let cache = read_cache();
     let Some(kv) = keys_store(&env, &cache, &config, now) else {
-        return runtime::log_error("cron skipped: KV binding KEYS missing");
+        return Err(cron_failed("cron skipped: KV binding KEYS missing"));
     };
     let Some(db) = D1::from_env(&env, "DB") else {
-        return runtime::log_error("cron skipped: D1 binding DB missing");
+        return Err(cron_failed("cron skipped: D1 binding DB missing"));
     };
     let repo = crate::repo::Repo::new(&kv, &db);
     let limiter = limiter::DurableLimiter::from_env(&env, "LIMITER");
@@ -415,9 +429,19 @@ pub async fn scheduled(env: Env) {
                 }
             ));
         }
-        Err(e) => runtime::log_error(&format!(
-            "cron stopped: {}",
-            e.cause.as_deref().unwrap_or(&e.message)
-        )),
+        Err(e) => {
+            return Err(cron_failed(&format!(
+                "cron stopped: {}",
+                e.cause.as_deref().unwrap_or(&e.message)
+            )))
+        }
     }
+    Ok(())
+}
+
+/// The rejection of a cron run that failed: an `Error` with `why`, which
+/// whoever called the run logs (front.js; admin.js when triggered there).
+#[cfg(feature = "admin-plane")]
+fn cron_failed(why: &str) -> JsValue {
+    js_sys::Error::new(why).into()
 }

@@ -23,6 +23,14 @@ extern "C" {
 
 #[wasm_bindgen(module = "/js/forward.js")]
 extern "C" {
+    /// `edge/js/forward.js`: the front's pass to the admin plane.
+    #[cfg(not(feature = "admin-plane"))]
+    #[wasm_bindgen(js_name = forwardAdmin, catch)]
+    fn forward_admin_request(
+        admin: &super::runtime::Fetcher,
+        request: &Request,
+        stamp: &str,
+    ) -> Result<Promise, JsValue>;
     /// `edge/js/forward.js`: the gateway's subrequest.
     #[wasm_bindgen(js_name = forwardRequest)]
     fn forward_request(
@@ -344,17 +352,24 @@ fn assets(env: &super::Env) -> Result<super::runtime::Fetcher, Result<Response, 
         })
 }
 
-/// Sends `req` on to the admin plane, unread (the front worker alone:
+/// Sends `req` on to the admin plane, unread, with this worker's
+/// [`crate::config::Config::front_stamp`] (the front worker alone:
 /// `App::surface`). Its answer is the admin plane's, headers and all.
 #[cfg(not(feature = "admin-plane"))]
-pub async fn forward_admin(req: &Request, env: &super::Env) -> Result<Response, JsValue> {
+pub async fn forward_admin(
+    req: &Request,
+    env: &super::Env,
+    stamp: &str,
+) -> Result<Response, JsValue> {
     let Some(admin) = env.object::<super::runtime::Fetcher>("ADMIN") else {
-        return error_response(&ApiError::new(
+        let missing = ApiError::new(
             ErrorCode::ConfigInvalid,
             "The admin plane's service binding ADMIN is missing.",
-        ));
+        );
+        super::runtime::log_error(&format!("configuration invalid: {}", missing.message));
+        return error_response(&missing);
     };
-    Ok(JsFuture::from(admin.fetch_request(req)?)
+    Ok(JsFuture::from(forward_admin_request(&admin, req, stamp)?)
         .await?
         .unchecked_into())
 }
