@@ -61,7 +61,7 @@ run_case() { # layout n
   if [ "$layout" = d1 ]; then
     # The admin plane alone: it answers the admin API itself (no front
     # worker is needed to time it).
-    config "$dir/wrangler.toml" "$ROOT/edge/build/admin/index.js" 1
+    config "$dir/wrangler.toml" "$ROOT/edge/build/plane/index.js" 1
     CI=true wrangler d1 migrations apply DB --local --config "$dir/wrangler.toml" --persist-to "$dir/state" >/dev/null
   else
     config "$dir/wrangler.toml" "$work/old/edge/build/index.js" 0

@@ -138,7 +138,7 @@ class_name = "KeyLimiter"
 [[migrations]]
 tag = "v1"
 new_sqlite_classes = ["KeyLimiter"]'
-plane_main="$ROOT/edge/build/admin/index.js"
+plane_main="$ROOT/edge/build/plane/index.js"
 assets_binding="[[services]]
 binding = \"ASSETS\"
 service = \"bench-admin\""
@@ -154,8 +154,17 @@ new_sqlite_classes = ["Counter"]'
 
 echo 'VERIFY_CACHE_SECONDS = "0"' >> "$work/keygate-nocache.toml"
 if [ -n "$BEFORE" ]; then
-  if [ -f "$work/before-src/edge/build/admin/index.js" ]; then
-    plane before "" "$work/before-src/edge/build/admin/index.js"; config before "$front"
+  # A split build: its plane under edge/build/plane/ (edge/build/admin/
+  # before the rename).
+  before_plane=""
+  for dir in plane admin; do
+    if [ -f "$work/before-src/edge/build/$dir/index.js" ]; then
+      before_plane="$work/before-src/edge/build/$dir/index.js"
+      break
+    fi
+  done
+  if [ -n "$before_plane" ]; then
+    plane before "" "$before_plane"; config before "$front"
   else
     config before "$limiter"
   fi

@@ -8,11 +8,11 @@ source "$(dirname "$0")/env.sh"
 # The workers: one crate built twice (edge/Cargo.toml's features): the
 # front worker (`gateway`) in edge/build/, which wrangler.toml deploys and
 # every request enters, and the admin plane (`admin-plane`) in
-# edge/build/admin/, which admin-plane/wrangler.toml deploys behind the
+# edge/build/plane/, which admin-plane/wrangler.toml deploys behind the
 # front's ADMIN binding (README "Deploying", BENCHMARKS.md "Issue 19").
 # Each: cargo, then wasm-bindgen's plain ES module output (`--target web`:
 # an `initSync` the entry calls once), then our own entry modules
-# (edge/js/core.js and front.js or admin.js as index.js), which wrangler
+# (edge/js/core.js and front.js or plane.js as index.js), which wrangler
 # bundles. No worker-build and no generated entrypoint class. The reset
 # function lets the entry start a fresh instance after a trap.
 release_wasm_env
@@ -41,7 +41,7 @@ build_worker() { # features, output folder, entry
 out="$ROOT/edge/build"
 rm -rf "$out"
 build_worker gateway "$out" front.js
-build_worker admin-plane "$out/admin" admin.js
+build_worker admin-plane "$out/plane" plane.js
 # KEYGATE_BUILD_ONLY=worker stops here (the bench's BEFORE build).
 [ "${KEYGATE_BUILD_ONLY:-}" = worker ] && exit 0
 cd "$ROOT/frontend"

@@ -10,9 +10,9 @@ size "front worker JS entry" edge/build/index.js
 size "front worker JS core" edge/build/core.js
 size "front worker JS glue (wasm-bindgen)" edge/build/keygate_edge.js
 for f in edge/build/snippets/*/js/*.js; do size "front worker JS $(basename "$f")" "$f"; done
-size "admin plane wasm (edge/build/admin)" edge/build/admin/keygate_edge_bg.wasm
-size "admin plane JS entry" edge/build/admin/index.js
-size "admin plane JS glue (wasm-bindgen)" edge/build/admin/keygate_edge.js
+size "admin plane wasm (edge/build/plane)" edge/build/plane/keygate_edge_bg.wasm
+size "admin plane JS entry" edge/build/plane/index.js
+size "admin plane JS glue (wasm-bindgen)" edge/build/plane/keygate_edge.js
 for f in frontend/dist/admin/*_bg.wasm; do size "SPA wasm" "$f"; done
 for f in frontend/dist/admin/keygate-admin-*.js; do size "SPA JS glue" "$f"; done
 for f in frontend/dist/admin/*.css; do size "SPA CSS" "$f"; done

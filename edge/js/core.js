@@ -1,9 +1,11 @@
 // What both of Keygate's workers share (scripts/build.sh copies it beside
-// each one's wasm-bindgen output, with front.js or admin.js as the
+// each one's wasm-bindgen output, with front.js or plane.js as the
 // index.js the runtime loads): the Rust module instantiated once per
 // isolate, and each event handed to an exported Rust function in one
-// call: no entrypoint class, no proxies, no promise wrapping beyond the
-// one the export returns (issue 19, BENCHMARKS.md, "Issue 19").
+// call: no proxies, no promise wrapping beyond the one the export
+// returns (issue 19, BENCHMARKS.md, "Issue 19"). The front's default
+// export is a plain object; the plane's is a WorkerEntrypoint, which RPC
+// needs, and whose cost only admin traffic pays.
 import wasmModule from './keygate_edge_bg.wasm';
 import * as rust from './keygate_edge.js';
 

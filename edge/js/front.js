@@ -1,7 +1,7 @@
 // The front worker's entry (edge/build/index.js): every request comes
 // here. Built with the `gateway` feature only, its wasm holds the gateway,
 // the verify endpoint and the usage meter; the rest of the admin surface
-// goes on, unread, to the admin plane (admin.js) through the `ADMIN`
+// goes on, unread, to the admin plane (plane.js) through the `ADMIN`
 // service binding, so a verification loads and runs none of the admin
 // plane's code (issue 19, BENCHMARKS.md). The cron trigger is this
 // worker's (wrangler.toml); the run is the admin plane's, by RPC.

@@ -1,12 +1,18 @@
-//! Keygate's Cloudflare Worker: the gateway in front of the origin, the
-//! verify endpoint and the admin API, over Workers KV.
+//! Keygate's Cloudflare Workers, built from this one crate twice (Cargo
+//! features, `Cargo.toml`): the front worker (`gateway`: the gateway in
+//! front of the origin, the verify endpoint and the usage meter, over
+//! Workers KV) and the admin plane (`admin-plane`: the admin API over D1,
+//! the admin app's files, the lifecycle, secret scanning and the limiter
+//! objects). Both features together, the default, are what the native
+//! tests build.
 //!
 //! All logic is platform-neutral ([`app::App`] over the [`store::Kv`]
 //! trait, [`http`] types in and out) and runs natively in tests over
 //! [`store::MemoryKv`]; `glue` (wasm32 only) is the only code that touches
-//! the runtime: the `worker` crate's entry points, `web_sys` requests and
-//! responses, its own `KVNamespace` binding and WebCrypto. The KV layout
-//! and its consistency limits are documented in [`repo`].
+//! the runtime: the entry points that `edge/js/` calls, `web_sys` requests
+//! and responses, its own KV, D1 and Durable Object bindings and
+//! WebCrypto. The KV layout and its consistency limits are documented in
+//! [`repo`].
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

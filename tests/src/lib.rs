@@ -99,7 +99,7 @@ fn free_port() -> u16 {
 
 fn ensure_built(root: &Path) {
     let built = root.join("edge/build/index.js").exists()
-        && root.join("edge/build/admin/index.js").exists()
+        && root.join("edge/build/plane/index.js").exists()
         && root.join("frontend/dist/admin/index.html").exists();
     if !built {
         let ok = Command::new("bash")
@@ -199,7 +199,7 @@ fn write_plane_config(
 ) -> PathBuf {
     let mut toml = format!(
         "name = \"{name}\"\nmain = \"{}\"\ncompatibility_date = \"2026-04-01\"\n\n[[services]]\nbinding = \"ASSETS\"\nservice = \"{admin}\"\n\n{}[[durable_objects.bindings]]\nname = \"LIMITER\"\nclass_name = \"KeyLimiter\"\n\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"KeyLimiter\"]\n\n[vars]\n",
-        root.join("edge/build/admin/index.js").display(),
+        root.join("edge/build/plane/index.js").display(),
         stores(root),
     );
     let own: Vec<(&str, String)> = vars

@@ -2,7 +2,7 @@
 //! (named by its key id), so every verification of that key, from any
 //! location, is decided by the same single-threaded object, in turn.
 //!
-//! The class itself is the few lines of JavaScript in `edge/js/admin.js`
+//! The class itself is the few lines of JavaScript in `edge/js/plane.js`
 //! (the runtime's storage and `Response` are plain JS there); the
 //! decision is [`LimiterCore`], here. The object reads its
 //! [`LimiterState`] once (the runtime holds other events back while the
@@ -23,7 +23,7 @@ use crate::limiter::{ForgetFuture, LimitFuture, Limiter};
 use crate::store::StoreError;
 
 /// The state of one limiter object, held in the object's memory. The
-/// objects are the admin plane's (`edge/js/admin.js`); the front worker
+/// objects are the admin plane's (`edge/js/plane.js`); the front worker
 /// calls them through its `LIMITER` binding to that worker's class.
 #[cfg(feature = "admin-plane")]
 #[wasm_bindgen]

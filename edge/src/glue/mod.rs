@@ -371,7 +371,7 @@ impl crate::lifecycle::Notifier for FetchNotifier {
     }
 }
 
-/// The `scheduled` handler: the admin plane's `cron()` (`edge/js/admin.js`),
+/// The `scheduled` handler: the admin plane's `cron()` (`edge/js/plane.js`),
 /// which the front worker's cron trigger calls. A run that could not
 /// start or stopped on a storage error rejects, with its cause, so the
 /// trigger shows a failed invocation (the front logs it); notices that
@@ -440,7 +440,7 @@ pub async fn scheduled(env: Env) -> Result<(), JsValue> {
 }
 
 /// The rejection of a cron run that failed: an `Error` with `why`, which
-/// whoever called the run logs (front.js; admin.js when triggered there).
+/// whoever called the run logs (front.js; plane.js when triggered there).
 #[cfg(feature = "admin-plane")]
 fn cron_failed(why: &str) -> JsValue {
     js_sys::Error::new(why).into()

@@ -1,4 +1,4 @@
-// The admin plane's entry (edge/build/admin/index.js): the admin API, the
+// The admin plane's entry (edge/build/plane/index.js): the admin API, the
 // admin app's files, the cron and the limiter objects, built with the
 // `admin-plane` feature only. It is reached through the front worker
 // (front.js) alone: its `ADMIN` service binding sends this worker every
