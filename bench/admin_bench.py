@@ -113,7 +113,10 @@ def seed(layout, n, out):
 
 
 def call(conn, method, path, token, body=None):
-    headers = {"authorization": f"Bearer {token}"}
+    # The d1 layout runs the admin plane alone, without the front worker
+    # that would send it its settings (KEY_PREFIX "kg", no ADMIN_HOSTNAME):
+    # the bench sends them as the front would (edge/src/config.rs).
+    headers = {"authorization": f"Bearer {token}", "x-keygate-front": "kg -"}
     if body is not None:
         headers["content-type"] = "application/json"
     start = time.perf_counter()

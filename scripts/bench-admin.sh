@@ -60,7 +60,8 @@ run_case() { # layout n
   mkdir -p "$dir"
   if [ "$layout" = d1 ]; then
     # The admin plane alone: it answers the admin API itself (no front
-    # worker is needed to time it).
+    # worker is needed to time it; bench/admin_bench.py sends the header
+    # the front would).
     config "$dir/wrangler.toml" "$ROOT/edge/build/plane/index.js" 1
     CI=true wrangler d1 migrations apply DB --local --config "$dir/wrangler.toml" --persist-to "$dir/state" >/dev/null
   else

@@ -56,4 +56,4 @@ mkdir -p "$ROOT/frontend/dist/api/v1"
 cp "$ROOT/edge/openapi.json" "$ROOT/frontend/dist/api/v1/openapi.json"
 # §8: no inline script, so the CSP allows scripts from 'self' only.
 node "$ROOT/scripts/externalize-loader.mjs" "$ROOT/frontend/dist/admin" /admin/
-echo "build: front worker $(stat -c %s "$out/keygate_edge_bg.wasm") and admin plane $(stat -c %s "$out/admin/keygate_edge_bg.wasm") bytes of wasm; SPA in frontend/dist/admin"
+echo "build: front worker $(stat -c %s "$out/keygate_edge_bg.wasm") and admin plane $(stat -c %s "$out/plane/keygate_edge_bg.wasm") bytes of wasm; SPA in frontend/dist/admin"

@@ -14,7 +14,7 @@ export default {
     // `scheduled`); an RPC that cannot reach the plane rejects too. Either
     // is logged here once and fails this invocation.
     return env.ADMIN.cron().catch((e) => {
-      console.error(`Keygate: the cron failed on the admin plane: ${e && e.message}`);
+      console.error(`Keygate: the cron failed on the admin plane: ${e instanceof Error ? e.message : String(e)}`);
       throw e;
     });
   },

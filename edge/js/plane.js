@@ -24,7 +24,7 @@ export default class AdminPlane extends WorkerEntrypoint {
   // Should a cron trigger be configured here instead, the same run.
   scheduled() {
     return this.cron().catch((e) => {
-      console.error(`Keygate: ${e && e.message}`);
+      console.error(`Keygate: ${e instanceof Error ? e.message : String(e)}`);
       throw e;
     });
   }

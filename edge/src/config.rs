@@ -116,6 +116,17 @@ impl Config {
         let admin_hostname = var("ADMIN_HOSTNAME")
             .filter(|v| !v.trim().is_empty())
             .map(|v| v.trim().to_ascii_lowercase());
+        // A host name as requests spell it: the front sends it on to the
+        // admin plane in a header (`front_stamp`), which takes ASCII only.
+        if let Some(host) = &admin_hostname {
+            let allowed = |c: char| c.is_ascii_alphanumeric() || ".-:[]".contains(c);
+            if !host.chars().all(allowed) || !host.chars().any(|c| c.is_ascii_alphanumeric()) {
+                return Err(invalid(
+                    "ADMIN_HOSTNAME",
+                    "it must be a host name: ASCII letters, digits, dots and hyphens.",
+                ));
+            }
+        }
         let keys = var("GITHUB_SECRET_SCANNING_KEYS").filter(|v| !v.trim().is_empty());
         if let Some(doc) = &keys {
             serde_json::from_str::<serde_json::Value>(doc)
@@ -198,17 +209,22 @@ impl Config {
         let own = self.front_stamp();
         match stamp {
             Some(stamp) if stamp == own => Ok(()),
+            // The values go to the log only: the answer reaches any client,
+            // and the plane's ADMIN_HOSTNAME is none of a gateway caller's
+            // business.
             Some(stamp) => Err(ApiError::new(
                 ErrorCode::ConfigInvalid,
-                format!(
-                    "The front worker and the admin plane are configured apart: \
-                     KEY_PREFIX and ADMIN_HOSTNAME are \"{stamp}\" in the front's \
-                     config and \"{own}\" in the admin plane's; set them alike in both."
-                ),
-            )),
+                "The front worker and the admin plane are configured apart: \
+                 set KEY_PREFIX and ADMIN_HOSTNAME alike in both.",
+            )
+            .with_cause(format!(
+                "KEY_PREFIX and ADMIN_HOSTNAME are \"{stamp}\" in the front's config \
+                 and \"{own}\" in the admin plane's"
+            ))),
             None => Err(ApiError::new(
                 ErrorCode::ConfigInvalid,
-                "The admin plane answers only requests passed on by the front worker.",
+                "The admin plane takes requests passed on by a front worker; \
+                 this one came without the front's settings.",
             )),
         }
     }
@@ -236,16 +252,22 @@ mod tests {
         ] {
             let e = plane.check_front(Some(&front.front_stamp())).unwrap_err();
             assert_eq!(e.code, ErrorCode::ConfigInvalid, "{front:?}");
+            assert!(!e.message.contains("admin.example.com"), "{}", e.message);
+            let cause = e.cause.unwrap_or_default();
+            assert!(cause.contains("\"acme admin.example.com\""), "{cause}");
             assert!(
-                e.message.contains("acme admin.example.com"),
-                "{}",
-                e.message
+                cause.contains(&format!("\"{}\"", front.front_stamp())),
+                "{cause}"
             );
         }
         assert_eq!(
             plane.check_front(None).unwrap_err().code,
             ErrorCode::ConfigInvalid
         );
+        for bad in ["-", "adm\u{e9}n.example.com", "a b", "admin.example.com/x"] {
+            let e = Config::from_vars(vars(bad, "acme")).unwrap_err();
+            assert_eq!(e.field.as_deref(), Some("ADMIN_HOSTNAME"), "{bad}");
+        }
         // Unset on both sides agrees.
         let bare = Config::from_vars(|_| None).unwrap();
         assert!(bare.check_front(Some(&bare.front_stamp())).is_ok());

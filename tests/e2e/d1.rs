@@ -485,8 +485,8 @@ fn a_storage_failure_is_a_503_logged_with_its_cause() {
         .lines()
         .any(|l| l.contains("\"route\":\"/api/v1/keys\"") && l.contains("\"status\":201"));
     assert!(ok, "{log}");
-    // The plane logged the failed page; the front, which passed it on,
-    // did not log it again.
+    // The plane logged the failed page under its route, once (the front's
+    // line for the 5xx it passed on names only "admin-plane").
     assert_eq!(
         log.lines()
             .filter(|l| l.contains("\"route\":\"/api/v1/audit\"") && l.contains("\"status\":503"))

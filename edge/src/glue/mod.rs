@@ -127,23 +127,35 @@ async fn answer(
             return Ok(web::error_parts(e));
         }
     };
+    let method = web::method_of(&req);
+    let mut http_req = web::request_head(&req, method.clone(), headers);
+    // The admin plane alone: a check that the front which passed the
+    // request on is configured alike (not authentication: the stamp is no
+    // secret, and the admin API authenticates every request itself).
+    #[cfg(not(feature = "gateway"))]
+    if let Err(e) = config.check_front(http_req.header(crate::config::FRONT_HEADER)) {
+        runtime::log_error(&format!(
+            "configuration invalid: {}{}",
+            e.message,
+            e.cause
+                .as_deref()
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default()
+        ));
+        return Ok(web::error_parts(&e));
+    }
     let now = now();
     let cache = read_cache();
     let Some(kv) = keys_store(&env, &cache, config, now) else {
-        return Ok(web::error_parts(&kv_missing()));
+        let missing = kv_missing();
+        runtime::log_error(&format!("configuration invalid: {}", missing.message));
+        return Ok(web::error_parts(&missing));
     };
     let Some(db) = D1::from_env(&env, "DB") else {
-        return Ok(web::error_parts(&db_missing()));
+        let missing = db_missing();
+        runtime::log_error(&format!("configuration invalid: {}", missing.message));
+        return Ok(web::error_parts(&missing));
     };
-    let method = web::method_of(&req);
-    let mut http_req = web::request_head(&req, method.clone(), headers);
-    // The admin plane alone: only a front worker configured alike may
-    // pass requests on to it.
-    #[cfg(not(feature = "gateway"))]
-    if let Err(e) = config.check_front(http_req.header(crate::config::FRONT_HEADER)) {
-        runtime::log_error(&format!("configuration invalid: {}", e.message));
-        return Ok(web::error_parts(&e));
-    }
     let limiter = limiter::DurableLimiter::from_env(&env, "LIMITER");
     let meter = METER.with(std::rc::Rc::clone);
     let app = App {
@@ -211,12 +223,12 @@ async fn answer(
     // One JSON line per admin-plane request (Workers Logs), with its cause
     // on failure. Verification traffic (gateway, verify endpoint) logs only
     // failures: it is the high-volume path, and Workers Logs bills per line.
+    let failed = log.cause.is_some() || log.status >= 500;
     // The admin plane logs what it answered, its failures with their
-    // cause: the front does not log a forwarded answer again (a failure to
-    // reach the plane is logged where it happens: `fetch`, `forward_admin`).
-    let forwarded = log.route == "admin-plane";
-    let failed = !forwarded && (log.cause.is_some() || log.status >= 500);
-    let verification = forwarded || ["gateway", "/api/v1/verify"].contains(&log.route);
+    // cause; the front logs a forwarded answer only when it is a 5xx (the
+    // plane's line has the cause, this one the fact, also for the 5xx the
+    // runtime answers for a plane that failed or is not deployed).
+    let verification = ["gateway", "/api/v1/verify", "admin-plane"].contains(&log.route);
     if failed || !verification {
         let line = log.line(js_sys::Date::now() as i64 - now.timestamp_millis());
         if failed {
