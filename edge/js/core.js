@@ -48,6 +48,16 @@ function failed(e) {
   throw e;
 }
 
+// A rejection handler for a cron run: logs the failure once, with its
+// cause (`what` says where it failed), and passes it on so that the
+// invocation fails too.
+export function cronFailed(what) {
+  return (e) => {
+    console.error(`Keygate: ${what}${e instanceof Error ? e.message : String(e)}`);
+    throw e;
+  };
+}
+
 // The instance's generation: objects made by an older one are made again.
 export function currentGeneration() {
   return generation;

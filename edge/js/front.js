@@ -5,7 +5,7 @@
 // service binding, so a verification loads and runs none of the admin
 // plane's code (issue 19, BENCHMARKS.md). The cron trigger is this
 // worker's (wrangler.toml); the run is the admin plane's, by RPC.
-import { fetchEvent } from './core.js';
+import { cronFailed, fetchEvent } from './core.js';
 
 export default {
   fetch: fetchEvent,
@@ -13,9 +13,6 @@ export default {
     // The plane rejects a run that failed, with its cause (glue/mod.rs
     // `scheduled`); an RPC that cannot reach the plane rejects too. Either
     // is logged here once and fails this invocation.
-    return env.ADMIN.cron().catch((e) => {
-      console.error(`Keygate: the cron failed on the admin plane: ${e instanceof Error ? e.message : String(e)}`);
-      throw e;
-    });
+    return env.ADMIN.cron().catch(cronFailed('the cron failed on the admin plane: '));
   },
 };

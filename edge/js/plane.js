@@ -7,7 +7,7 @@
 // export is a WorkerEntrypoint because RPC needs one; its proxies cost
 // only admin traffic.
 import { DurableObject, WorkerEntrypoint } from 'cloudflare:workers';
-import { call, currentGeneration, fetchEvent, ready, rust, trapped } from './core.js';
+import { call, cronFailed, currentGeneration, fetchEvent, ready, rust, trapped } from './core.js';
 
 export default class AdminPlane extends WorkerEntrypoint {
   fetch(request) {
@@ -23,10 +23,19 @@ export default class AdminPlane extends WorkerEntrypoint {
 
   // Should a cron trigger be configured here instead, the same run.
   scheduled() {
-    return this.cron().catch((e) => {
-      console.error(`Keygate: ${e instanceof Error ? e.message : String(e)}`);
-      throw e;
-    });
+    return this.cron().catch(cronFailed(''));
+  }
+}
+
+// A synchronous call into the limiter's Rust core. A trap marks the
+// module for a fresh instance; an error Rust threw (a string) reaches the
+// RPC caller as an Error.
+function inRust(run) {
+  try {
+    return run();
+  } catch (e) {
+    trapped(e);
+    throw e instanceof WebAssembly.RuntimeError ? e : new Error(String(e));
   }
 }
 
@@ -62,14 +71,7 @@ export class KeyLimiter extends DurableObject {
   // One verification: the LimitRequest's JSON in, the LimitAnswer's out.
   async decide(request) {
     const core = await this.loaded();
-    let decided;
-    try {
-      decided = core.decide(String(request), Date.now());
-    } catch (e) {
-      trapped(e);
-      throw e instanceof WebAssembly.RuntimeError ? e : new Error(String(e));
-    }
-    const [answer, state] = decided;
+    const [answer, state] = inRust(() => core.decide(String(request), Date.now()));
     // Not awaited: the runtime holds this answer back until the write is
     // durable (output gate), and the object goes on deciding meanwhile.
     this.storage.put('s', state);
@@ -80,13 +82,7 @@ export class KeyLimiter extends DurableObject {
   // the storage once no stale copy of a key can call any more.
   async forget() {
     const core = await this.loaded();
-    let state;
-    try {
-      state = core.forget(Date.now());
-    } catch (e) {
-      trapped(e);
-      throw e instanceof WebAssembly.RuntimeError ? e : new Error(String(e));
-    }
+    const state = inRust(() => core.forget(Date.now()));
     this.storage.put('s', state);
     if ((await this.storage.getAlarm()) === null) {
       await this.storage.setAlarm(Date.now() + this.forgetAfterMs);

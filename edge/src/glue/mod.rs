@@ -62,6 +62,24 @@ fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
 
+/// A request refused because the worker is not configured to answer it:
+/// logged with its cause, answered in the contract's shape (the cause
+/// stays in the log).
+fn config_refusal(e: &ApiError) -> JsValue {
+    log_config_invalid(e);
+    web::error_parts(e)
+}
+
+/// The log line of a configuration refusal, with its cause if any.
+fn log_config_invalid(e: &ApiError) {
+    let cause = e
+        .cause
+        .as_deref()
+        .map(|c| format!(" ({c})"))
+        .unwrap_or_default();
+    runtime::log_error(&format!("configuration invalid: {}{cause}", e.message));
+}
+
 fn kv_missing() -> ApiError {
     ApiError::new(ErrorCode::ConfigInvalid, "The KV binding KEYS is missing.")
 }
@@ -122,10 +140,7 @@ async fn answer(
     let config_rc = config(&env);
     let config = match config_rc.as_ref() {
         Ok(c) => c,
-        Err(e) => {
-            runtime::log_error(&format!("configuration invalid: {}", e.message));
-            return Ok(web::error_parts(e));
-        }
+        Err(e) => return Ok(config_refusal(e)),
     };
     let method = web::method_of(&req);
     let mut http_req = web::request_head(&req, method.clone(), headers);
@@ -134,27 +149,15 @@ async fn answer(
     // secret, and the admin API authenticates every request itself).
     #[cfg(not(feature = "gateway"))]
     if let Err(e) = config.check_front(http_req.header(crate::config::FRONT_HEADER)) {
-        runtime::log_error(&format!(
-            "configuration invalid: {}{}",
-            e.message,
-            e.cause
-                .as_deref()
-                .map(|c| format!(" ({c})"))
-                .unwrap_or_default()
-        ));
-        return Ok(web::error_parts(&e));
+        return Ok(config_refusal(&e));
     }
     let now = now();
     let cache = read_cache();
     let Some(kv) = keys_store(&env, &cache, config, now) else {
-        let missing = kv_missing();
-        runtime::log_error(&format!("configuration invalid: {}", missing.message));
-        return Ok(web::error_parts(&missing));
+        return Ok(config_refusal(&kv_missing()));
     };
     let Some(db) = D1::from_env(&env, "DB") else {
-        let missing = db_missing();
-        runtime::log_error(&format!("configuration invalid: {}", missing.message));
-        return Ok(web::error_parts(&missing));
+        return Ok(config_refusal(&db_missing()));
     };
     let limiter = limiter::DurableLimiter::from_env(&env, "LIMITER");
     let meter = METER.with(std::rc::Rc::clone);

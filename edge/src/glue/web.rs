@@ -366,7 +366,7 @@ pub async fn forward_admin(
             ErrorCode::ConfigInvalid,
             "The admin plane's service binding ADMIN is missing.",
         );
-        super::runtime::log_error(&format!("configuration invalid: {}", missing.message));
+        super::log_config_invalid(&missing);
         return error_response(&missing);
     };
     Ok(JsFuture::from(forward_admin_request(&admin, req, stamp)?)
