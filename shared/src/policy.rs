@@ -201,6 +201,13 @@ impl GatewayRules {
             rule.path = crate::path::canonical(&rule.path)
                 .map_err(|_| format!("rule {i}: path cannot be canonicalized"))?;
             if let Some(methods) = &mut rule.methods {
+                // `[]` would match no method at all: a rule that silently
+                // never applies.
+                if methods.is_empty() {
+                    return Err(format!(
+                        "rule {i}: methods is empty (leave it out to cover every method)"
+                    ));
+                }
                 for m in methods.iter_mut() {
                     if m.is_empty() || !m.bytes().all(|b| b.is_ascii_alphabetic()) {
                         return Err(format!("rule {i}: `{m}` is not an HTTP method"));
@@ -535,6 +542,7 @@ mod tests {
             r#"[{"path": "/x", "roles": ["bad role"]}]"#,
             r#"[{"path": "/x", "organization": "Acme"}]"#,
             r#"[{"path": "/x", "methods": ["G T"]}]"#,
+            r#"[{"path": "/x", "methods": []}]"#,
             r#"[{"path": "/x", "extra": 1}]"#,
         ] {
             assert!(GatewayRules::parse(bad).is_err(), "{bad}");

@@ -89,27 +89,80 @@ fn admin_spa_is_served_at_admin() {
     );
 }
 
+/// A value that does not parse fails every request closed, and so does a
+/// value of the wrong kind (`[vars]` written as a TOML boolean where a
+/// number belongs): never read as unset.
 #[test]
 fn invalid_configuration_fails_every_request_closed() {
-    let bad = Worker::start(
-        "badconfig",
+    for (name, var, value, field) in [
+        (
+            "badconfig",
+            "GATEWAY_RULES",
+            "[{\"path\": \"no-slash\"}]",
+            "GATEWAY_RULES",
+        ),
+        (
+            "badkind",
+            "toml:MAX_KEYS_PER_ORG",
+            "true",
+            "MAX_KEYS_PER_ORG",
+        ),
+    ] {
+        let bad = Worker::start(
+            name,
+            |port| {
+                let mut v = default_vars(port);
+                v.retain(|(k, _)| *k != field);
+                v.push((var, value.into()));
+                v
+            },
+            false,
+        );
+        for path in ["/api/v1/health", "/calls/x", "/api/v1/keys"] {
+            let r = bad.call("GET", path, &[], None);
+            assert_eq!(
+                (r.status, r.code().as_str()),
+                (500, "CONFIG_INVALID"),
+                "{name} {path}: {}",
+                r.body
+            );
+            assert_eq!(r.json()["error"]["field"], field, "{name}");
+        }
+    }
+}
+
+/// `[vars]` written as TOML values rather than strings: `GATEWAY_RULES` as
+/// an array of tables and `VERIFY_CACHE_SECONDS` as a number are read as
+/// their JSON text, so the rules hold (they once read as none, and every
+/// valid key passed every path).
+#[test]
+fn vars_written_as_toml_values_are_read_as_set() {
+    use serde_json::json;
+    let w = Worker::start(
+        "tomlvars",
         |port| {
             let mut v = default_vars(port);
             v.retain(|(k, _)| *k != "GATEWAY_RULES");
-            v.push(("GATEWAY_RULES", "[{\"path\": \"no-slash\"}]".into()));
+            v.push((
+                "toml:GATEWAY_RULES",
+                r#"[{ path = "/calls/", roles = ["calls:write"] }]"#.into(),
+            ));
+            v.push(("toml:VERIFY_CACHE_SECONDS", "0".into()));
             v
         },
-        false,
+        true,
     );
-    for path in ["/api/v1/health", "/calls/x", "/api/v1/keys"] {
-        let r = bad.call("GET", path, &[], None);
-        assert_eq!(
-            (r.status, r.code().as_str()),
-            (500, "CONFIG_INVALID"),
-            "{path}"
-        );
-        assert_eq!(r.json()["error"]["field"], "GATEWAY_RULES");
-    }
+    let (_, reader) = w.create_key(&json!({"name": "toml reader", "roles": ["calls:read"]}));
+    let (_, writer) = w.create_key(&json!({"name": "toml writer", "roles": ["calls:write"]}));
+    let refused = w.call("GET", "/calls/x", &[("x-api-key", &reader)], None);
+    assert_eq!(
+        (refused.status, refused.code().as_str()),
+        (403, "INSUFFICIENT_ROLE"),
+        "{}",
+        refused.body
+    );
+    let passed = w.call("GET", "/calls/x", &[("x-api-key", &writer)], None);
+    assert_eq!(passed.status, 200, "{}", passed.body);
 }
 
 /// No origin and an origin that refuses connections are 502 with their

@@ -231,9 +231,17 @@ fn stores(root: &Path) -> String {
 /// How a var set for the admin plane alone is named (see [`write_config`]).
 const PLANE_ONLY: &str = "plane:";
 
+/// How a var written as a TOML value, not a string, is named: `toml:NAME`
+/// with the value's TOML text (a number, a boolean, an array of tables),
+/// as an operator may write `[vars]`.
+pub const TOML_VALUE: &str = "toml:";
+
 fn push_vars(toml: &mut String, vars: &[(&str, String)]) {
     for (k, v) in vars {
-        toml.push_str(&format!("{k} = {}\n", Value::from(v.as_str())));
+        match k.strip_prefix(TOML_VALUE) {
+            Some(name) => toml.push_str(&format!("{name} = {v}\n")),
+            None => toml.push_str(&format!("{k} = {}\n", Value::from(v.as_str()))),
+        }
     }
 }
 

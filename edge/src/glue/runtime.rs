@@ -47,9 +47,24 @@ impl Env {
             .filter(|v| !v.is_undefined() && !v.is_null())
     }
 
-    /// A var or secret (both are strings on `env`).
+    /// A var or secret, as text. Secrets and `[vars]` strings arrive as
+    /// strings; a `[vars]` value written as a TOML number, boolean, array
+    /// or table arrives as that JSON value and is read as its JSON text
+    /// (`VERIFY_CACHE_SECONDS = 0` is 0, `GATEWAY_RULES` may be a TOML
+    /// array of tables), never as unset: rules that read as none would let
+    /// every valid key through. Anything else under the name (a binding)
+    /// reads as text no setting accepts, so the config is refused.
     pub fn var(&self, name: &str) -> Option<String> {
-        self.binding(name)?.as_string()
+        let value = self.binding(name)?;
+        if let Some(text) = value.as_string() {
+            return Some(text);
+        }
+        Some(
+            js_sys::JSON::stringify(&value)
+                .ok()
+                .and_then(|t| t.as_string())
+                .unwrap_or_else(|| "\u{0}".to_owned()),
+        )
     }
 
     /// The binding `name` as the runtime object type `T` (KV namespace,
