@@ -91,8 +91,11 @@ impl<K: Kv, D: Db> App<'_, K, D> {
     ///
     /// A limited key with an allowlist spends its limits only from an
     /// allowed address: the verify endpoint without `ip` checks the
-    /// allowlist against its own caller's address, so a stolen but
-    /// allowlisted token cannot run its owner out of credits.
+    /// allowlist against its own caller's address. With `ip` it checks
+    /// the address the caller names, which it cannot tell from the truth
+    /// (the endpoint has no caller authentication, §5): through it, a
+    /// stolen allowlisted token can still be spent by naming an allowed
+    /// address (README, "Allowlisted keys").
     async fn verify_fully(
         &self,
         presented: Option<&str>,
@@ -309,6 +312,10 @@ const METHOD_OVERRIDES: [&str; 3] = [
     "x-http-method",
 ];
 
+/// Headers some origins take as the request's path (IIS's URL Rewrite,
+/// older Symfony): a rule checked for one path must not serve another.
+const PATH_OVERRIDES: [&str; 2] = ["x-original-url", "x-rewrite-url"];
+
 /// The raw query without the `rest_api_key` pairs (compared by decoded
 /// name, so `rest%5Fapi%5Fkey` goes too); every other byte as sent.
 #[must_use]
@@ -328,6 +335,11 @@ pub fn forwarded_query(raw: &str) -> String {
 /// `Host`, not any `X-Keygate-*` (only the gateway speaks for Keygate),
 /// not a hop-by-hop header or one that `Connection` names.
 fn forwards_header(name: &str, connection_named: &[String]) -> bool {
+    // CGI-style origins (WSGI, Rack, PHP) read `X_Keygate_Meta` and
+    // `X-Keygate-Meta` as one variable: the reserved names are matched
+    // with `_` read as `-`.
+    let name = name.replace('_', "-");
+    let name = name.as_str();
     !(name == "authorization"
         || name == "x-api-key"
         || name == crate::access::ASSERTION_HEADER
@@ -335,8 +347,9 @@ fn forwards_header(name: &str, connection_named: &[String]) -> bool {
         || name.starts_with("x-keygate-")
         || name.starts_with("proxy-")
         || METHOD_OVERRIDES.contains(&name)
+        || PATH_OVERRIDES.contains(&name)
         || HOP_BY_HOP.contains(&name)
-        || connection_named.iter().any(|n| n == name))
+        || connection_named.iter().any(|n| n.replace('_', "-") == name))
 }
 
 /// A `Cookie` value without Cloudflare Access's sign-in (the origin must
@@ -459,6 +472,15 @@ mod tests {
             "x-http-method-override",
             "x-method-override",
             "x-http-method",
+            "x-original-url",
+            "x-rewrite-url",
+            // The same names as CGI-style origins read them.
+            "x_keygate_meta",
+            "x-keygate_key_id",
+            "x_http_method_override",
+            "x_original_url",
+            "x_api_key",
+            "x_secret_hop",
         ] {
             assert!(!forwards_header(name, &named), "{name}");
         }

@@ -23,6 +23,9 @@ fn forwards_with_identity_and_without_the_credential() {
             ("authorization", &bearer),
             ("x-keygate-key-id", "spoofed"),
             ("x-keygate-roles", "admin"),
+            // Spellings a CGI-style origin reads as the same variables.
+            ("X_Keygate_Meta", "{\"plan\":\"enterprise\"}"),
+            ("x-original-url", "/admin/elsewhere"),
             ("x-other", "kept"),
         ],
         None,
@@ -36,6 +39,12 @@ fn forwards_with_identity_and_without_the_credential() {
     assert_eq!(h["x-keygate-roles"], "calls:read,x");
     assert_eq!(h["x-other"], "kept");
     assert!(h.get("authorization").is_none());
+    for dropped in ["x_keygate_meta", "x-keygate-meta", "x-original-url"] {
+        assert!(
+            h.get(dropped).is_none(),
+            "{dropped} reached the origin: {h}"
+        );
+    }
     assert!(
         !r.body.contains(&token),
         "the token never reaches the origin"
