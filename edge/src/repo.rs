@@ -194,6 +194,26 @@ const COLUMN_COUNT: usize = 13;
 pub(crate) const ENTRY_COLUMNS: &str =
     "id, hash, organization, version, record, last_used_at, credits_left";
 
+/// How a [`Repo::modify_telling`] failed: the storage error, and the
+/// record as written when the row was changed before the failure (its
+/// projection is then absent or stale until settled or reconciled).
+#[derive(Debug)]
+pub struct ModifyFailed {
+    /// What failed.
+    pub error: StoreError,
+    /// The row's new record, when it was written.
+    pub written: Option<KeyRecord>,
+}
+
+impl From<StoreError> for ModifyFailed {
+    fn from(error: StoreError) -> Self {
+        Self {
+            error,
+            written: None,
+        }
+    }
+}
+
 /// How a create ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[must_use = "a create under the limit may not have stored anything"]
@@ -433,15 +453,34 @@ impl<'a, K: Kv, D: Db> Repo<'a, K, D> {
         }
         // The projection is of version 1: if another write (an edit, a
         // delete) reached the row since, project what is there now.
-        let rows = self
-            .db
-            .query(Statement::new(
-                "SELECT version FROM keys WHERE id = ?",
-                vec![record.id.as_str().into()],
-            ))
-            .await?;
-        if rows.first().and_then(|r| int(r, "version")) != Some(1) {
-            self.settle(&record.id, &record.hash, now).await?;
+        let settled = async {
+            let rows = self
+                .db
+                .query(Statement::new(
+                    "SELECT version FROM keys WHERE id = ?",
+                    vec![record.id.as_str().into()],
+                ))
+                .await?;
+            if rows.first().and_then(|r| int(r, "version")) != Some(1) {
+                self.settle(&record.id, &record.hash, now).await?;
+            }
+            StoreResult::Ok(())
+        };
+        if let Err(e) = settled.await {
+            // The key is stored: an error now would lose the token, shown
+            // only in this answer. Whether a write landed meanwhile is
+            // unknown, so the projection is withdrawn (fail closed): the
+            // key verifies once reconciliation writes it from the row.
+            crate::log::error(&format!(
+                "key {} stored, its projection withdrawn until reconciliation: {}",
+                record.id, e.0
+            ));
+            if let Err(e) = self.kv.delete(&format!("{BY_HASH}{}", record.hash)).await {
+                crate::log::error(&format!(
+                    "key {}: withdrawing its projection failed too: {}",
+                    record.id, e.0
+                ));
+            }
         }
         Ok(Inserted::Stored)
     }
@@ -497,6 +536,21 @@ impl<'a, K: Kv, D: Db> Repo<'a, K, D> {
         // `dyn`: one copy of this future in the wasm, not one per caller.
         change: &dyn Fn(&mut KeyRecord),
     ) -> StoreResult<Option<KeyRecord>> {
+        self.modify_telling(id, hash, now, change)
+            .await
+            .map_err(|failed| failed.error)
+    }
+
+    /// [`Repo::modify`], telling a failure after the row was written (its
+    /// projection could not be settled) from one before: a roll whose old
+    /// key is already cut short in D1 has happened.
+    pub async fn modify_telling(
+        &self,
+        id: &str,
+        hash: &str,
+        now: DateTime<Utc>,
+        change: &dyn Fn(&mut KeyRecord),
+    ) -> Result<Option<KeyRecord>, ModifyFailed> {
         for _ in 0..MAX_ATTEMPTS {
             let rows = self
                 .db
@@ -539,13 +593,16 @@ impl<'a, K: Kv, D: Db> Repo<'a, K, D> {
                 ))
                 .await?;
             if updated.len() == 1 {
-                self.settle(id, hash, now).await?;
+                if let Err(error) = self.settle(id, hash, now).await {
+                    return Err(ModifyFailed {
+                        error,
+                        written: Some(after),
+                    });
+                }
                 return Ok(Some(after));
             }
         }
-        Err(StoreError(format!(
-            "key {id} kept changing while it was written"
-        )))
+        Err(StoreError(format!("key {id} kept changing while it was written")).into())
     }
 
     /// Deletes a key (even one whose record does not decode): the

@@ -221,10 +221,19 @@ fn every_failure_of_every_write_errs_safe_and_reconciles() {
                     _ => w.db.fail_after.set(fail_at),
                 }
                 let (status, answer) = w.admin(method, &path, &body);
+                let failed = w.kv.failing.get() || w.db.failing.get();
                 w.clear_failures();
                 let what = format!("{method} {path} {body}, {store} failing at op {fail_at}");
                 if status != 503 {
                     assert!(status < 300, "{what}: {answer}");
+                    if failed {
+                        // Only a create or roll answers a failure after its
+                        // key was stored, to keep the token (see
+                        // `a_stored_key_is_answered_with_its_token`); its
+                        // projection waits for reconciliation.
+                        assert!(answer["token"].is_string(), "{what}: {answer}");
+                        pollster::block_on(Repo::new(&w.kv, &w.db).reconcile(now(), 1000)).unwrap();
+                    }
                     w.assert_consistent(&what);
                     succeeded = true;
                     break;
@@ -272,5 +281,57 @@ fn every_failure_of_every_write_errs_safe_and_reconciles() {
     assert!(
         repaired.missing_written + repaired.stale_rewritten + repaired.orphans_removed > 0,
         "reconciliation never had anything to repair"
+    );
+}
+
+/// A create or roll that stored its key answers with its token, whatever
+/// fails after that (the audit event, the check for a write that landed
+/// meanwhile): the token is shown only once, and a roll with no grace
+/// period has already ended the old key. After reconciliation every token
+/// answered verifies; a roll answered 503 has not cut the old key short.
+#[test]
+fn a_stored_key_is_answered_with_its_token() {
+    let mut answered_after_failure = 0;
+    for (path, body) in [
+        ("/api/v1/keys", r#"{"name": "new"}"#),
+        ("/api/v1/keys/{id}/roll", r#"{"grace_seconds": 0}"#),
+    ] {
+        for store in ["kv", "d1"] {
+            for fail_at in 1..30 {
+                let w = World::new();
+                let path = path.replace("{id}", &w.target.id);
+                match store {
+                    "kv" => w.kv.fail_after.set(fail_at),
+                    _ => w.db.fail_after.set(fail_at),
+                }
+                let (status, answer) = w.admin("POST", &path, body);
+                let failed = w.kv.failing.get() || w.db.failing.get();
+                w.clear_failures();
+                let what = format!("POST {path}, {store} failing at op {fail_at}");
+                pollster::block_on(Repo::new(&w.kv, &w.db).reconcile(now(), 1000)).unwrap();
+                match status {
+                    201 => {
+                        let token = answer["token"].as_str().expect("a token");
+                        assert_eq!(w.verify_code(token), "VALID", "{what}");
+                        if failed {
+                            answered_after_failure += 1;
+                        }
+                    }
+                    503 if path.ends_with("/roll") => {
+                        let row = w.target_row().expect("the old key is kept");
+                        assert_eq!(
+                            row.expires_at, w.target.expires_at,
+                            "{what}: a 503 roll cut the old key short: {answer}"
+                        );
+                    }
+                    503 => {}
+                    other => panic!("{what}: {other} {answer}"),
+                }
+            }
+        }
+    }
+    assert!(
+        answered_after_failure > 0,
+        "no failure came after a key was stored"
     );
 }

@@ -202,8 +202,8 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
             Inserted::Stored => {}
             Inserted::LimitReached(max) => return Err(limits::reached(max)),
         }
-        self.record(caller, AuditAction::Created, &record, Map::new())
-            .await?;
+        self.record_keeping_token(caller, AuditAction::Created, &record, Map::new())
+            .await;
         Ok(Created { record, token })
     }
 
@@ -382,11 +382,37 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
             Inserted::LimitReached(max) => return Err(roll::limit_reached(max)),
         }
         let cutoff = roll::cutoff(self.now, grace);
-        let shortened = self
+        let shortened = match self
             .repo
-            .modify(&old.id, &old.hash, self.now, &|r| roll::shorten(r, cutoff))
+            .modify_telling(&old.id, &old.hash, self.now, &|r| roll::shorten(r, cutoff))
             .await
-            .map_err(unavailable_after_write)?;
+        {
+            Ok(shortened) => shortened,
+            // The old key is cut short in D1, its projection withdrawn
+            // first: the roll has happened, and only this answer can give
+            // the new token. Reconciliation settles the old projection.
+            Err(crate::repo::ModifyFailed {
+                error,
+                written: Some(fresh),
+            }) => {
+                crate::log::error(&format!(
+                    "roll of key {}: the old key is cut short, its projection not settled: {}",
+                    old.id, error.0
+                ));
+                Some(fresh)
+            }
+            // Nothing of the old key changed: the new one goes again
+            // (best effort), and the client still holds the old token.
+            Err(failed) => {
+                if let Err(e) = self.repo.remove(&new).await {
+                    crate::log::error(&format!(
+                        "roll of key {}: its unused new key {} stays until deleted: {}",
+                        old.id, new.id, e.0
+                    ));
+                }
+                return Err(unavailable_after_write(failed.error));
+            }
+        };
         let Some(fresh) = shortened else {
             self.repo
                 .remove(&new)
@@ -408,8 +434,8 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
         let mut details = Map::new();
         details.insert("new_key_id".into(), json!(new.id));
         details.insert("grace_seconds".into(), json!(grace));
-        self.record(caller, AuditAction::Rolled, &fresh, details)
-            .await?;
+        self.record_keeping_token(caller, AuditAction::Rolled, &fresh, details)
+            .await;
         Ok(Created { record: new, token })
     }
 
@@ -462,6 +488,28 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
             caller,
         );
         self.write_event(&event).await
+    }
+
+    /// [`Self::record`] after a create or roll has stored a key whose
+    /// token only this answer carries: a failed audit write is logged with
+    /// its cause, and the answer still gives the token. A 503 would leave
+    /// an active key nobody holds, and a roll with no grace period would
+    /// lock its client out (the old key already ends now).
+    async fn record_keeping_token(
+        &self,
+        caller: &Caller,
+        action: AuditAction,
+        record: &KeyRecord,
+        details: Map<String, Value>,
+    ) {
+        if let Err(e) = self.record(caller, action, record, details).await {
+            crate::log::error(&format!(
+                "{} of key {} stored, its audit event not written: {}",
+                action.as_str(),
+                record.id,
+                e.cause.unwrap_or_default()
+            ));
+        }
     }
 
     async fn write_event(&self, event: &AuditEvent) -> Result<(), ApiError> {
