@@ -129,7 +129,20 @@ impl<K: Kv, D: Db> App<'_, K, D> {
         }
         let mut verdicts = Vec::with_capacity(reported.len());
         let mut disabled_any = false;
+        // GitHub sends one entry per place a token was found: each token
+        // is looked up once per report, so repeats cost no storage calls.
+        let mut seen: std::collections::HashMap<String, &'static str> =
+            std::collections::HashMap::new();
         for r in reported {
+            let token_hash = keygate_shared::LookupHash::of(&r.token).to_hex();
+            if let Some(label) = seen.get(&token_hash) {
+                verdicts.push(Verdict {
+                    token_hash,
+                    token_type: r.token_type,
+                    label: (*label).into(),
+                });
+                continue;
+            }
             let mut label = "false_positive";
             if let Ok(token) = keygate_shared::Token::parse(&self.config.prefix, r.token.trim()) {
                 let mut details = Map::new();
@@ -152,8 +165,9 @@ impl<K: Kv, D: Db> App<'_, K, D> {
                     Err(e) => return Err(e),
                 }
             }
+            seen.insert(token_hash.clone(), label);
             verdicts.push(Verdict {
-                token_hash: keygate_shared::LookupHash::of(&r.token).to_hex(),
+                token_hash,
                 token_type: r.token_type,
                 label: label.into(),
             });

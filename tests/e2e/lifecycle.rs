@@ -171,9 +171,11 @@ fn leaked_keys_are_disabled_through_github_secret_scanning() {
     let w = Worker::shared();
     let (id, token) = w.create_key(&json!({"name": "leaky", "organization": "leak"}));
     let (other_id, other) = w.create_key(&json!({"name": "not leaked", "organization": "leak"}));
+    // The same token found in two places: two entries, one disable.
     let body = json!([
         {"token": token, "type": "keygate_api_key", "url": "https://example.invalid/commit/1", "source": "commit"},
-        {"token": "kg_not_ours", "type": "keygate_api_key", "url": "", "source": "content"}
+        {"token": "kg_not_ours", "type": "keygate_api_key", "url": "", "source": "content"},
+        {"token": token, "type": "keygate_api_key", "url": "https://example.invalid/commit/2", "source": "commit"}
     ])
     .to_string();
 
@@ -210,15 +212,27 @@ fn leaked_keys_are_disabled_through_github_secret_scanning() {
         r.json(),
         json!([
             {"token_hash": keygate_shared::LookupHash::of(&token).to_hex(), "token_type": "keygate_api_key", "label": "true_positive"},
-            {"token_hash": keygate_shared::LookupHash::of("kg_not_ours").to_hex(), "token_type": "keygate_api_key", "label": "false_positive"}
+            {"token_hash": keygate_shared::LookupHash::of("kg_not_ours").to_hex(), "token_type": "keygate_api_key", "label": "false_positive"},
+            {"token_hash": keygate_shared::LookupHash::of(&token).to_hex(), "token_type": "keygate_api_key", "label": "true_positive"}
         ])
     );
+    // Sent again (GitHub retries a report that failed): the same verdicts,
+    // and no second event for a key already disabled.
+    let again = report(w, &body, &sign(&body), KEY_ID);
+    assert_eq!((again.status, again.json()), (200, r.json()));
     let v = w.verify(&token);
     assert_eq!(v["code"], "DISABLED");
     let v = w.verify(&other);
     assert_eq!(v["code"], "VALID");
     let events = w.admin("GET", &format!("/api/v1/audit?key_id={id}"), None);
     assert_eq!(events.json()["events"][0]["action"], "key.leaked");
+    let leaked_events = events.json()["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "key.leaked")
+        .count();
+    assert_eq!(leaked_events, 1, "one disable, one event: {}", events.body);
     assert_eq!(
         events.json()["events"][0]["actor"],
         "github-secret-scanning"

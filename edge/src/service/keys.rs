@@ -461,6 +461,12 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
         else {
             return Ok(false);
         };
+        // Already disabled: nothing to write, and no second event (a
+        // report GitHub sends again after a failure costs one read per
+        // key it already disabled).
+        if !record.enabled {
+            return Ok(true);
+        }
         let disabled = self
             .repo
             .modify(&record.id, &record.hash, self.now, &|r| r.enabled = false)
