@@ -156,13 +156,18 @@ fn search_text(record: &KeyRecord) -> String {
 }
 
 /// Whether `after` takes power away from `before`: such a change reaches
-/// the projection before the row.
+/// the projection before the row. A limit set or changed counts (only
+/// removing one does not): a stale projection without it would verify
+/// unlimited, and whether a new limit is tighter is not worth judging.
 fn restricts(before: &KeyRecord, after: &KeyRecord) -> bool {
     let expiry = |r: &KeyRecord| r.expires_at.map_or(NEVER, |t| t.timestamp_millis());
     (before.enabled && !after.enabled)
         || expiry(after) < expiry(before)
         || after.ip_allowlist != before.ip_allowlist
         || after.roles != before.roles
+        || (after.rate_limit.is_some() && after.rate_limit != before.rate_limit)
+        || (after.credits.is_some()
+            && (after.credits != before.credits || after.credits_set_at != before.credits_set_at))
 }
 
 /// The column values of `record` at `version`, in [`COLUMNS`] order.

@@ -191,8 +191,18 @@ impl World {
     }
 }
 
-const WRITES: [(&str, &str, &str); 6] = [
+const WRITES: [(&str, &str, &str); 8] = [
     ("POST", "/api/v1/keys", r#"{"name": "new"}"#),
+    (
+        "PATCH",
+        "/api/v1/keys/{id}",
+        r#"{"rate_limit": {"limit": 10, "period_seconds": 60}}"#,
+    ),
+    (
+        "PATCH",
+        "/api/v1/keys/{id}",
+        r#"{"credits": {"remaining": 5}}"#,
+    ),
     ("PATCH", "/api/v1/keys/{id}", r#"{"enabled": false}"#),
     (
         "PATCH",
@@ -254,7 +264,21 @@ fn every_failure_of_every_write_errs_safe_and_reconciles() {
                 // or gone never verifies, whatever KV was left holding.
                 let code = w.verify_code(&w.target_token);
                 match w.target_row() {
-                    Some(r) if r.enabled => {}
+                    Some(r) if r.enabled => {
+                        // Nor does a limit set in the row go missing from
+                        // what verifies: no projection looser than its row.
+                        if let Some(raw) = w.kv.raw(&format!("h/{}", r.hash)) {
+                            let projected: KeyRecord = serde_json::from_str(&raw.0).unwrap();
+                            assert!(
+                                r.rate_limit.is_none() || projected.rate_limit == r.rate_limit,
+                                "{what}: the projection lost the row's rate limit"
+                            );
+                            assert!(
+                                r.credits.is_none() || projected.credits == r.credits,
+                                "{what}: the projection lost the row's credits"
+                            );
+                        }
+                    }
                     _ => assert_ne!(code, "VALID", "{what}: a revoked key verifies"),
                 }
                 let report =
