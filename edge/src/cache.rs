@@ -15,7 +15,10 @@ use std::collections::HashMap;
 
 use crate::store::{Kv, ListPage, PutOptions, StoreResult};
 
-/// Most entries kept; a full cache starts over (cheap, and bounded).
+/// Most entries kept. A full cache drops its absences first: anyone can
+/// make well-formed unknown tokens (the checksum is public), and a flood
+/// of them must not push the hot keys out. Only when keys that exist
+/// fill more than half of it does it start over (cheap, and bounded).
 pub const MAX_ENTRIES: usize = 10_000;
 
 /// Only verification lookups are cached.
@@ -42,7 +45,12 @@ impl ReadCache {
     fn put(&self, key: &str, value: Option<String>, until_ms: i64) {
         let mut entries = self.entries.borrow_mut();
         if entries.len() >= MAX_ENTRIES {
-            entries.clear();
+            entries.retain(|_, (value, _)| value.is_some());
+            // Half left free at least: the sweep runs once per
+            // MAX_ENTRIES / 2 inserts at most.
+            if entries.len() > MAX_ENTRIES / 2 {
+                entries.clear();
+            }
         }
         entries.insert(key.to_owned(), (value, until_ms));
     }
@@ -211,6 +219,32 @@ mod tests {
             assert!(cache.is_empty());
             assert_eq!(c.get("h/a").await.unwrap().as_deref(), Some("new"));
         });
+    }
+
+    /// A flood of unknown tokens churns only the cached absences.
+    #[test]
+    fn a_flood_of_unknown_keys_leaves_the_hot_keys_cached() {
+        let cache = ReadCache::default();
+        let kv = MemoryKv::default();
+        pollster::block_on(async {
+            kv.put("h/hot", "1", PutOptions::default()).await.unwrap();
+            let c = CachedKv::new(&kv, &cache, 0, 10);
+            c.get("h/hot").await.unwrap();
+            for i in 0..3 * MAX_ENTRIES {
+                c.get(&format!("h/unknown{i}")).await.unwrap();
+            }
+            assert!(cache.len() <= MAX_ENTRIES);
+            let before = gets(&kv);
+            assert_eq!(c.get("h/hot").await.unwrap().as_deref(), Some("1"));
+            assert_eq!(gets(&kv), before, "the hot key is still cached");
+        });
+        // Keys that exist past half the cache: it starts over.
+        let cache = ReadCache::default();
+        for i in 0..MAX_ENTRIES {
+            cache.put(&format!("h/k{i}"), Some("1".into()), 10);
+        }
+        cache.put("h/one-more", None, 10);
+        assert_eq!(cache.len(), 1);
     }
 
     #[test]

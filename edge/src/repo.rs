@@ -473,19 +473,16 @@ impl<'a, K: Kv, D: Db> Repo<'a, K, D> {
         };
         if let Err(e) = settled.await {
             // The key is stored: an error now would lose the token, shown
-            // only in this answer. Whether a write landed meanwhile is
-            // unknown, so the projection is withdrawn (fail closed): the
-            // key verifies once reconciliation writes it from the row.
+            // only in this answer. Its projection (version 1) stays: only
+            // a write to this new key in the same instant could have made
+            // it stale, that write settles the projection itself, and
+            // reconciliation rewrites a stale one. Withdrawing it instead
+            // would leave the new key dark until reconciliation reached it
+            // (hours, at 100,000 keys).
             crate::log::error(&format!(
-                "key {} stored, its projection withdrawn until reconciliation: {}",
+                "key {} stored; whether a write landed on it meanwhile is unchecked: {}",
                 record.id, e.0
             ));
-            if let Err(e) = self.kv.delete(&format!("{BY_HASH}{}", record.hash)).await {
-                crate::log::error(&format!(
-                    "key {}: withdrawing its projection failed too: {}",
-                    record.id, e.0
-                ));
-            }
         }
         Ok(Inserted::Stored)
     }

@@ -134,7 +134,8 @@ fn invalid_configuration_fails_every_request_closed() {
 /// `[vars]` written as TOML values rather than strings: `GATEWAY_RULES` as
 /// an array of tables and `VERIFY_CACHE_SECONDS` as a number are read as
 /// their JSON text, so the rules hold (they once read as none, and every
-/// valid key passed every path).
+/// valid key passed every path), and the number parses (a value that
+/// did not would answer every request 500, not the 200 below).
 #[test]
 fn vars_written_as_toml_values_are_read_as_set() {
     use serde_json::json;

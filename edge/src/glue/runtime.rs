@@ -52,8 +52,8 @@ impl Env {
     /// or table arrives as that JSON value and is read as its JSON text
     /// (`VERIFY_CACHE_SECONDS = 0` is 0, `GATEWAY_RULES` may be a TOML
     /// array of tables), never as unset: rules that read as none would let
-    /// every valid key through. Anything else under the name (a binding)
-    /// reads as text no setting accepts, so the config is refused.
+    /// every valid key through. A binding under a var's name reads as
+    /// `{}`, which the settings refuse or which fails closed later.
     pub fn var(&self, name: &str) -> Option<String> {
         let value = self.binding(name)?;
         if let Some(text) = value.as_string() {

@@ -401,16 +401,33 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
                 ));
                 Some(fresh)
             }
-            // Nothing of the old key changed: the new one goes again
-            // (best effort), and the client still holds the old token.
             Err(failed) => {
-                if let Err(e) = self.repo.remove(&new).await {
+                // The update's answer may be what was lost: if the row is
+                // cut short after all, the roll has happened.
+                let row = match self.repo.entry_by_id(&old.id).await {
+                    Ok(entry) => entry.and_then(|e| e.record),
+                    Err(_) => None,
+                };
+                if let Some(fresh) = row.filter(|r| r.expires_at.is_some_and(|t| t <= cutoff)) {
                     crate::log::error(&format!(
-                        "roll of key {}: its unused new key {} stays until deleted: {}",
-                        old.id, new.id, e.0
+                        "roll of key {}: the old key is cut short, its projection not settled: {}",
+                        old.id, failed.error.0
                     ));
+                    Some(fresh)
+                } else {
+                    // Not cut short: the shortening withdrew the old
+                    // projection first, so put back what the row says, and
+                    // take the unused new key back (both best effort); the
+                    // client goes on with the old token.
+                    if let Err(e) = self.repo.settle(&old.id, &old.hash, self.now).await {
+                        crate::log::error(&format!(
+                            "roll of key {}: its projection waits for reconciliation: {}",
+                            old.id, e.0
+                        ));
+                    }
+                    self.take_back(&old, &new).await;
+                    return Err(unavailable_after_write(failed.error));
                 }
-                return Err(unavailable_after_write(failed.error));
             }
         };
         let Some(fresh) = shortened else {
@@ -424,12 +441,20 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
             return Err(not_found());
         };
         if roll::copy_must_follow(&old, &fresh) {
-            new = self
+            // An edit reached the original while the roll ran (perhaps a
+            // revocation): a copy that cannot follow it must not live on.
+            match self
                 .repo
                 .modify(&new.id, &new.hash, self.now, &|r| roll::follow(r, &fresh))
                 .await
-                .map_err(unavailable_after_write)?
-                .ok_or_else(not_found)?;
+            {
+                Ok(Some(followed)) => new = followed,
+                Ok(None) => return Err(not_found()),
+                Err(e) => {
+                    self.take_back(&old, &new).await;
+                    return Err(unavailable_after_write(e));
+                }
+            }
         }
         let mut details = Map::new();
         details.insert("new_key_id".into(), json!(new.id));
@@ -461,19 +486,20 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
         else {
             return Ok(false);
         };
-        // Already disabled: nothing to write, and no second event (a
-        // report GitHub sends again after a failure costs one read per
-        // key it already disabled).
-        if !record.enabled {
-            return Ok(true);
-        }
-        let disabled = self
-            .repo
-            .modify(&record.id, &record.hash, self.now, &|r| r.enabled = false)
-            .await
-            .map_err(unavailable_after_write)?;
-        // Deleted meanwhile: nothing left to disable, still ours.
-        let record = disabled.unwrap_or(record);
+        // Already disabled (by an admin, or by this report sent before):
+        // nothing to write but the event, so that the leak is on record
+        // (a retry after a failed event write writes it then).
+        let record = if record.enabled {
+            let disabled = self
+                .repo
+                .modify(&record.id, &record.hash, self.now, &|r| r.enabled = false)
+                .await
+                .map_err(unavailable_after_write)?;
+            // Deleted meanwhile: nothing left to disable, still ours.
+            disabled.unwrap_or(record)
+        } else {
+            record
+        };
         let event = AuditEvent::for_key(&record, self.now, actor, AuditAction::Leaked, details);
         self.write_event(&event).await?;
         Ok(true)
@@ -494,6 +520,17 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
             caller,
         );
         self.write_event(&event).await
+    }
+
+    /// Removes a roll's new key that is not to be used, logging a failure
+    /// (the key then stays until deleted; nobody holds its token).
+    async fn take_back(&self, old: &KeyRecord, new: &KeyRecord) {
+        if let Err(e) = self.repo.remove(new).await {
+            crate::log::error(&format!(
+                "roll of key {}: its unused new key {} stays until deleted: {}",
+                old.id, new.id, e.0
+            ));
+        }
     }
 
     /// [`Self::record`] after a create or roll has stored a key whose

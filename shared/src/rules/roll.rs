@@ -114,12 +114,18 @@ pub fn shorten(old: &mut KeyRecord, cutoff: DateTime<Utc>) {
 }
 
 /// Whether the original changed in a way its copy must follow between
-/// the roll reading it (`read`) and shortening it (`now_stored`): a
-/// disable, another allowlist, a rename.
+/// the roll reading it (`read`) and shortening it (`now_stored`): any
+/// field an edit can change (a disable, another allowlist or roles, a
+/// limit set, new metadata, a rename).
 #[must_use]
 pub fn copy_must_follow(read: &KeyRecord, now_stored: &KeyRecord) -> bool {
     now_stored.enabled != read.enabled
         || now_stored.ip_allowlist != read.ip_allowlist
+        || now_stored.roles != read.roles
+        || now_stored.rate_limit != read.rate_limit
+        || now_stored.credits != read.credits
+        || now_stored.credits_set_at != read.credits_set_at
+        || now_stored.meta != read.meta
         || now_stored.name != read.name
         || now_stored.description != read.description
 }
@@ -128,6 +134,12 @@ pub fn copy_must_follow(read: &KeyRecord, now_stored: &KeyRecord) -> bool {
 pub fn follow(copy: &mut KeyRecord, original: &KeyRecord) {
     copy.enabled = original.enabled;
     copy.ip_allowlist.clone_from(&original.ip_allowlist);
+    copy.roles.clone_from(&original.roles);
+    copy.rate_limit = original.rate_limit;
+    copy.credits.clone_from(&original.credits);
+    copy.credits_set_at = original.credits_set_at;
+    copy.meta.clone_from(&original.meta);
+    copy.had_limits |= original.had_limits;
     copy.name.clone_from(&original.name);
     copy.description.clone_from(&original.description);
 }
@@ -180,6 +192,56 @@ mod tests {
         let mut late = old.clone();
         shorten(&mut late, old.expires_at.unwrap() + Duration::days(1));
         assert_eq!(late.expires_at, old.expires_at, "never lengthened");
+    }
+
+    /// Every field an edit can change reaches the copy, limits included
+    /// (a copy without a limit set on its original would verify
+    /// unlimited).
+    #[test]
+    fn the_copy_follows_every_edit_made_meanwhile() {
+        let read = crate::model::tests::record();
+        let now = read.created_at + Duration::days(1);
+        let token = Token::generate(&Prefix::default()).unwrap();
+        let copy = successor(
+            &read,
+            "key_1111111111111111".parse().unwrap(),
+            &token,
+            &caller("", true),
+            now,
+        );
+        let edits: [&dyn Fn(&mut KeyRecord); 6] = [
+            &|r| r.enabled = false,
+            &|r| {
+                r.rate_limit = Some(crate::usage::RateLimit {
+                    limit: 1,
+                    period_seconds: 60,
+                })
+            },
+            &|r| {
+                r.credits = Some(crate::usage::Credits {
+                    remaining: 1,
+                    refill: None,
+                });
+                r.credits_set_at = Some(now);
+                r.had_limits = true;
+            },
+            &|r| r.roles = vec![],
+            &|r| {
+                r.meta.insert("plan".into(), "free".into());
+            },
+            &|r| r.name = "renamed".into(),
+        ];
+        for (i, edit) in edits.iter().enumerate() {
+            let mut stored = read.clone();
+            edit(&mut stored);
+            assert!(copy_must_follow(&read, &stored), "edit {i}");
+            let mut followed = copy.clone();
+            follow(&mut followed, &stored);
+            let mut expected = copy.clone();
+            edit(&mut expected);
+            assert_eq!(followed, expected, "edit {i}");
+        }
+        assert!(!copy_must_follow(&read, &read.clone()));
     }
 
     #[test]
