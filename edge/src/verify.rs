@@ -338,8 +338,12 @@ fn forwards_header(name: &str, connection_named: &[String]) -> bool {
     // CGI-style origins (WSGI, Rack, PHP) read `X_Keygate_Meta` and
     // `X-Keygate-Meta` as one variable: the reserved names are matched
     // with `_` read as `-`.
-    let name = name.replace('_', "-");
-    let name = name.as_str();
+    let name: std::borrow::Cow<'_, str> = if name.contains('_') {
+        name.replace('_', "-").into()
+    } else {
+        name.into()
+    };
+    let name = name.as_ref();
     !(name == "authorization"
         || name == "x-api-key"
         || name == crate::access::ASSERTION_HEADER
