@@ -31,6 +31,10 @@ pub struct Caller {
     /// When a person's sign-in ends (their Access token's `exp`): a
     /// streamed export stops there. `None` for a key (its record says).
     pub signed_in_until: Option<DateTime<Utc>>,
+    /// The limiter the caller's key spends from (its own id, or its
+    /// original's for a rolled copy): a key may not change the limits of
+    /// any key sharing it. `None` for a person.
+    pub limiter: Option<KeyId>,
 }
 
 /// The longest an admin or reader key made by a person signed in through
@@ -50,6 +54,7 @@ impl Caller {
             expires_at: record.expires_at,
             ip_allowlist: record.ip_allowlist.clone(),
             signed_in_until: None,
+            limiter: Some(record.limiter_name().clone()),
         }
     }
 
@@ -76,6 +81,7 @@ impl Caller {
             expires_at: Some(now + chrono::Duration::days(PERSON_KEY_DAYS)),
             ip_allowlist: Vec::new(),
             signed_in_until: Some(signed_in_until),
+            limiter: None,
         }
     }
 
@@ -128,6 +134,13 @@ impl Caller {
     pub fn is_key(&self, id: &KeyId) -> bool {
         self.key_id.as_ref() == Some(id)
     }
+
+    /// Whether `record` spends from the caller's own limiter: the caller's
+    /// key itself, its rolled copies, or the original it was rolled from.
+    #[must_use]
+    pub fn shares_limits_with(&self, record: &KeyRecord) -> bool {
+        self.is_key(&record.id) || self.limiter.as_ref() == Some(record.limiter_name())
+    }
 }
 
 #[cfg(test)]
@@ -144,6 +157,7 @@ pub(crate) mod tests {
             expires_at: None,
             ip_allowlist: vec![],
             signed_in_until: None,
+            limiter: Some("key_0000000000000000".parse().unwrap()),
         }
     }
 

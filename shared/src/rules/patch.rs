@@ -97,8 +97,11 @@ pub fn plan(
             reach::check_own_allowlist(&current.ip_allowlist, list)?;
         }
     }
-    // As with its allowlist, a key does not lift its own limits.
-    if caller.is_key(&current.id) && (patch.rate_limit.is_some() || patch.credits.is_some()) {
+    // As with its allowlist, a key does not lift its own limits, nor
+    // those of a key spending from the same limiter (a copy it rolled,
+    // whose credits would refill its own).
+    if caller.shares_limits_with(current) && (patch.rate_limit.is_some() || patch.credits.is_some())
+    {
         return Err(ApiError::field(
             crate::error::ErrorCode::Forbidden,
             if patch.rate_limit.is_some() {
@@ -106,7 +109,7 @@ pub fn plan(
             } else {
                 "credits"
             },
-            "A key may not change its own rate limit or credits.",
+            "A key may not change the rate limit or credits of itself or of a key spending from the same limits (a copy it was rolled into or from).",
         ));
     }
     let mut after = current.clone();
@@ -316,6 +319,26 @@ mod tests {
             (e.code, e.field.as_deref()),
             (ErrorCode::Forbidden, Some("credits"))
         );
+        // Nor through a copy rolled from it, or the original of a copy:
+        // they spend from one limiter.
+        let mut copy = k.clone();
+        copy.id = "key_1111111111111111".parse().unwrap();
+        copy.limits_of = Some(k.id.clone());
+        let admin = |r: &KeyRecord| Caller {
+            can_write: true,
+            ..Caller::of_key(r)
+        };
+        let (original_caller, copy_caller) = (admin(&k), admin(&copy));
+        for (who, target) in [(&original_caller, &copy), (&copy_caller, &k)] {
+            let e = plan(who, target, &same, k_now()).unwrap_err();
+            assert_eq!(
+                (e.code, e.field.as_deref()),
+                (ErrorCode::Forbidden, Some("credits"))
+            );
+        }
+        let mut other = k.clone();
+        other.id = "key_2222222222222222".parse().unwrap();
+        assert!(plan(&admin(&other), &copy, &same, k_now()).is_ok());
         let bad = body(serde_json::json!({"rate_limit": {"limit": 0, "period_seconds": 5}}));
         assert_eq!(
             plan(&caller("", true), &k, &bad, k_now())
