@@ -353,7 +353,7 @@ fn forwards_header(name: &str, connection_named: &[String]) -> bool {
         || METHOD_OVERRIDES.contains(&name)
         || PATH_OVERRIDES.contains(&name)
         || HOP_BY_HOP.contains(&name)
-        || connection_named.iter().any(|n| n.replace('_', "-") == name))
+        || connection_named.iter().any(|n| n == name))
 }
 
 /// A `Cookie` value without Cloudflare Access's sign-in (the origin must
@@ -387,7 +387,8 @@ fn forward(req: &HttpRequest, sent: &Forwarded<'_>, origin: &str) -> Forward {
         .iter()
         .filter(|(n, _)| n == "connection")
         .flat_map(|(_, v)| v.split(','))
-        .map(|n| n.trim().to_ascii_lowercase())
+        // Spelled as `forwards_header` compares them (`_` as `-`).
+        .map(|n| n.trim().to_ascii_lowercase().replace('_', "-"))
         .filter(|n| !n.is_empty())
         .collect();
     let mut headers: Vec<(String, String)> = req

@@ -388,33 +388,23 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
             .await
         {
             Ok(shortened) => shortened,
-            // The old key is cut short in D1, its projection withdrawn
-            // first: the roll has happened, and only this answer can give
-            // the new token. Reconciliation settles the old projection.
-            Err(crate::repo::ModifyFailed {
-                error,
-                written: Some(fresh),
-            }) => {
-                crate::log::error(&format!(
-                    "roll of key {}: the old key is cut short, its projection not settled: {}",
-                    old.id, error.0
-                ));
-                Some(fresh)
-            }
             Err(failed) => {
-                // The update's answer may be what was lost: if the row is
-                // cut short after all, the roll has happened.
-                let row = match self.repo.entry_by_id(&old.id).await {
-                    Ok(entry) => entry.and_then(|e| e.record),
-                    Err(_) => None,
+                // Cut short in D1 (the settle after it failed), or perhaps
+                // so with only the update's answer lost: the roll has
+                // happened, and only this answer can give the new token.
+                // Reconciliation settles the old projection.
+                let cut_short = match failed.written {
+                    Some(fresh) => Some(fresh),
+                    None => self
+                        .repo
+                        .entry_by_id(&old.id)
+                        .await
+                        .ok()
+                        .flatten()
+                        .and_then(|e| e.record)
+                        .filter(|r| r.expires_at.is_some_and(|t| t <= cutoff)),
                 };
-                if let Some(fresh) = row.filter(|r| r.expires_at.is_some_and(|t| t <= cutoff)) {
-                    crate::log::error(&format!(
-                        "roll of key {}: the old key is cut short, its projection not settled: {}",
-                        old.id, failed.error.0
-                    ));
-                    Some(fresh)
-                } else {
+                if cut_short.is_none() {
                     // Not cut short: the shortening withdrew the old
                     // projection first, so put back what the row says, and
                     // take the unused new key back (both best effort); the
@@ -428,6 +418,11 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
                     self.take_back(&old, &new).await;
                     return Err(unavailable_after_write(failed.error));
                 }
+                crate::log::error(&format!(
+                    "roll of key {}: the old key is cut short, its projection not settled: {}",
+                    old.id, failed.error.0
+                ));
+                cut_short
             }
         };
         let Some(fresh) = shortened else {
