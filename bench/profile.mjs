@@ -63,6 +63,12 @@ wrk.stdout.on('data', (d) => { out += d; });
 await new Promise((r) => wrk.on('close', r));
 const { profile } = await send('Profiler.stop');
 ws.close();
+// PROFILE_RAW=<file> keeps the whole profile too (Chrome DevTools'
+// .cpuprofile format): who calls a frame is in it, not in the summary.
+if (process.env.PROFILE_RAW) {
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(process.env.PROFILE_RAW, JSON.stringify(profile));
+}
 
 const requests = Number((out.match(/(\d+) requests in/) || [])[1] || 0);
 // Failed answers count as requests in wrk's total: reported, not hidden.

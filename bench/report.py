@@ -46,6 +46,11 @@ RATIOS = [
     ("rate-limited verify: this build / BEFORE", "keygate-verify-ratelimited", "before-verify-ratelimited", None),
     ("credit-limited verify: this build / BEFORE", "keygate-verify-credits", "before-verify-credits", None),
     ("429 at the gateway: this build / BEFORE", "keygate-gateway-exhausted", "before-gateway-exhausted", None),
+    # BEFORE_CACHE=1 BEFORE_PAIRED=…: the gateway and the cached worker's malformed case.
+    ("gateway valid: this build / BEFORE", "keygate-gateway-valid", "before-gateway-valid", None),
+    ("malformed (cache on): this build / BEFORE", "keygate-verify-malformed", "before-verify-malformed", None),
+    ("  BEFORE gateway valid / bare JS relay", "before-gateway-valid", "relay", None),
+    ("  BEFORE malformed (cache on) / empty JS worker", "before-verify-malformed", "null", None),
 ]
 
 # (label, limited case, baseline): latency the limiter adds, against the

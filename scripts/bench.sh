@@ -34,6 +34,8 @@
 # change in the same run, where machine drift between runs cannot pass
 # for it. BEFORE_CACHE=1 runs it with the cache on instead, beside the
 # cached cases, the limited ones among them (a change to the limiter).
+# BEFORE_PAIRED (a regex on case names of the worker that BEFORE_CACHE
+# picks) chooses the cases it is paired with instead.
 # CASES (an extended regex on the case names, e.g.
 # 'floor|do-floor|keygate-verify-(valid|ratelimited|credits)') keeps only those.
 # DURATION (5s), CONNS (16), REPEATS (3), LAYERS ("direct"; "direct proxied"
@@ -303,6 +305,7 @@ if [ -n "$BEFORE" ]; then
   with_before=()
   paired='keygate-nocache-verify-valid|keygate-nocache-verify-malformed'
   [ "$BEFORE_CACHE" = 1 ] && paired='keygate-verify-valid|keygate-verify-ratelimited|keygate-verify-credits|keygate-gateway-exhausted'
+  paired=${BEFORE_PAIRED:-$paired}
   for c in "${cases[@]}"; do
     with_before+=("$c")
     read -r name _ path script <<<"$c"
@@ -357,7 +360,7 @@ if [ "$PROFILE" = 1 ]; then
       url="http://127.0.0.1:${direct[$worker]}$path"
       # Warm the JITs first, as the rounds do.
       taskset -c 1 wrk -t1 -c"$CONNS" -d2s "${args[@]}" "$url" >/dev/null
-      if taskset -c 1 timeout 60 node bench/profile.mjs "${inspector[$worker]}" "bench-$worker" "$PROFILE_SECONDS" -- \
+      if PROFILE_RAW="$work/profile/$name.cpuprofile" taskset -c 1 timeout 60 node bench/profile.mjs "${inspector[$worker]}" "bench-$worker" "$PROFILE_SECONDS" -- \
         -t1 -c"$CONNS" "${args[@]}" "$url" > "$work/profile/$name.tmp"; then
         mv "$work/profile/$name.tmp" "$work/profile/$name.json"
       else

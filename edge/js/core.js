@@ -2,8 +2,8 @@
 // each one's wasm-bindgen output, with front.js or plane.js as the
 // index.js the runtime loads): the Rust module instantiated once per
 // isolate, and each event handed to an exported Rust function in one
-// call: no proxies, no promise wrapping beyond the one the export
-// returns (issue 19, BENCHMARKS.md, "Issue 19"). The front's default
+// call: no proxies, and a promise only where Rust's answer waits on the
+// runtime (issue 19, BENCHMARKS.md, "Issue 19"). The front's default
 // export is a plain object; the plane's is a WorkerEntrypoint, which RPC
 // needs, and whose cost only admin traffic pays.
 import wasmModule from './keygate_edge_bg.wasm';
@@ -63,19 +63,34 @@ export function currentGeneration() {
   return generation;
 }
 
-// One event into Rust: one promise reaction on the way out.
+// One event into Rust. Rust answers at once when nothing it does waits on
+// the runtime (a malformed token, a cached key): no promise on either
+// side. Otherwise it answers a promise, and one reaction makes the answer.
 export function call(run) {
   ready();
+  let out;
   try {
-    return run().then(respond, failed);
+    out = run();
   } catch (e) {
     failed(e);
   }
+  return out instanceof Promise ? out.then(respond, failed) : respond(out);
 }
 
 // A `fetch` event: the headers cross into wasm as one string, not one
-// call per header.
+// call per header. When Rust wants the body (it answers a number: a
+// declared length within the route's limit), it is read here in one go
+// and the request goes in again with it (`false` if the read failed):
+// one promise, as a JavaScript handler's `request.json()`, instead of an
+// await in Rust. Rust decides, so a body is read only where it would read
+// one itself (never a gateway body, which streams on to the origin).
 export function fetchEvent(request, env, ctx) {
   const headers = JSON.stringify([...request.headers]);
-  return call(() => rust.fetch(request, headers, env, ctx));
+  const enter = (body) => call(() => rust.fetch(request, headers, body, env, ctx));
+  const answer = enter(undefined);
+  if (typeof answer !== 'number') return answer;
+  return request.arrayBuffer().then(
+    (bytes) => enter(new Uint8Array(bytes)),
+    () => enter(false),
+  );
 }

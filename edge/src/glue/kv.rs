@@ -13,6 +13,7 @@ use crate::store::{Kv, ListPage, Listed, PutOptions, StoreError, StoreResult};
 #[wasm_bindgen]
 extern "C" {
     /// The runtime's KV namespace binding.
+    #[derive(Clone)]
     pub type KvNamespace;
 
     #[wasm_bindgen(method, catch)]
@@ -34,6 +35,7 @@ extern "C" {
 }
 
 /// Workers KV behind the [`Kv`] trait.
+#[derive(Clone)]
 pub struct WorkersKv(pub KvNamespace);
 
 impl WorkersKv {

@@ -39,6 +39,39 @@ thread_local! {
     static METER: std::rc::Rc<crate::usage::UsageMeter> = std::rc::Rc::default();
 }
 
+/// The bindings a request uses, looked up once per `env` object rather
+/// than on every request: each lookup is a property read and a string made
+/// in JS (the three came to ~30 µs a request profiled, BENCHMARKS.md,
+/// "Issue 19"). The runtime hands an isolate's requests the same `env`;
+/// another one (not assumed away) is looked up afresh.
+struct Bindings {
+    env: Env,
+    kv: Option<WorkersKv>,
+    db: Option<D1>,
+    limiter: Option<limiter::DurableLimiter>,
+}
+
+thread_local! {
+    static BINDINGS: std::cell::RefCell<Option<std::rc::Rc<Bindings>>> = const { std::cell::RefCell::new(None) };
+}
+
+fn bindings(env: &Env) -> std::rc::Rc<Bindings> {
+    BINDINGS.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        if let Some(known) = cell.as_ref().filter(|b| js_sys::Object::is(&b.env, env)) {
+            return std::rc::Rc::clone(known);
+        }
+        let found = std::rc::Rc::new(Bindings {
+            env: env.clone(),
+            kv: WorkersKv::from_env(env, "KEYS"),
+            db: D1::from_env(env, "DB"),
+            limiter: limiter::DurableLimiter::from_env(env, "LIMITER"),
+        });
+        *cell = Some(std::rc::Rc::clone(&found));
+        found
+    })
+}
+
 fn read_cache() -> std::rc::Rc<ReadCache> {
     READ_CACHE.with(std::rc::Rc::clone)
 }
@@ -90,12 +123,12 @@ fn db_missing() -> ApiError {
 
 /// The `KEYS` binding behind this isolate's read cache, if it is bound.
 fn keys_store<'a>(
-    env: &Env,
+    store: Option<WorkersKv>,
     cache: &'a ReadCache,
     config: &Config,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Option<CachedKv<'a, WorkersKv>> {
-    let store = WorkersKv::from_env(env, "KEYS")?;
+    let store = store?;
     Some(CachedKv::new(
         store,
         cache,
@@ -113,20 +146,46 @@ fn js_error_message(e: &wasm_bindgen::JsValue) -> Option<String> {
 }
 
 /// The `fetch` handler, called by `edge/js/core.js` with the request's
-/// headers as one JSON array of pairs. Answers a `Response`, or, for an
-/// answer Keygate made itself, `[status, headers, body]` that the entry
-/// makes the `Response` of ([`web::to_parts`]). A runtime error while
-/// answering (a `Headers` refusing a value, say) is logged and answered
-/// 500 in the contract's shape, never passed on as a rejection.
+/// headers as one JSON array of pairs, and `body` as [`web::passed_body`]
+/// reads it. Answers a `Response`, or, for an answer Keygate made itself,
+/// `[status, headers, body]` that the entry makes the `Response` of
+/// ([`web::to_parts`]), or a number: the body is wanted (a declared length
+/// within the route's limit), which the entry reads in one go and calls
+/// again with. A runtime error while answering (a `Headers` refusing a
+/// value, say) is logged and answered 500 in the contract's shape, never
+/// passed on as a rejection.
+///
+/// The answer is polled once right here and returned as it is when
+/// nothing waits on the runtime (a malformed token, a cached key, any
+/// refusal made from the head and body): no promise, no executor task, no
+/// microtask. Only an answer still pending (a KV read, the origin) goes to
+/// the executor, which polls it again at once, so every future it holds
+/// registers the executor's waker in place of the no-op one.
 #[wasm_bindgen]
-pub async fn fetch(req: web_sys::Request, headers: String, env: Env, ctx: Context) -> JsValue {
-    match answer(req, &headers, env, ctx).await {
-        Ok(response) => response,
-        Err(e) => {
-            let cause = js_error_message(&e).unwrap_or_else(|| "not an Error".to_owned());
-            runtime::log_error(&format!("request failed in the runtime: {cause}"));
-            let internal = ApiError::new(ErrorCode::Internal, "The request could not be answered.");
-            web::error_parts(&internal)
+pub fn fetch(
+    req: web_sys::Request,
+    headers: String,
+    body: JsValue,
+    env: Env,
+    ctx: Context,
+) -> JsValue {
+    let mut answering = Box::pin(async move {
+        match answer(req, &headers, &body, env, ctx).await {
+            Ok(response) => response,
+            Err(e) => {
+                let cause = js_error_message(&e).unwrap_or_else(|| "not an Error".to_owned());
+                runtime::log_error(&format!("request failed in the runtime: {cause}"));
+                let internal =
+                    ApiError::new(ErrorCode::Internal, "The request could not be answered.");
+                web::error_parts(&internal)
+            }
+        }
+    });
+    let mut once = std::task::Context::from_waker(std::task::Waker::noop());
+    match std::future::Future::poll(answering.as_mut(), &mut once) {
+        std::task::Poll::Ready(answer) => answer,
+        std::task::Poll::Pending => {
+            wasm_bindgen_futures::future_to_promise(async move { Ok(answering.await) }).into()
         }
     }
 }
@@ -134,6 +193,7 @@ pub async fn fetch(req: web_sys::Request, headers: String, env: Env, ctx: Contex
 async fn answer(
     req: web_sys::Request,
     headers: &str,
+    body: &JsValue,
     env: Env,
     ctx: Context,
 ) -> Result<JsValue, JsValue> {
@@ -153,20 +213,21 @@ async fn answer(
     }
     let now = now();
     let cache = read_cache();
-    let Some(kv) = keys_store(&env, &cache, config, now) else {
+    let bound = bindings(&env);
+    let Some(kv) = keys_store(bound.kv.clone(), &cache, config, now) else {
         return Ok(config_refusal(&kv_missing()));
     };
-    let Some(db) = D1::from_env(&env, "DB") else {
+    let Some(db) = bound.db.as_ref() else {
         return Ok(config_refusal(&db_missing()));
     };
-    let limiter = limiter::DurableLimiter::from_env(&env, "LIMITER");
+    let limiter = bound.limiter.as_ref();
     let meter = METER.with(std::rc::Rc::clone);
     let app = App {
         kv: &kv,
-        db: &db,
+        db,
         config,
         now,
-        limiter: limiter.as_ref().map(|l| l as &dyn crate::limiter::Limiter),
+        limiter: limiter.map(|l| l as &dyn crate::limiter::Limiter),
         meter: Some(&*meter),
         #[cfg(feature = "admin-plane")]
         certs: Some(&FetchCerts),
@@ -176,7 +237,16 @@ async fn answer(
     // Admin or gateway is decided on the head: only the admin API's body
     // is read (in chunks, up to its limit); a gateway body is streamed.
     if let Some(limit) = app.body_limit(&http_req) {
-        match web::read_body_limited(&req, &http_req, limit).await {
+        let read = match web::passed_body(body) {
+            web::Passed::Read(bytes) if bytes.len() > limit => Err(web::BodyError::TooLarge),
+            web::Passed::Read(bytes) => Ok(bytes),
+            web::Passed::Unreadable => Err(web::BodyError::Unreadable),
+            web::Passed::NotRead if web::declared_within(&http_req, limit) => {
+                return Ok(JsValue::from_f64(limit as f64));
+            }
+            web::Passed::NotRead => web::read_body_limited(&req, &http_req, limit).await,
+        };
+        match read {
             Ok(body) => http_req.body = body,
             Err(web::BodyError::TooLarge) => {
                 return Ok(web::error_parts(&crate::app::body_too_large(limit)))
@@ -405,7 +475,7 @@ pub async fn scheduled(env: Env) -> Result<(), JsValue> {
     };
     let now = now();
     let cache = read_cache();
-    let Some(kv) = keys_store(&env, &cache, &config, now) else {
+    let Some(kv) = keys_store(WorkersKv::from_env(&env, "KEYS"), &cache, &config, now) else {
         return Err(cron_failed("cron skipped: KV binding KEYS missing"));
     };
     let Some(db) = D1::from_env(&env, "DB") else {

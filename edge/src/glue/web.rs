@@ -113,36 +113,53 @@ pub enum BodyError {
     Unreadable,
 }
 
-/// Reads the body chunk by chunk, refusing it as soon as it is over
-/// `limit` bytes, whether announced by `Content-Length` or not (chunked
-/// uploads): never more than one chunk past the limit is held.
+/// The body as the entry passed it (`edge/js/core.js`, `fetchEvent`).
+pub enum Passed {
+    /// `undefined`: not read (the first call).
+    NotRead,
+    /// A `Uint8Array`: all of it, read by the entry because the first call
+    /// asked (a declared length within the limit).
+    Read(Vec<u8>),
+    /// Anything else (`false`): the entry's read failed.
+    Unreadable,
+}
+
+/// What the entry passed as the body.
+pub fn passed_body(body: &JsValue) -> Passed {
+    if body.is_undefined() {
+        Passed::NotRead
+    } else if let Some(bytes) = body.dyn_ref::<Uint8Array>() {
+        Passed::Read(bytes.to_vec())
+    } else {
+        Passed::Unreadable
+    }
+}
+
+/// The declared `Content-Length`, when it is within `limit`: a body the
+/// runtime holds to that length (HTTP framing), which the entry reads in
+/// one go (one promise instead of a read per chunk; no await in Rust).
+pub fn declared_within(head: &HttpRequest, limit: usize) -> bool {
+    declared_length(head).is_some_and(|n| n <= limit as u64)
+}
+
+fn declared_length(head: &HttpRequest) -> Option<u64> {
+    head.header("content-length")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+}
+
+/// Reads a body the entry did not (no declared length within `limit`:
+/// chunked uploads, or more declared than the limit) chunk by chunk,
+/// refusing it as soon as it is over `limit` bytes: never more than one
+/// chunk past the limit is held.
 pub async fn read_body_limited(
     req: &Request,
     head: &HttpRequest,
     limit: usize,
 ) -> Result<Vec<u8>, BodyError> {
-    let declared = head
-        .header("content-length")
-        .and_then(|v| v.trim().parse::<u64>().ok());
+    let declared = declared_length(head);
     let Some(stream) = req.body() else {
         return Ok(Vec::new());
     };
-    if declared.is_some_and(|n| n <= limit as u64) {
-        // A declared length the runtime holds the body to (HTTP framing):
-        // read in one go, one promise instead of a read per chunk.
-        let Ok(buffer) = req.array_buffer() else {
-            return Err(BodyError::Unreadable);
-        };
-        let body = JsFuture::from(buffer)
-            .await
-            .map(|b| Uint8Array::new(&b).to_vec())
-            .map_err(|_| BodyError::Unreadable)?;
-        return if body.len() > limit {
-            Err(BodyError::TooLarge)
-        } else {
-            Ok(body)
-        };
-    }
     let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     if declared.is_some_and(|n| n > limit as u64) {
         drain(&reader).await;
