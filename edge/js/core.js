@@ -64,8 +64,9 @@ export function currentGeneration() {
 }
 
 // One event into Rust. Rust answers at once when nothing it does waits on
-// the runtime (a malformed token, a cached key): no promise on either
-// side. Otherwise it answers a promise, and one reaction makes the answer.
+// the runtime (a refusal made from the head and body, a cached key): no
+// promise from Rust, no executor task. Otherwise it answers a promise, and
+// one reaction makes the answer.
 export function call(run) {
   ready();
   let out;
@@ -74,7 +75,15 @@ export function call(run) {
   } catch (e) {
     failed(e);
   }
-  return out instanceof Promise ? out.then(respond, failed) : respond(out);
+  return out instanceof Promise ? out.then((a) => respond(notAsking(a)), failed) : respond(out);
+}
+
+// Rust asks for the body (a number, `fetchEvent`) only from its first,
+// synchronous poll of a request: a number anywhere else is a bug, failed
+// loudly (the runtime answers 500) rather than sent as the answer.
+function notAsking(answer) {
+  if (typeof answer === 'number') throw new Error('Keygate: the request body was asked for too late');
+  return answer;
 }
 
 // A `fetch` event: the headers cross into wasm as one string, not one
@@ -90,7 +99,7 @@ export function fetchEvent(request, env, ctx) {
   const answer = enter(undefined);
   if (typeof answer !== 'number') return answer;
   return request.arrayBuffer().then(
-    (bytes) => enter(new Uint8Array(bytes)),
-    () => enter(false),
+    (bytes) => notAsking(enter(new Uint8Array(bytes))),
+    () => notAsking(enter(false)),
   );
 }

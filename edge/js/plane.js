@@ -17,7 +17,9 @@ export default class AdminPlane extends WorkerEntrypoint {
   // Expiry notices, the purge and KV's reconciliation (the front's cron).
   // Rejects, with the cause, when the run could not start or stopped on
   // a storage error; the caller logs it.
-  cron() {
+  // Async, so that a throw before Rust's promise exists (a trap) rejects
+  // too and reaches the caller's log.
+  async cron() {
     return call(() => rust.scheduled(this.env));
   }
 

@@ -159,8 +159,9 @@ fn js_error_message(e: &wasm_bindgen::JsValue) -> Option<String> {
 /// nothing waits on the runtime (a malformed token, a cached key, any
 /// refusal made from the head and body): no promise, no executor task, no
 /// microtask. Only an answer still pending (a KV read, the origin) goes to
-/// the executor, which polls it again at once, so every future it holds
-/// registers the executor's waker in place of the no-op one.
+/// the executor, which polls it again in its first microtask, so every
+/// future it holds registers the executor's waker in place of the no-op
+/// one (a `JsFuture` keeps a result that came meanwhile).
 #[wasm_bindgen]
 pub fn fetch(
     req: web_sys::Request,
@@ -235,7 +236,11 @@ async fn answer(
         certs: None,
     };
     // Admin or gateway is decided on the head: only the admin API's body
-    // is read (in chunks, up to its limit); a gateway body is streamed.
+    // is read (the front reads only the verify endpoint's), up to its
+    // limit; a gateway body is streamed. A declared length within the
+    // limit is read by the entry: the number answered asks for it, which
+    // works only from the first, synchronous poll, so nothing above this
+    // may await (the entry refuses a number that comes later).
     if let Some(limit) = app.body_limit(&http_req) {
         let read = match web::passed_body(body) {
             web::Passed::Read(bytes) if bytes.len() > limit => Err(web::BodyError::TooLarge),

@@ -142,9 +142,18 @@ pub fn declared_within(head: &HttpRequest, limit: usize) -> bool {
     declared_length(head).is_some_and(|n| n <= limit as u64)
 }
 
+/// `Content-Length` as HTTP writes it, digits only (`+5` is not one), and
+/// none beside a `Transfer-Encoding`, whose framing wins: such a body is
+/// read in chunks against the limit, never held whole first.
 fn declared_length(head: &HttpRequest) -> Option<u64> {
-    head.header("content-length")
-        .and_then(|v| v.trim().parse::<u64>().ok())
+    if head.header("transfer-encoding").is_some() {
+        return None;
+    }
+    let value = head.header("content-length")?.trim();
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    value.parse::<u64>().ok()
 }
 
 /// Reads a body the entry did not (no declared length within `limit`:
