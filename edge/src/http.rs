@@ -56,6 +56,24 @@ impl HttpRequest {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The body length the client declared: `Content-Length` as HTTP
+    /// writes it, digits only (`+5` is not one; two values arrive joined,
+    /// `5, 5`, and are none), and none beside a `Transfer-Encoding`, whose
+    /// framing wins. The worker reads a declared body in one go (the
+    /// runtime holds it to that length), any other in chunks against the
+    /// limit.
+    #[must_use]
+    pub fn declared_length(&self) -> Option<u64> {
+        if self.header("transfer-encoding").is_some() {
+            return None;
+        }
+        let value = self.header("content-length")?.trim();
+        if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        value.parse().ok()
+    }
+
     /// The first query parameter named `name`.
     #[must_use]
     pub fn query_param(&self, name: &str) -> Option<&str> {
@@ -309,6 +327,45 @@ mod tests {
         let shown = format!("{req:?}");
         assert!(!shown.contains("secret"), "{shown}");
         assert!(shown.contains("cf-access-jwt-assertion"));
+    }
+
+    #[test]
+    fn a_declared_length_is_digits_alone_without_other_framing() {
+        let with = |pairs: &[(&str, &str)]| HttpRequest {
+            headers: pairs
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect(),
+            ..HttpRequest::default()
+        };
+        assert_eq!(
+            with(&[("content-length", "42")]).declared_length(),
+            Some(42)
+        );
+        assert_eq!(
+            with(&[("content-length", " 007 ")]).declared_length(),
+            Some(7)
+        );
+        for odd in [
+            "+5",
+            "-1",
+            "5, 5",
+            "",
+            "0x10",
+            "1e3",
+            "99999999999999999999",
+        ] {
+            assert_eq!(
+                with(&[("content-length", odd)]).declared_length(),
+                None,
+                "{odd:?}"
+            );
+        }
+        assert_eq!(
+            with(&[("transfer-encoding", "chunked"), ("content-length", "5")]).declared_length(),
+            None
+        );
+        assert_eq!(with(&[]).declared_length(), None);
     }
 
     #[test]

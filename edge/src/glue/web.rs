@@ -139,21 +139,7 @@ pub fn passed_body(body: &JsValue) -> Passed {
 /// runtime holds to that length (HTTP framing), which the entry reads in
 /// one go (one promise instead of a read per chunk; no await in Rust).
 pub fn declared_within(head: &HttpRequest, limit: usize) -> bool {
-    declared_length(head).is_some_and(|n| n <= limit as u64)
-}
-
-/// `Content-Length` as HTTP writes it, digits only (`+5` is not one), and
-/// none beside a `Transfer-Encoding`, whose framing wins: such a body is
-/// read in chunks against the limit, never held whole first.
-fn declared_length(head: &HttpRequest) -> Option<u64> {
-    if head.header("transfer-encoding").is_some() {
-        return None;
-    }
-    let value = head.header("content-length")?.trim();
-    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    value.parse::<u64>().ok()
+    head.declared_length().is_some_and(|n| n <= limit as u64)
 }
 
 /// Reads a body the entry did not (no declared length within `limit`:
@@ -165,7 +151,7 @@ pub async fn read_body_limited(
     head: &HttpRequest,
     limit: usize,
 ) -> Result<Vec<u8>, BodyError> {
-    let declared = declared_length(head);
+    let declared = head.declared_length();
     let Some(stream) = req.body() else {
         return Ok(Vec::new());
     };
