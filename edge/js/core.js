@@ -63,43 +63,47 @@ export function currentGeneration() {
   return generation;
 }
 
+// A call into Rust, from a fresh instance after a trap; a trap on the way
+// is noted and thrown on.
+function guarded(run) {
+  ready();
+  try {
+    return run();
+  } catch (e) {
+    return failed(e);
+  }
+}
+
 // One event into Rust. Rust answers at once when nothing it does waits on
 // the runtime (a refusal made from the head and body, a cached key): no
 // promise from Rust, no executor task. Otherwise it answers a promise, and
 // one reaction makes the answer.
 export function call(run) {
-  ready();
-  let out;
-  try {
-    out = run();
-  } catch (e) {
-    failed(e);
-  }
-  return out instanceof Promise ? out.then((a) => respond(notAsking(a)), failed) : respond(out);
-}
-
-// Rust asks for the body (a number, `fetchEvent`) only from its first,
-// synchronous poll of a request: a number anywhere else is a bug, failed
-// loudly (the runtime answers 500) rather than sent as the answer.
-function notAsking(answer) {
-  if (typeof answer === 'number') throw new Error('Keygate: the request body was asked for too late');
-  return answer;
+  const out = guarded(run);
+  return out instanceof Promise ? out.then(respond, failed) : respond(out);
 }
 
 // A `fetch` event: the headers cross into wasm as one string, not one
-// call per header. When Rust wants the body (it answers a number: a
-// declared length within the route's limit), it is read here in one go
-// and the request goes in again with it (`false` if the read failed):
-// one promise, as a JavaScript handler's `request.json()`, instead of an
-// await in Rust. Rust decides, so a body is read only where it would read
-// one itself (never a gateway body, which streams on to the origin).
+// call per header. A body Rust reads with a declared length within the
+// route's limit (`body_wanted` says how many bytes, from the method, the
+// URL and the framing headers) is read here in one go before the one call
+// into Rust (`false` if the read failed): one promise, as a JavaScript
+// handler's `request.json()`, instead of an await in Rust. Rust decides,
+// so a body is read only where it would read one itself (never a gateway
+// body, which streams on to the origin). GET and HEAD bodies are never
+// read, so those skip the question.
 export function fetchEvent(request, env, ctx) {
   const headers = JSON.stringify([...request.headers]);
   const enter = (body) => call(() => rust.fetch(request, headers, body, env, ctx));
-  const answer = enter(undefined);
-  if (typeof answer !== 'number') return answer;
+  const method = request.method;
+  if (method === 'GET' || method === 'HEAD') return enter(undefined);
+  const framing = request.headers;
+  const wanted = guarded(() =>
+    rust.body_wanted(method, request.url, framing.get('content-length'), framing.get('transfer-encoding'), env),
+  );
+  if (wanted === 0) return enter(undefined);
   return request.arrayBuffer().then(
-    (bytes) => notAsking(enter(new Uint8Array(bytes))),
-    () => notAsking(enter(false)),
+    (bytes) => enter(new Uint8Array(bytes)),
+    () => enter(false),
   );
 }

@@ -199,6 +199,50 @@ fn match_route(path: &str) -> Option<(&'static str, Option<&str>)> {
     })
 }
 
+/// Which part of the worker answers `req`, from its host and its
+/// canonical `path` (§5): decided before any body is read.
+/// The admin plane alone (`admin-plane` without `gateway`) is reached
+/// only through the front worker's `ADMIN` binding, which sends it
+/// admin-surface requests only: there, every request is the admin's.
+fn surface(config: &Config, req: &HttpRequest, path: &str) -> Surface {
+    let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
+    #[cfg(feature = "gateway")]
+    {
+        let admin_host = match &config.admin_hostname {
+            Some(host) => req.host.eq_ignore_ascii_case(host),
+            None => under("/api") || under("/admin"),
+        };
+        if !admin_host {
+            return Surface::Gateway;
+        }
+    }
+    #[cfg(not(feature = "gateway"))]
+    let _ = (config, req);
+    if under("/admin") {
+        Surface::AdminAsset
+    } else {
+        Surface::Api
+    }
+}
+
+/// How many body bytes the worker reads for `req` (the glue reads no
+/// more, refusing the request past it). Only admin API bodies are read:
+/// `None` for the gateway (its body streams to the origin untouched),
+/// the admin app's files, `GET`/`HEAD` and paths that are not canonical.
+/// The front worker alone reads only the verify endpoint's body: the
+/// rest of the admin API's streams on to the admin plane untouched.
+#[must_use]
+pub fn body_limit(config: &Config, req: &HttpRequest) -> Option<usize> {
+    let path = canonical(&req.path).ok()?;
+    if matches!(req.method.as_str(), "GET" | "HEAD")
+        || !matches!(surface(config, req, &path), Surface::Api)
+        || (!cfg!(feature = "admin-plane") && !is_verify_route(&path))
+    {
+        return None;
+    }
+    Some(body_limit_of(&path))
+}
+
 impl<'a, K: Kv, D: Db> App<'a, K, D> {
     /// The key and audit repository.
     #[must_use]
@@ -206,48 +250,15 @@ impl<'a, K: Kv, D: Db> App<'a, K, D> {
         Repo::new(self.kv, self.db)
     }
 
-    /// Which part of the worker answers `req`, from its host and its
-    /// canonical `path` (§5): decided before any body is read.
-    /// The admin plane alone (`admin-plane` without `gateway`) is reached
-    /// only through the front worker's `ADMIN` binding, which sends it
-    /// admin-surface requests only: there, every request is the admin's.
+    /// Which part of the worker answers `req` ([`surface`]).
     fn surface(&self, req: &HttpRequest, path: &str) -> Surface {
-        let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
-        #[cfg(feature = "gateway")]
-        {
-            let admin_host = match &self.config.admin_hostname {
-                Some(host) => req.host.eq_ignore_ascii_case(host),
-                None => under("/api") || under("/admin"),
-            };
-            if !admin_host {
-                return Surface::Gateway;
-            }
-        }
-        #[cfg(not(feature = "gateway"))]
-        let _ = req;
-        if under("/admin") {
-            Surface::AdminAsset
-        } else {
-            Surface::Api
-        }
+        surface(self.config, req, path)
     }
 
-    /// How many body bytes the worker reads for `req` (the glue reads no
-    /// more, refusing the request past it). Only admin API bodies are read:
-    /// `None` for the gateway (its body streams to the origin untouched),
-    /// the admin app's files, `GET`/`HEAD` and paths that are not canonical.
-    /// The front worker alone reads only the verify endpoint's body: the
-    /// rest of the admin API's streams on to the admin plane untouched.
+    /// How many body bytes the worker reads for `req` ([`body_limit`]).
     #[must_use]
     pub fn body_limit(&self, req: &HttpRequest) -> Option<usize> {
-        let path = canonical(&req.path).ok()?;
-        if matches!(req.method.as_str(), "GET" | "HEAD")
-            || !matches!(self.surface(req, &path), Surface::Api)
-            || (!cfg!(feature = "admin-plane") && !is_verify_route(&path))
-        {
-            return None;
-        }
-        Some(body_limit_of(&path))
+        body_limit(self.config, req)
     }
 
     /// Handles one request.

@@ -145,15 +145,44 @@ fn js_error_message(e: &wasm_bindgen::JsValue) -> Option<String> {
         .map(|e| String::from(e.message()))
 }
 
+/// How many bytes of a request's body the entry reads before it calls
+/// [`fetch`] (`edge/js/core.js`, `fetchEvent`): the route's limit when the
+/// route reads a body ([`crate::app::body_limit`]) and the declared
+/// `Content-Length` is within it ([`web::declared_within`]); otherwise 0:
+/// no body is read (a gateway body streams on to the origin unread), or
+/// `fetch` reads it in chunks against the limit. Rust decides, from the
+/// head as `fetch` builds it, so a body is read only where `fetch` would
+/// read it, in one promise like a JavaScript handler's `request.json()`
+/// and with one call into Rust per request. The entry does not ask for
+/// `GET` and `HEAD`, which never have a body read. An invalid
+/// configuration reads none (`fetch` answers the refusal).
+#[wasm_bindgen]
+pub fn body_wanted(
+    method: &str,
+    url: &str,
+    content_length: Option<String>,
+    transfer_encoding: Option<String>,
+    env: &Env,
+) -> u32 {
+    let config_rc = config(env);
+    let Ok(config) = config_rc.as_ref() else {
+        return 0;
+    };
+    let head = web::framing_head(method, url, content_length, transfer_encoding);
+    match crate::app::body_limit(config, &head) {
+        Some(limit) if web::declared_within(&head, limit) => u32::try_from(limit).unwrap_or(0),
+        _ => 0,
+    }
+}
+
 /// The `fetch` handler, called by `edge/js/core.js` with the request's
 /// headers as one JSON array of pairs, and `body` as [`web::passed_body`]
-/// reads it. Answers a `Response`, or, for an answer Keygate made itself,
-/// `[status, headers, body]` that the entry makes the `Response` of
-/// ([`web::to_parts`]), or a number: the body is wanted (a declared length
-/// within the route's limit), which the entry reads in one go and calls
-/// again with. A runtime error while answering (a `Headers` refusing a
-/// value, say) is logged and answered 500 in the contract's shape, never
-/// passed on as a rejection.
+/// reads it (read by the entry when [`body_wanted`] asked). Answers a
+/// `Response`, or, for an answer Keygate made itself, `[status, headers,
+/// body]` that the entry makes the `Response` of ([`web::to_parts`]). A
+/// runtime error while answering (a `Headers` refusing a value, say) is
+/// logged and answered 500 in the contract's shape, never passed on as a
+/// rejection.
 ///
 /// The answer is polled once right here and returned as it is when
 /// nothing waits on the runtime (a malformed token, a cached key, any
@@ -238,17 +267,21 @@ async fn answer(
     // Admin or gateway is decided on the head: only the admin API's body
     // is read (the front reads only the verify endpoint's), up to its
     // limit; a gateway body is streamed. A declared length within the
-    // limit is read by the entry: the number answered asks for it, which
-    // works only from the first, synchronous poll, so nothing above this
-    // may await (the entry refuses a number that comes later).
-    if let Some(limit) = app.body_limit(&http_req) {
+    // limit was read by the entry (`body_wanted`); any other is read here
+    // in chunks against the limit.
+    let limit = app.body_limit(&http_req);
+    if limit.is_none() && !body.is_undefined() {
+        // The entry read a body `body_wanted` would not have asked for: a
+        // bug, never a request to forward without its body.
+        runtime::log_error("request failed in the runtime: a body was read that no route reads");
+        let internal = ApiError::new(ErrorCode::Internal, "The request could not be answered.");
+        return Ok(web::error_parts(&internal));
+    }
+    if let Some(limit) = limit {
         let read = match web::passed_body(body) {
             web::Passed::Read(bytes) if bytes.len() > limit => Err(web::BodyError::TooLarge),
             web::Passed::Read(bytes) => Ok(bytes),
             web::Passed::Unreadable => Err(web::BodyError::Unreadable),
-            web::Passed::NotRead if web::declared_within(&http_req, limit) => {
-                return Ok(JsValue::from_f64(limit as f64));
-            }
             web::Passed::NotRead => web::read_body_limited(&req, &http_req, limit).await,
         };
         match read {
