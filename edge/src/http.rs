@@ -28,6 +28,49 @@ pub struct HttpRequest {
     pub body: Vec<u8>,
 }
 
+impl HttpRequest {
+    /// The head of a request to `url` (as the runtime hands it over), with
+    /// `headers` (names lower-case) and no body yet.
+    #[must_use]
+    pub fn head(method: String, url: &str, headers: Vec<(String, String)>) -> Self {
+        let (host, path, query) = split_url(url);
+        Self {
+            method,
+            host: host.to_ascii_lowercase(),
+            origin: origin_of(url),
+            path: path.to_owned(),
+            query: decode_query(query),
+            raw_query: query.to_owned(),
+            headers,
+            body: Vec::new(),
+        }
+    }
+
+    /// The part of a head that decides whether and how its body is read
+    /// ([`crate::app::body_limit`], [`HttpRequest::declared_length`]): the
+    /// method (upper-cased, as the worker reads it), the URL and the two
+    /// framing headers. The entry asks with it before the whole head
+    /// crosses (`glue::body_wanted`); the test
+    /// `the_framing_head_decides_as_the_whole_head` holds that it decides
+    /// as the whole head does.
+    #[must_use]
+    pub fn framing(
+        method: &str,
+        url: &str,
+        content_length: Option<String>,
+        transfer_encoding: Option<String>,
+    ) -> Self {
+        let headers = [
+            ("content-length", content_length),
+            ("transfer-encoding", transfer_encoding),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name.to_owned(), value?)))
+        .collect();
+        Self::head(method.to_ascii_uppercase(), url, headers)
+    }
+}
+
 /// Header names and the query, never values: any of them may be a
 /// credential (`Authorization`, `Cookie`, `Cf-Access-Jwt-Assertion`,
 /// `X-API-Key`, `rest_api_key`), and `Debug` output ends up in logs.
@@ -366,6 +409,27 @@ mod tests {
             None
         );
         assert_eq!(with(&[]).declared_length(), None);
+    }
+
+    #[test]
+    fn the_framing_head_decides_as_the_whole_head() {
+        let url = "https://Keys.Acme.com/api/v1/keys?x=1";
+        let whole = HttpRequest::head(
+            "POST".into(),
+            url,
+            vec![
+                ("authorization".into(), "Bearer kg_x".into()),
+                ("content-length".into(), "12".into()),
+                ("host".into(), "elsewhere.example".into()),
+            ],
+        );
+        let framing = HttpRequest::framing("post", url, Some("12".into()), None);
+        assert_eq!(framing.method, whole.method);
+        assert_eq!(framing.host, whole.host);
+        assert_eq!(framing.path, whole.path);
+        assert_eq!(framing.declared_length(), whole.declared_length());
+        let chunked = HttpRequest::framing("POST", url, Some("12".into()), Some("chunked".into()));
+        assert_eq!(chunked.declared_length(), None);
     }
 
     #[test]

@@ -168,7 +168,7 @@ pub fn body_wanted(
     let Ok(config) = config_rc.as_ref() else {
         return 0;
     };
-    let head = web::framing_head(method, url, content_length, transfer_encoding);
+    let head = crate::http::HttpRequest::framing(method, url, content_length, transfer_encoding);
     match crate::app::body_limit(config, &head) {
         Some(limit) if web::declared_within(&head, limit) => u32::try_from(limit).unwrap_or(0),
         _ => 0,

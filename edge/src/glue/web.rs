@@ -66,41 +66,7 @@ fn header_pairs(headers_json: &str) -> Vec<(String, String)> {
 /// part of the worker answers it is decided before any body is read
 /// (`App::body_limit`), so a gateway body is never consumed.
 pub fn request_head(req: &Request, method: String, headers_json: &str) -> HttpRequest {
-    head_of(method, &req.url(), header_pairs(headers_json))
-}
-
-/// The head [`crate::app::body_limit`] decides on before `fetch` (the
-/// entry's `bodyWanted`): the method, the URL and the two headers that
-/// say how the body is framed, built as [`request_head`] builds the whole
-/// head, so both decide alike.
-pub fn framing_head(
-    method: &str,
-    url: &str,
-    content_length: Option<String>,
-    transfer_encoding: Option<String>,
-) -> HttpRequest {
-    let headers = [
-        ("content-length", content_length),
-        ("transfer-encoding", transfer_encoding),
-    ]
-    .into_iter()
-    .filter_map(|(name, value)| Some((name.to_owned(), value?)))
-    .collect();
-    head_of(method.to_ascii_uppercase(), url, headers)
-}
-
-fn head_of(method: String, url: &str, headers: Vec<(String, String)>) -> HttpRequest {
-    let (host, path, query) = crate::http::split_url(url);
-    HttpRequest {
-        method,
-        host: host.to_ascii_lowercase(),
-        origin: crate::http::origin_of(url),
-        path: path.to_owned(),
-        query: crate::http::decode_query(query),
-        raw_query: query.to_owned(),
-        headers,
-        body: Vec::new(),
-    }
+    HttpRequest::head(method, &req.url(), header_pairs(headers_json))
 }
 
 /// How much of a refused body is still read (and thrown away, never
