@@ -1,34 +1,42 @@
-//! The front worker's own work per verification, natively: what Keygate's
-//! Rust costs on the paths of issue 19 once the runtime has handed the
-//! request over, against the least any verifier does on the same path
-//! (measured in the same run, in interleaved rounds, printed as ratios):
+//! Keygate's own Rust per verification, natively: what the front worker
+//! does once the runtime has handed a request over (the head from the
+//! header pairs, `body_limit`, `App::handle_logged` over the read cache
+//! and with the usage meter, as `glue::body_wanted` and `glue::fetch` run
+//! them), against a baseline doing the JavaScript peer's work in Rust
+//! (`bench/peer/worker.js`: parse the body, check the token's shape and
+//! checksum, hash it, read and parse the record, decide, write the
+//! answer), in the same run, in interleaved rounds, printed as ratios:
 //!
-//! - malformed: the head built from the header pairs, `body_limit`, then
-//!   `App::handle_logged` refusing the token (no storage read), against
-//!   parsing the body's JSON alone;
-//! - valid (cache off): the same with a key whose projection is in the
-//!   in-memory KV (its read is a map look-up here, so this is the work
-//!   around the read), against the body's JSON plus the token's SHA-256.
+//! - malformed: a token that fails its shape (no storage read);
+//! - valid: a key whose projection is in the in-memory KV (the read is a
+//!   map look-up here, so this is the work around the read), cache off.
 //!
-//! `cargo bench -p keygate-edge --bench request` (bench profile). Set
-//! `ROUNDS` and `ITERS` to change the length. What these figures mean
-//! against the numbers under `wrangler dev`: BENCHMARKS.md, "Issue 19".
+//! `cargo bench -p keygate-edge --no-default-features --features gateway
+//! --bench request` measures the front worker's build (the admin plane's
+//! routes compiled out); with the default features it measures the
+//! one-worker build the native tests use. `ROUNDS` and `ITERS` change the
+//! length. What these figures mean against the numbers under `wrangler
+//! dev`: BENCHMARKS.md, "Where a malformed token's time goes now".
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use keygate_edge::app::{body_limit, App};
+use keygate_edge::cache::{CachedKv, ReadCache};
 use keygate_edge::config::Config;
 use keygate_edge::http::HttpRequest;
 use keygate_edge::repo::Repo;
 use keygate_edge::sqlite::SqliteDb;
 use keygate_edge::store::MemoryKv;
+use keygate_edge::usage::UsageMeter;
 use keygate_shared::model::KeyRecord;
 use keygate_shared::{Prefix, Token};
 use sha2::Digest;
 
 const URL: &str = "http://127.0.0.1:8787/api/v1/verify";
-/// The headers `wrk` sends through `wrangler dev`, as the entry passes them.
+/// The headers `wrk` sends through `wrangler dev`, as the entry passes
+/// them (the length is the malformed body's; nothing reads it but the
+/// framing decision, made from the body's real length below).
 const HEADERS: &str = r#"[["content-length","24"],["content-type","application/json"],["host","127.0.0.1:8787"],["cf-connecting-ip","127.0.0.1"]]"#;
 
 fn now() -> chrono::DateTime<chrono::Utc> {
@@ -64,7 +72,8 @@ fn record(token: &Token) -> KeyRecord {
 }
 
 /// One request through Keygate's Rust, as `glue::body_wanted` and
-/// `glue::fetch` run it; answers the status and the body.
+/// `glue::fetch` run it (the read cache with the cache off, the usage
+/// meter); answers the status and the body.
 fn keygate(kv: &MemoryKv, db: &SqliteDb, config: &Config, body: &[u8]) -> (u16, Vec<u8>) {
     let length = body.len().to_string();
     let framing = HttpRequest::framing("POST", URL, Some(length), None);
@@ -74,13 +83,21 @@ fn keygate(kv: &MemoryKv, db: &SqliteDb, config: &Config, body: &[u8]) -> (u16, 
     if limit.is_some() {
         req.body = body.to_vec();
     }
-    let app = App {
+    let cache = ReadCache::default();
+    let cached = CachedKv::new(
         kv,
+        &cache,
+        now().timestamp_millis(),
+        config.verify_cache_seconds,
+    );
+    let meter = UsageMeter::default();
+    let app = App {
+        kv: &cached,
         db,
         config,
         now: now(),
         limiter: None,
-        meter: None,
+        meter: Some(&meter),
         certs: None,
     };
     match pollster::block_on(app.handle_logged(&req)).0 {
@@ -89,16 +106,45 @@ fn keygate(kv: &MemoryKv, db: &SqliteDb, config: &Config, body: &[u8]) -> (u16, 
     }
 }
 
-/// The least a verifier does with the same body: parse it, and for a
-/// well-formed token hash it.
-fn floor(body: &[u8], hash: bool) -> usize {
-    let value: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
-    let token = value["token"].as_str().unwrap_or_default();
-    if hash {
-        sha2::Sha256::digest(token.as_bytes()).len()
-    } else {
-        token.len()
+/// The JavaScript peer's work (`bench/peer/worker.js`) in Rust: the
+/// body parsed, the token's shape and checksum checked, then (well-formed)
+/// its SHA-256, the record looked up by it and parsed, the decision, and
+/// the answer written; answers the answer.
+fn peer(body: &[u8], records: &std::collections::HashMap<String, String>) -> Vec<u8> {
+    use serde_json::{json, Value};
+    let answer = |code: &str, key: Value| {
+        serde_json::to_vec(&json!({"valid": code == "VALID", "code": code, "key": key}))
+            .unwrap_or_default()
+    };
+    let Ok(value) = serde_json::from_slice::<Value>(body) else {
+        return answer("BAD_JSON", Value::Null);
+    };
+    let token = value["token"].as_str().unwrap_or_default().trim();
+    if token.is_empty() {
+        return answer("MISSING_KEY", Value::Null);
     }
+    let Ok(token) = Token::parse(&Prefix::default(), token) else {
+        return answer("MALFORMED_KEY", Value::Null);
+    };
+    let hash = hex(&sha2::Sha256::digest(token.expose_secret().as_bytes()));
+    let Some(record) = records.get(&format!("h/{hash}")) else {
+        return answer("UNKNOWN_KEY", Value::Null);
+    };
+    let mut key: Value = serde_json::from_str(record).unwrap_or_default();
+    let code = if key["enabled"].as_bool() == Some(true) {
+        "VALID"
+    } else {
+        "DISABLED"
+    };
+    if let Some(map) = key.as_object_mut() {
+        map.remove("hash");
+        map.insert("status".into(), json!("active"));
+    }
+    answer(code, key)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn time(iters: u32, mut f: impl FnMut()) -> Duration {
@@ -137,6 +183,17 @@ fn main() {
         verify_cache_seconds: 0,
         ..Config::default()
     };
+    // The peer's store: its record under the same key, as the projection
+    // holds it.
+    let key = format!("h/{}", token.lookup_hash().to_hex());
+    let records: std::collections::HashMap<String, String> = [(
+        key.clone(),
+        pollster::block_on(keygate_edge::store::Kv::get(&kv, &key))
+            .ok()
+            .flatten()
+            .expect("the bench key's projection"),
+    )]
+    .into();
     let malformed = br#"{"token":"kg_malformed"}"#.to_vec();
     let valid = format!(r#"{{"token":"{}"}}"#, token.expose_secret()).into_bytes();
     let code = |body: &[u8]| {
@@ -150,31 +207,38 @@ fn main() {
     assert_eq!(code(&malformed), (200, "MALFORMED_KEY".to_owned()));
     assert_eq!(code(&valid), (200, "VALID".to_owned()));
 
-    let cases: [(&str, &[u8], bool); 2] =
-        [("malformed", &malformed, false), ("valid", &valid, true)];
+    let peer_code = |body: &[u8]| {
+        let answer: serde_json::Value =
+            serde_json::from_slice(&peer(body, &records)).unwrap_or_default();
+        answer["code"].as_str().unwrap_or_default().to_owned()
+    };
+    assert_eq!(peer_code(&malformed), "MALFORMED_KEY");
+    assert_eq!(peer_code(&valid), "VALID");
+
+    let cases: [(&str, &[u8]); 2] = [("malformed", &malformed), ("valid", &valid)];
     println!("{rounds} rounds of {iters} iterations each, interleaved; medians");
     println!(
         "{:<10} {:>14} {:>14} {:>8}",
-        "case", "keygate ns", "floor ns", "ratio"
+        "case", "keygate ns", "peer's ns", "ratio"
     );
-    for (name, body, hash) in cases {
-        let (mut ours, mut least, mut ratios) = (vec![], vec![], vec![]);
+    for (name, body) in cases {
+        let (mut ours, mut peers, mut ratios) = (vec![], vec![], vec![]);
         for _ in 0..rounds {
             let k = time(iters, || {
                 black_box(keygate(&kv, &db, &config, black_box(body)));
             });
             let f = time(iters, || {
-                black_box(floor(black_box(body), hash));
+                black_box(peer(black_box(body), &records));
             });
             let (k, f) = (k.as_nanos() as f64, f.as_nanos() as f64);
             ours.push(k);
-            least.push(f);
+            peers.push(f);
             ratios.push(k / f.max(1.0));
         }
         println!(
             "{name:<10} {:>14.0} {:>14.0} {:>7.1}x",
             median(ours),
-            median(least),
+            median(peers),
             median(ratios)
         );
     }

@@ -30,7 +30,8 @@ pub struct HttpRequest {
 
 impl HttpRequest {
     /// The head of a request to `url` (as the runtime hands it over), with
-    /// `headers` (names lower-case) and no body yet.
+    /// `headers`, whose names must be lower-case already (the glue's
+    /// `header_pairs` makes them so), and no body yet.
     #[must_use]
     pub fn head(method: String, url: &str, headers: Vec<(String, String)>) -> Self {
         let (host, path, query) = split_url(url);
@@ -413,23 +414,66 @@ mod tests {
 
     #[test]
     fn the_framing_head_decides_as_the_whole_head() {
-        let url = "https://Keys.Acme.com/api/v1/keys?x=1";
-        let whole = HttpRequest::head(
-            "POST".into(),
-            url,
-            vec![
-                ("authorization".into(), "Bearer kg_x".into()),
-                ("content-length".into(), "12".into()),
-                ("host".into(), "elsewhere.example".into()),
-            ],
-        );
-        let framing = HttpRequest::framing("post", url, Some("12".into()), None);
-        assert_eq!(framing.method, whole.method);
-        assert_eq!(framing.host, whole.host);
-        assert_eq!(framing.path, whole.path);
-        assert_eq!(framing.declared_length(), whole.declared_length());
-        let chunked = HttpRequest::framing("POST", url, Some("12".into()), Some("chunked".into()));
-        assert_eq!(chunked.declared_length(), None);
+        use crate::app::body_limit;
+        use crate::config::Config;
+        let configs = [
+            Config::default(),
+            Config {
+                admin_hostname: Some("keys.acme.com".into()),
+                ..Config::default()
+            },
+        ];
+        let urls = [
+            "https://Keys.Acme.com/api/v1/keys?x=1",
+            "https://keys.acme.com/api/v1/verify",
+            "https://api.acme.com/api/v1/verify",
+            "http://127.0.0.1:8787/calls/x?rest_api_key=kg_x",
+            "http://127.0.0.1:8787/admin/index.html",
+            "http://127.0.0.1:8787/api/v1/%2e%2e/keys",
+            "http://127.0.0.1:8787/api//v1/verify",
+        ];
+        let framings = [
+            (Some("12"), None),
+            (Some("999999999"), None),
+            (Some("+5"), None),
+            (Some("12"), Some("chunked")),
+            (None, Some("chunked")),
+            (None, None),
+        ];
+        let methods = ["POST", "put", "PATCH", "DELETE", "GET", "get", "HEAD"];
+        let mut decided = 0;
+        for config in &configs {
+            for url in urls {
+                for method in methods {
+                    for (length, encoding) in framings {
+                        let mut headers = vec![
+                            ("authorization".to_owned(), "Bearer kg_x".to_owned()),
+                            ("host".to_owned(), "elsewhere.example".to_owned()),
+                        ];
+                        headers.extend(length.map(|l| ("content-length".to_owned(), l.to_owned())));
+                        headers.extend(
+                            encoding.map(|e| ("transfer-encoding".to_owned(), e.to_owned())),
+                        );
+                        // As the glue builds the whole head: the method
+                        // upper-cased (`web::method_of`).
+                        let whole = HttpRequest::head(method.to_ascii_uppercase(), url, headers);
+                        let framing = HttpRequest::framing(
+                            method,
+                            url,
+                            length.map(str::to_owned),
+                            encoding.map(str::to_owned),
+                        );
+                        let limit = body_limit(config, &whole);
+                        assert_eq!(body_limit(config, &framing), limit, "{method} {url}");
+                        assert_eq!(framing.declared_length(), whole.declared_length());
+                        decided += usize::from(limit.is_some());
+                    }
+                }
+            }
+        }
+        // Some heads read a body and some do not, so both answers were compared.
+        let all = configs.len() * urls.len() * methods.len() * framings.len();
+        assert!(decided > 0 && decided < all);
     }
 
     #[test]
