@@ -22,5 +22,9 @@ cargo test --workspace --all-targets
 cargo test --workspace --doc
 # keygate-origin's tower layer (feature-gated) with its axum test and doctest.
 cargo test -p keygate-origin --all-features
+# The front worker's build natively (the admin plane's routes compiled out:
+# admin requests are passed on, verification and the gateway answered), as
+# wrangler.toml deploys it; the admin plane's own tests need its feature.
+cargo test -p keygate-edge --no-default-features --features gateway --all-targets
 # No token in any reply the end-to-end suite received or any worker log.
 cargo run --quiet -p keygate-e2e --bin scan_secrets
