@@ -73,6 +73,13 @@ impl WranglerD1 {
 
     /// Runs `sql` (one or more statements) and returns wrangler's JSON
     /// answer: one result per statement.
+    ///
+    /// A local run that fails because the database was busy (the
+    /// `wrangler dev` session beside it holds the same SQLite file and may
+    /// be writing) or that fails without a word is tried again, at most
+    /// [`LOCAL_TRIES`] times in all, after a growing pause: a file runs as
+    /// one transaction, so a failed run changed nothing. A run against
+    /// Cloudflare (`--remote`) is never repeated here.
     fn execute_sql(&self, sql: &str) -> StoreResult<Vec<serde_json::Value>> {
         let dir = tempfile::Builder::new()
             .prefix("keygate-d1-")
@@ -80,11 +87,38 @@ impl WranglerD1 {
             .map_err(|e| StoreError(format!("cannot make a private temporary folder: {e}")))?;
         let file = dir.path().join("statements.sql");
         write_private_file(&file, sql.as_bytes()).map_err(|e| StoreError(e.to_string()))?;
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self.execute_file(&file) {
+                Err(Failed { cause, transient })
+                    if transient && self.target.local && tries < LOCAL_TRIES =>
+                {
+                    eprintln!("keygate: wrangler d1 execute failed ({cause}); trying again");
+                    std::thread::sleep(std::time::Duration::from_millis(250 << tries));
+                }
+                Err(Failed { cause, .. }) => {
+                    return Err(StoreError(format!("wrangler d1 execute failed: {cause}")))
+                }
+                Ok(stdout) => {
+                    let start = stdout
+                        .find('[')
+                        .ok_or_else(|| StoreError("wrangler printed no JSON".into()))?;
+                    return serde_json::from_str(&stdout[start..])
+                        .map_err(|e| StoreError(format!("wrangler's answer does not parse: {e}")));
+                }
+            }
+        }
+    }
+
+    /// One `wrangler d1 execute --file`: its standard output, or why it
+    /// failed.
+    fn execute_file(&self, file: &std::path::Path) -> Result<String, Failed> {
         let mut cmd = Command::new(self.target.wrangler_program());
         cmd.args(["d1", "execute", "DB", "--json", "--yes", "--config"])
             .arg(&self.target.config)
             .arg("--file")
-            .arg(&file)
+            .arg(file)
             .arg(if self.target.local {
                 "--local"
             } else {
@@ -94,26 +128,58 @@ impl WranglerD1 {
             cmd.arg("--persist-to").arg(dir);
         }
         cmd.env("WRANGLER_SEND_METRICS", "false");
-        let out = cmd
-            .output()
-            .map_err(|e| StoreError(format!("cannot run wrangler: {e}")))?;
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        if !out.status.success() {
-            return Err(StoreError(format!(
-                "wrangler d1 execute failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-                    .trim()
-                    .lines()
-                    .last()
-                    .unwrap_or("no message")
-            )));
+        let out = cmd.output().map_err(|e| Failed {
+            cause: format!("cannot run wrangler: {e}"),
+            transient: false,
+        })?;
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        if out.status.success() {
+            return Ok(stdout);
         }
-        let start = stdout
-            .find('[')
-            .ok_or_else(|| StoreError("wrangler printed no JSON".into()))?;
-        serde_json::from_str(&stdout[start..])
-            .map_err(|e| StoreError(format!("wrangler's answer does not parse: {e}")))
+        let cause = failure_cause(&String::from_utf8_lossy(&out.stderr), &stdout);
+        let lower = cause.to_ascii_lowercase();
+        let transient = cause.is_empty() || lower.contains("busy") || lower.contains("locked");
+        Err(Failed {
+            cause: if cause.is_empty() {
+                "no message".into()
+            } else {
+                cause
+            },
+            transient,
+        })
     }
+}
+
+/// How many times a local `wrangler d1 execute` is run at most.
+const LOCAL_TRIES: u32 = 4;
+
+/// A failed `wrangler d1 execute`: why, and whether running it again may
+/// succeed (a busy local database, or a failure without a word).
+struct Failed {
+    cause: String,
+    transient: bool,
+}
+
+/// Why wrangler failed, in one line: the last line of its standard error,
+/// else the `error.text` of the JSON it printed (with `--json`, wrangler
+/// reports some failures there and nothing on standard error); empty when
+/// it said nothing. Only wrangler's own words: the SQL (key records, never
+/// tokens) is in a file, not in either stream.
+fn failure_cause(stderr: &str, stdout: &str) -> String {
+    if let Some(line) = stderr.trim().lines().last() {
+        return line.trim().to_owned();
+    }
+    let json = stdout.find('{').map_or("", |start| &stdout[start..]);
+    serde_json::from_str::<serde_json::Value>(json)
+        .ok()
+        .and_then(|v| {
+            v.pointer("/error/text")
+                .or_else(|| v.pointer("/error/message"))
+                .or_else(|| v.get("error"))
+                .map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_owned))
+        })
+        .map(|text| text.lines().next().unwrap_or_default().trim().to_owned())
+        .unwrap_or_default()
 }
 
 impl Db for WranglerD1 {
@@ -181,5 +247,26 @@ mod tests {
         );
         let missing = Statement::new("SELECT ?4", vec![]);
         assert!(inline(&missing).is_err());
+    }
+
+    #[test]
+    fn a_failure_says_why_in_one_line() {
+        assert_eq!(
+            failure_cause(
+                "  ▲ a warning\n✘ [ERROR] D1_ERROR: database is locked: SQLITE_BUSY\n",
+                ""
+            ),
+            "✘ [ERROR] D1_ERROR: database is locked: SQLITE_BUSY"
+        );
+        // With --json, some failures are only in the JSON on standard output.
+        assert_eq!(
+            failure_cause(
+                "",
+                "{\n  \"error\": {\"text\": \"no such table: keys\", \"kind\": \"error\"}\n}"
+            ),
+            "no such table: keys"
+        );
+        assert_eq!(failure_cause(" \n", "[]"), "");
+        assert_eq!(failure_cause("", "not JSON"), "");
     }
 }
