@@ -29,9 +29,10 @@ use keygate_edge::repo::Repo;
 use keygate_edge::sqlite::SqliteDb;
 use keygate_edge::store::MemoryKv;
 use keygate_edge::usage::UsageMeter;
-use keygate_shared::model::KeyRecord;
-use keygate_shared::{Prefix, Token};
-use sha2::Digest;
+use keygate_shared::api::CreateKeyRequest;
+use keygate_shared::rules::caller::Caller;
+use keygate_shared::rules::create::new_key;
+use keygate_shared::{KeyId, KeyRecord, Organization, Prefix, Token};
 
 const URL: &str = "http://127.0.0.1:8787/api/v1/verify";
 /// The headers `wrk` sends through `wrangler dev`, as the entry passes
@@ -43,32 +44,26 @@ fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default()
 }
 
+/// The bench's key as `POST /api/v1/keys` makes it (the create rules),
+/// for a root admin signed in through Access.
 fn record(token: &Token) -> KeyRecord {
-    KeyRecord {
-        id: keygate_shared::KeyId::generate().expect("csprng"),
-        name: "bench".into(),
-        description: String::new(),
-        organization: "acme".parse().expect("organization"),
-        group: None,
-        roles: vec!["calls:read".parse().expect("role")],
-        ip_allowlist: vec![],
-        enabled: true,
-        created_at: now(),
-        created_by: "bootstrap".into(),
-        expires_at: Some(now() + chrono::Duration::days(30)),
-        hint: token.hint(),
-        hash: token.lookup_hash().to_hex(),
-        notified_days: vec![],
-        meta: serde_json::Map::new(),
-        rate_limit: None,
-        credits: None,
-        credits_set_at: None,
-        last_used_at: None,
-        credits_left: None,
-        limits_of: None,
-        had_limits: false,
-        created_by_name: None,
-    }
+    let caller = Caller::of_person(
+        "bench@example.com",
+        Organization::root(),
+        true,
+        now(),
+        now() + chrono::Duration::hours(1),
+    );
+    let body = CreateKeyRequest {
+        name: Some("bench".into()),
+        organization: Some("acme".into()),
+        roles: Some(vec!["calls:read".into()]),
+        expires_in_days: Some(30),
+        ..CreateKeyRequest::default()
+    };
+    new_key(&caller, &body, now())
+        .expect("a valid create")
+        .into_record(KeyId::generate().expect("csprng"), token, &caller, now())
 }
 
 /// One request through Keygate's Rust, as `glue::body_wanted` and
@@ -126,7 +121,8 @@ fn peer(body: &[u8], records: &std::collections::HashMap<String, String>) -> Vec
     let Ok(token) = Token::parse(&Prefix::default(), token) else {
         return answer("MALFORMED_KEY", Value::Null);
     };
-    let hash = hex(&sha2::Sha256::digest(token.expose_secret().as_bytes()));
+    // SHA-256 in hex, as the peer's `crypto.subtle.digest`.
+    let hash = token.lookup_hash().to_hex();
     let Some(record) = records.get(&format!("h/{hash}")) else {
         return answer("UNKNOWN_KEY", Value::Null);
     };
@@ -141,10 +137,6 @@ fn peer(body: &[u8], records: &std::collections::HashMap<String, String>) -> Vec
         map.insert("status".into(), json!("active"));
     }
     answer(code, key)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn time(iters: u32, mut f: impl FnMut()) -> Duration {

@@ -137,14 +137,12 @@ impl WranglerD1 {
             return Ok(stdout);
         }
         let cause = failure_cause(&String::from_utf8_lossy(&out.stderr), &stdout);
-        let lower = cause.to_ascii_lowercase();
-        let transient = cause.is_empty() || lower.contains("busy") || lower.contains("locked");
+        let transient = cause.as_deref().is_none_or(|c| {
+            let c = c.to_ascii_lowercase();
+            c.contains("busy") || c.contains("locked")
+        });
         Err(Failed {
-            cause: if cause.is_empty() {
-                "no message".into()
-            } else {
-                cause
-            },
+            cause: cause.unwrap_or_else(|| "no message".into()),
             transient,
         })
     }
@@ -162,12 +160,12 @@ struct Failed {
 
 /// Why wrangler failed, in one line: the last line of its standard error,
 /// else the `error.text` of the JSON it printed (with `--json`, wrangler
-/// reports some failures there and nothing on standard error); empty when
-/// it said nothing. Only wrangler's own words: the SQL (key records, never
-/// tokens) is in a file, not in either stream.
-fn failure_cause(stderr: &str, stdout: &str) -> String {
+/// reports some failures there and nothing on standard error); `None`
+/// when it said nothing. Only wrangler's own words: the SQL (key records,
+/// never tokens) is in a file, not in either stream.
+fn failure_cause(stderr: &str, stdout: &str) -> Option<String> {
     if let Some(line) = stderr.trim().lines().last() {
-        return line.trim().to_owned();
+        return Some(line.trim().to_owned());
     }
     let json = stdout.find('{').map_or("", |start| &stdout[start..]);
     serde_json::from_str::<serde_json::Value>(json)
@@ -179,7 +177,7 @@ fn failure_cause(stderr: &str, stdout: &str) -> String {
                 .map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_owned))
         })
         .map(|text| text.lines().next().unwrap_or_default().trim().to_owned())
-        .unwrap_or_default()
+        .filter(|text| !text.is_empty())
 }
 
 impl Db for WranglerD1 {
@@ -256,7 +254,7 @@ mod tests {
                 "  ▲ a warning\n✘ [ERROR] D1_ERROR: database is locked: SQLITE_BUSY\n",
                 ""
             ),
-            "✘ [ERROR] D1_ERROR: database is locked: SQLITE_BUSY"
+            Some("✘ [ERROR] D1_ERROR: database is locked: SQLITE_BUSY".into())
         );
         // With --json, some failures are only in the JSON on standard output.
         assert_eq!(
@@ -264,9 +262,9 @@ mod tests {
                 "",
                 "{\n  \"error\": {\"text\": \"no such table: keys\", \"kind\": \"error\"}\n}"
             ),
-            "no such table: keys"
+            Some("no such table: keys".into())
         );
-        assert_eq!(failure_cause(" \n", "[]"), "");
-        assert_eq!(failure_cause("", "not JSON"), "");
+        assert_eq!(failure_cause(" \n", "[]"), None);
+        assert_eq!(failure_cause("", "not JSON"), None);
     }
 }
