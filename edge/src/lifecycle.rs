@@ -235,30 +235,17 @@ mod tests {
     }
 
     fn key(created: DateTime<Utc>, lifetime_days: i64) -> KeyRecord {
+        let token = keygate_shared::Token::generate(&keygate_shared::Prefix::default()).unwrap();
         KeyRecord {
-            id: keygate_shared::KeyId::generate().unwrap(),
             name: "k".into(),
-            description: String::new(),
             organization: "acme".parse().unwrap(),
-            group: None,
-            roles: vec![],
-            ip_allowlist: vec![],
-            enabled: true,
-            created_at: created,
-            created_by: "bootstrap".into(),
             expires_at: Some(created + Duration::days(lifetime_days)),
-            hint: "kg_x…y".into(),
-            hash: format!("{:064}", lifetime_days),
-            notified_days: vec![],
-            meta: serde_json::Map::new(),
-            rate_limit: None,
-            credits: None,
-            credits_set_at: None,
-            last_used_at: None,
-            credits_left: None,
-            limits_of: None,
-            had_limits: false,
-            created_by_name: None,
+            ..KeyRecord::minted(
+                keygate_shared::KeyId::generate().unwrap(),
+                &token,
+                created,
+                "bootstrap",
+            )
         }
     }
 

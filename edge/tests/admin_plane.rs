@@ -24,30 +24,20 @@ fn now() -> DateTime<Utc> {
 fn record(n: usize, org: &str, roles: &[&str]) -> (KeyRecord, String) {
     let token = Token::generate(&Prefix::default()).unwrap();
     let r = KeyRecord {
-        id: keygate_shared::KeyId::generate().unwrap(),
         // Repeated names and dates: ties are broken by id.
         name: format!("Key {}", n % 7),
         description: format!("number {n}"),
         organization: org.parse().unwrap(),
         group: Some(format!("g{}", n % 3)),
         roles: roles.iter().map(|r| r.parse().unwrap()).collect(),
-        ip_allowlist: vec![],
         enabled: !n.is_multiple_of(5),
-        created_at: now() - Duration::days((n % 11) as i64),
-        created_by: "bootstrap".into(),
         expires_at: (!n.is_multiple_of(4)).then(|| now() + Duration::days((n % 13) as i64 - 2)),
-        hint: token.hint(),
-        hash: token.lookup_hash().to_hex(),
-        notified_days: vec![],
-        meta: serde_json::Map::new(),
-        rate_limit: None,
-        credits: None,
-        credits_set_at: None,
-        last_used_at: None,
-        credits_left: None,
-        limits_of: None,
-        had_limits: false,
-        created_by_name: None,
+        ..KeyRecord::minted(
+            keygate_shared::KeyId::generate().unwrap(),
+            &token,
+            now() - Duration::days((n % 11) as i64),
+            "bootstrap",
+        )
     };
     (r, token.expose_secret().to_owned())
 }

@@ -27,29 +27,16 @@ struct World {
 
 fn record(token: &Token, org: &str, roles: &[&str]) -> KeyRecord {
     KeyRecord {
-        id: keygate_shared::KeyId::generate().unwrap(),
         name: "fixture".into(),
-        description: String::new(),
         organization: org.parse().unwrap(),
-        group: None,
         roles: roles.iter().map(|r| r.parse().unwrap()).collect(),
-        ip_allowlist: vec![],
-        enabled: true,
-        created_at: now() - Duration::days(1),
-        created_by: "bootstrap".into(),
         expires_at: Some(now() + Duration::days(30)),
-        hint: token.hint(),
-        hash: token.lookup_hash().to_hex(),
-        notified_days: vec![],
-        meta: serde_json::Map::new(),
-        rate_limit: None,
-        credits: None,
-        credits_set_at: None,
-        last_used_at: None,
-        credits_left: None,
-        limits_of: None,
-        had_limits: false,
-        created_by_name: None,
+        ..KeyRecord::minted(
+            keygate_shared::KeyId::generate().unwrap(),
+            token,
+            now() - Duration::days(1),
+            "bootstrap",
+        )
     }
 }
 

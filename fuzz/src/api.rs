@@ -37,29 +37,16 @@ fn fixture(n: usize, org: &str, roles: &[&str]) -> Fixture {
     let random = format!("{n:0>32}");
     let token = Token::from_random_part(&Prefix::default(), &random);
     let record = KeyRecord {
-        id: format!("key_fixture{n:0>9}").parse().unwrap(),
         name: format!("fixture {n}"),
-        description: String::new(),
         organization: org.parse().unwrap(),
-        group: None,
         roles: roles.iter().map(|r| r.parse().unwrap()).collect(),
-        ip_allowlist: vec![],
-        enabled: true,
-        created_at: now() - Duration::days(1),
-        created_by: "bootstrap".into(),
         expires_at: Some(now() + Duration::days(30)),
-        hint: token.hint(),
-        hash: token.lookup_hash().to_hex(),
-        notified_days: vec![],
-        meta: serde_json::Map::new(),
-        rate_limit: None,
-        credits: None,
-        credits_set_at: None,
-        last_used_at: None,
-        credits_left: None,
-        limits_of: None,
-        had_limits: false,
-        created_by_name: None,
+        ..KeyRecord::minted(
+            format!("key_fixture{n:0>9}").parse().unwrap(),
+            &token,
+            now() - Duration::days(1),
+            "bootstrap",
+        )
     };
     Fixture {
         token: token.expose_secret().to_owned(),

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use arbitrary::{Arbitrary, Unstructured};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use keygate_shared::policy::{decide, RequestFacts, Requirement, VerifyCode};
-use keygate_shared::KeyRecord;
+use keygate_shared::{KeyRecord, Prefix, Token};
 
 const ROLES: [&str; 4] = ["admin", "reader", "calls:read", "calls:write"];
 const ORGS: [&str; 6] = ["", "acme", "acme/emea", "acmex", "acme/emea/fr", "globex"];
@@ -58,35 +58,25 @@ pub fn verify_decision(data: &[u8]) {
     };
     let org = ORGS[usize::from(case.org) % ORGS.len()];
     let nets = pick(case.nets, &NETS);
+    let token = Token::from_random_part(&Prefix::default(), &"0".repeat(32));
     let record = KeyRecord {
-        id: "key_0000000000000000".parse().unwrap(),
         name: "fuzz".into(),
-        description: String::new(),
         organization: org.parse().unwrap(),
-        group: None,
         roles: pick(case.roles, &ROLES)
             .into_iter()
             .map(|r| r.parse().unwrap())
             .collect(),
         ip_allowlist: nets.iter().map(|n| (*n).to_owned()).collect(),
         enabled: case.enabled,
-        created_at: now() - Duration::days(1),
-        created_by: "bootstrap".into(),
         expires_at: case
             .expires_in_minutes
             .map(|m| now() + Duration::minutes(i64::from(m))),
-        hint: "kg_0000…0000".into(),
-        hash: "0".repeat(64),
-        notified_days: vec![],
-        meta: serde_json::Map::new(),
-        rate_limit: None,
-        credits: None,
-        credits_set_at: None,
-        last_used_at: None,
-        credits_left: None,
-        limits_of: None,
-        had_limits: false,
-        created_by_name: None,
+        ..KeyRecord::minted(
+            "key_0000000000000000".parse().unwrap(),
+            &token,
+            now() - Duration::days(1),
+            "bootstrap",
+        )
     };
     let client: Option<IpAddr> = case.client.map(|c| {
         if case.client_v6 {

@@ -37,29 +37,15 @@ fn now() -> DateTime<Utc> {
 fn key(n: u8, roles: &[&str]) -> (String, KeyRecord) {
     let token = Token::from_random_part(&Prefix::default(), &format!("{n:0>32}"));
     let record = KeyRecord {
-        id: format!("key_trust{n:0>11}").parse().unwrap(),
         name: format!("trust {n}"),
-        description: String::new(),
-        organization: keygate_shared::Organization::root(),
-        group: None,
         roles: roles.iter().map(|r| r.parse().unwrap()).collect(),
-        ip_allowlist: vec![],
-        enabled: true,
-        created_at: now() - Duration::days(1),
-        created_by: "bootstrap".into(),
         expires_at: Some(now() + Duration::days(30)),
-        hint: token.hint(),
-        hash: token.lookup_hash().to_hex(),
-        notified_days: vec![],
-        meta: serde_json::Map::new(),
-        rate_limit: None,
-        credits: None,
-        credits_set_at: None,
-        last_used_at: None,
-        credits_left: None,
-        limits_of: None,
-        had_limits: false,
-        created_by_name: None,
+        ..KeyRecord::minted(
+            format!("key_trust{n:0>11}").parse().unwrap(),
+            &token,
+            now() - Duration::days(1),
+            "bootstrap",
+        )
     };
     (token.expose_secret().to_owned(), record)
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::AuditAction;
 use crate::ids::{KeyId, Organization, Role};
+use crate::token::Token;
 use crate::usage::{Credits, RateLimit};
 
 /// Role that makes a key an Administrator of its organization subtree.
@@ -137,6 +138,41 @@ pub struct KeyRecord {
 }
 
 impl KeyRecord {
+    /// The record of a key just minted for `token` under `id`, made at
+    /// `created_at` by `created_by`, with nothing else yet: enabled, in the
+    /// root organization, without name, roles, allowlist, expiry, metadata
+    /// or limits. The rules that make a key from a request
+    /// (`rules::create`) and the bootstrap fill in the rest from here, so
+    /// a field added to the record has one default, written once.
+    #[must_use]
+    pub fn minted(id: KeyId, token: &Token, created_at: DateTime<Utc>, created_by: &str) -> Self {
+        Self {
+            id,
+            name: String::new(),
+            description: String::new(),
+            organization: Organization::root(),
+            group: None,
+            roles: Vec::new(),
+            ip_allowlist: Vec::new(),
+            enabled: true,
+            created_at,
+            created_by: created_by.to_owned(),
+            created_by_name: None,
+            expires_at: None,
+            hint: token.hint(),
+            hash: token.lookup_hash().to_hex(),
+            notified_days: Vec::new(),
+            meta: serde_json::Map::new(),
+            rate_limit: None,
+            credits: None,
+            credits_set_at: None,
+            limits_of: None,
+            had_limits: false,
+            last_used_at: None,
+            credits_left: None,
+        }
+    }
+
     /// The derived status at `now`.
     #[must_use]
     pub fn status(&self, now: DateTime<Utc>) -> Status {
@@ -311,30 +347,20 @@ pub(crate) mod tests {
     use chrono::TimeZone;
 
     pub(crate) fn record() -> KeyRecord {
+        let token = Token::generate(&crate::token::Prefix::default()).unwrap();
         KeyRecord {
-            id: "key_0123456789abcdef".parse().unwrap(),
             name: "ci".into(),
-            description: String::new(),
             organization: "acme".parse().unwrap(),
-            group: None,
             roles: vec!["calls:read".parse().unwrap()],
-            ip_allowlist: vec![],
-            enabled: true,
-            created_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
-            created_by: BOOTSTRAP_ACTOR.into(),
             expires_at: Some(Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap()),
             hint: "kg_abcd…wxyz".into(),
             hash: "00".repeat(32),
-            notified_days: vec![],
-            meta: serde_json::Map::new(),
-            rate_limit: None,
-            credits: None,
-            credits_set_at: None,
-            last_used_at: None,
-            credits_left: None,
-            limits_of: None,
-            had_limits: false,
-            created_by_name: None,
+            ..KeyRecord::minted(
+                "key_0123456789abcdef".parse().unwrap(),
+                &token,
+                Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+                BOOTSTRAP_ACTOR,
+            )
         }
     }
 

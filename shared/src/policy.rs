@@ -288,30 +288,19 @@ mod tests {
     }
 
     fn record() -> KeyRecord {
+        let token = crate::Token::generate(&crate::Prefix::default()).unwrap();
         KeyRecord {
-            id: "key_0123456789abcdef".parse().unwrap(),
             name: "ci".into(),
-            description: String::new(),
             organization: "acme/emea".parse().unwrap(),
-            group: None,
             roles: vec!["calls:read".parse().unwrap()],
             ip_allowlist: vec!["10.0.0.0/8".into()],
-            enabled: true,
-            created_at: now() - Duration::days(1),
-            created_by: BOOTSTRAP_ACTOR.into(),
             expires_at: Some(now() + Duration::days(1)),
-            hint: String::new(),
-            hash: String::new(),
-            notified_days: vec![],
-            meta: serde_json::Map::new(),
-            rate_limit: None,
-            credits: None,
-            credits_set_at: None,
-            last_used_at: None,
-            credits_left: None,
-            limits_of: None,
-            had_limits: false,
-            created_by_name: None,
+            ..KeyRecord::minted(
+                "key_0123456789abcdef".parse().unwrap(),
+                &token,
+                now() - Duration::days(1),
+                BOOTSTRAP_ACTOR,
+            )
         }
     }
 

@@ -6,34 +6,21 @@
 #![allow(clippy::unwrap_used)]
 
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
-use keygate_shared::{time::parse_rfc3339, validation, KeyRecord};
+use keygate_shared::{time::parse_rfc3339, validation, KeyRecord, Prefix, Token};
 use proptest::prelude::*;
 
 fn record(created: DateTime<Utc>, expires_at: Option<DateTime<Utc>>) -> KeyRecord {
+    let token = Token::generate(&Prefix::default()).unwrap();
     KeyRecord {
-        id: "key_0123456789abcdef".parse().unwrap(),
         name: "n".into(),
-        description: String::new(),
         organization: "acme".parse().unwrap(),
-        group: None,
-        roles: vec![],
-        ip_allowlist: vec![],
-        enabled: true,
-        created_at: created,
-        created_by: "bootstrap".into(),
         expires_at,
-        hint: "kg_abcd…wxyz".into(),
-        hash: "0".repeat(64),
-        notified_days: vec![],
-        meta: serde_json::Map::new(),
-        rate_limit: None,
-        credits: None,
-        credits_set_at: None,
-        last_used_at: None,
-        credits_left: None,
-        limits_of: None,
-        had_limits: false,
-        created_by_name: None,
+        ..KeyRecord::minted(
+            "key_0123456789abcdef".parse().unwrap(),
+            &token,
+            created,
+            "bootstrap",
+        )
     }
 }
 

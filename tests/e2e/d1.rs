@@ -240,29 +240,17 @@ fn keyset_pages_of_every_sort_cover_the_list_once() {
 fn old_layout_record(name: &str) -> (KeyRecord, String) {
     let token = Token::generate(&Prefix::default()).unwrap();
     let record = KeyRecord {
-        id: keygate_shared::KeyId::generate().unwrap(),
         name: name.into(),
         description: "made before D1".into(),
         organization: "legacy".parse().unwrap(),
-        group: None,
         roles: vec!["calls:read".parse().unwrap()],
-        ip_allowlist: vec![],
-        enabled: true,
-        created_at: Utc::now() - Duration::days(3),
-        created_by: "bootstrap".into(),
         expires_at: Some(Utc::now() + Duration::days(30)),
-        hint: token.hint(),
-        hash: token.lookup_hash().to_hex(),
-        notified_days: vec![],
-        meta: serde_json::Map::new(),
-        rate_limit: None,
-        credits: None,
-        credits_set_at: None,
-        last_used_at: None,
-        credits_left: None,
-        limits_of: None,
-        had_limits: false,
-        created_by_name: None,
+        ..KeyRecord::minted(
+            keygate_shared::KeyId::generate().unwrap(),
+            &token,
+            Utc::now() - Duration::days(3),
+            "bootstrap",
+        )
     };
     (record, token.expose_secret().to_owned())
 }

@@ -71,29 +71,15 @@ fn seeded(name: &str, created_days_ago: i64, expires_in_hours: i64) -> keygate_s
     use chrono::{Duration, Utc};
     let token = keygate_shared::Token::generate(&keygate_shared::Prefix::default()).unwrap();
     keygate_shared::KeyRecord {
-        id: keygate_shared::KeyId::generate().unwrap(),
         name: name.into(),
-        description: String::new(),
         organization: "cron".parse().unwrap(),
-        group: None,
-        roles: vec![],
-        ip_allowlist: vec![],
-        enabled: true,
-        created_at: Utc::now() - Duration::days(created_days_ago),
-        created_by: "bootstrap".into(),
         expires_at: Some(Utc::now() + Duration::hours(expires_in_hours)),
-        hint: token.hint(),
-        hash: token.lookup_hash().to_hex(),
-        notified_days: vec![],
-        meta: serde_json::Map::new(),
-        rate_limit: None,
-        credits: None,
-        credits_set_at: None,
-        last_used_at: None,
-        credits_left: None,
-        limits_of: None,
-        had_limits: false,
-        created_by_name: None,
+        ..keygate_shared::KeyRecord::minted(
+            keygate_shared::KeyId::generate().unwrap(),
+            &token,
+            Utc::now() - Duration::days(created_days_ago),
+            "bootstrap",
+        )
     }
 }
 

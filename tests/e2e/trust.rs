@@ -582,30 +582,17 @@ fn browser_and_file_hardening() {
 #[test]
 fn gateway_bodies_reach_the_origin_untouched() {
     let token = keygate_shared::Token::generate(&keygate_shared::Prefix::default()).unwrap();
+    let now = chrono::Utc::now();
     let record = keygate_shared::KeyRecord {
-        id: keygate_shared::KeyId::generate().unwrap(),
         name: "api caller".into(),
-        description: String::new(),
         organization: "orders".parse().unwrap(),
-        group: None,
-        roles: vec![],
-        ip_allowlist: vec![],
-        enabled: true,
-        created_at: chrono::Utc::now(),
-        created_by: "bootstrap".into(),
-        expires_at: Some(chrono::Utc::now() + chrono::Duration::days(1)),
-        hint: token.hint(),
-        hash: token.lookup_hash().to_hex(),
-        notified_days: vec![],
-        meta: serde_json::Map::new(),
-        rate_limit: None,
-        credits: None,
-        credits_set_at: None,
-        last_used_at: None,
-        credits_left: None,
-        limits_of: None,
-        had_limits: false,
-        created_by_name: None,
+        expires_at: Some(now + chrono::Duration::days(1)),
+        ..keygate_shared::KeyRecord::minted(
+            keygate_shared::KeyId::generate().unwrap(),
+            &token,
+            now,
+            "bootstrap",
+        )
     };
     let vars = |port| {
         let mut v = default_vars(port);

@@ -113,30 +113,13 @@ async fn create<K: Kv, D: Db>(
     now: chrono::DateTime<Utc>,
 ) -> Result<Bootstrapped, String> {
     let token = Token::generate(&options.prefix).map_err(|e| e.to_string())?;
+    let id = KeyId::generate().map_err(|e| e.to_string())?;
     let record = KeyRecord {
-        id: KeyId::generate().map_err(|e| e.to_string())?,
         name: keygate_shared::validation::name(&options.name).map_err(|e| e.message)?,
         description: "Created by `keygate bootstrap`.".into(),
-        organization: Organization::root(),
-        group: None,
         roles: vec![Role::admin()],
-        ip_allowlist: vec![],
-        enabled: true,
-        created_at: now,
-        created_by: BOOTSTRAP_ACTOR.into(),
         expires_at: Some(now + Duration::days(i64::from(options.expires_in_days))),
-        hint: token.hint(),
-        hash: token.lookup_hash().to_hex(),
-        notified_days: vec![],
-        meta: serde_json::Map::new(),
-        rate_limit: None,
-        credits: None,
-        credits_set_at: None,
-        last_used_at: None,
-        credits_left: None,
-        limits_of: None,
-        had_limits: false,
-        created_by_name: None,
+        ..KeyRecord::minted(id, &token, now, BOOTSTRAP_ACTOR)
     };
     repo.insert_unlimited(&record, now).await.map_err(|e| e.0)?;
     let event = AuditEvent::for_key(

@@ -102,30 +102,18 @@ mod tests {
 
     fn record(n: u32) -> KeyRecord {
         let t = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let token = keygate_shared::Token::generate(&keygate_shared::Prefix::default()).unwrap();
         KeyRecord {
-            id: keygate_shared::KeyId::generate().unwrap(),
             name: format!("key {n}"),
             description: "d".repeat(if n == 0 { 1500 } else { 1 }),
             organization: "acme".parse().unwrap(),
-            group: None,
-            roles: vec![],
-            ip_allowlist: vec![],
-            enabled: true,
-            created_at: t,
-            created_by: "bootstrap".into(),
             expires_at: Some(t + Duration::days(365)),
-            hint: "kg_x…y".into(),
-            hash: format!("{n:064}"),
-            notified_days: vec![],
-            meta: serde_json::Map::new(),
-            rate_limit: None,
-            credits: None,
-            credits_set_at: None,
-            last_used_at: None,
-            credits_left: None,
-            limits_of: None,
-            had_limits: false,
-            created_by_name: None,
+            ..KeyRecord::minted(
+                keygate_shared::KeyId::generate().unwrap(),
+                &token,
+                t,
+                "bootstrap",
+            )
         }
     }
 

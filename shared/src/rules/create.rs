@@ -129,7 +129,6 @@ impl NewKey {
         now: DateTime<Utc>,
     ) -> KeyRecord {
         KeyRecord {
-            id,
             name: self.name,
             description: self.description,
             organization: self.organization,
@@ -137,21 +136,13 @@ impl NewKey {
             roles: self.roles,
             ip_allowlist: self.ip_allowlist,
             enabled: self.enabled,
-            created_at: now,
-            created_by: caller.actor.clone(),
             created_by_name: Some(caller.name.clone()),
             expires_at: self.expires_at,
-            hint: token.hint(),
-            hash: token.lookup_hash().to_hex(),
-            notified_days: vec![],
             meta: self.meta,
             rate_limit: self.rate_limit,
             credits_set_at: self.credits.map(|_| now),
             credits: self.credits,
-            last_used_at: None,
-            credits_left: None,
-            limits_of: None,
-            had_limits: false,
+            ..KeyRecord::minted(id, token, now, &caller.actor)
         }
     }
 }
