@@ -65,8 +65,8 @@ pub(crate) const NEVER: i64 = 1 << 53;
 
 /// A stored key as read from D1: the record, or what could be read of one
 /// that does not decode (written by an older or broken version), enough to
-/// scope and delete it.
-#[derive(Debug, Clone, PartialEq)]
+/// scope and delete it. Its `Debug` leaves the hash out, as the record's.
+#[derive(Clone, PartialEq)]
 pub struct StoredEntry {
     /// The key id.
     pub id: KeyId,
@@ -78,6 +78,17 @@ pub struct StoredEntry {
     pub hash: Option<String>,
     /// Its name, if readable.
     pub name: Option<String>,
+}
+
+impl std::fmt::Debug for StoredEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredEntry")
+            .field("id", &self.id)
+            .field("record", &self.record)
+            .field("organization", &self.organization)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
 }
 
 impl StoredEntry {

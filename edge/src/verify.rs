@@ -37,7 +37,8 @@ fn unavailable(cause: &crate::store::StoreError) -> ApiError {
 
 impl<K: Kv, D: Db> App<'_, K, D> {
     /// The whole pipeline for one presented credential, shared by the
-    /// gateway, the verify endpoint and admin authentication. A storage
+    /// gateway and the verify endpoint (admin authentication runs the
+    /// same steps on the key's D1 row: `App::check_at_source`). A storage
     /// failure is an error for the caller to word, never a verdict.
     pub(crate) async fn check(
         &self,

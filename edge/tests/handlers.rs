@@ -201,12 +201,75 @@ fn storage_failure_is_503_and_never_a_pass() {
         &json!({"token": token}).to_string(),
     );
     assert_eq!(status_code(&o), (503, "UNAVAILABLE".into()));
+    // KV down: an admin signs in from D1 and reads, but no key is made
+    // without its projection.
+    assert_eq!(w.admin("GET", "/api/v1/me", "").0, 200);
+    assert_eq!(w.admin("POST", "/api/v1/keys", r#"{"name":"x"}"#).0, 503);
+    // D1 down: no admin call passes sign-in.
+    w.kv.failing.set(false);
+    w.db.failing.set(true);
     for (m, p, b) in [
         ("GET", "/api/v1/keys", ""),
         ("POST", "/api/v1/keys", r#"{"name":"x"}"#),
         ("GET", "/api/v1/me", ""),
     ] {
-        assert_eq!(w.admin(m, p, b).0, 503, "{m} {p}");
+        let (status, body) = w.admin(m, p, b);
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (503, Some("UNAVAILABLE")),
+            "{m} {p}"
+        );
+    }
+}
+
+/// Admin sign-in reads the key's D1 row, not its KV projection: a copy in
+/// another location (or an isolate's read cache) may lag a revocation by
+/// a minute, and a revoked admin key must not use that minute to mint
+/// admin keys that outlive it.
+#[test]
+fn a_revoked_admin_key_is_refused_though_its_projection_lags() {
+    use keygate_edge::store::{Kv, PutOptions};
+    let w = World::new();
+    for revoke in ["disable", "delete", "narrow"] {
+        let (_, created) = w.admin(
+            "POST",
+            "/api/v1/keys",
+            r#"{"name": "deputy", "roles": ["keygate:admin"]}"#,
+        );
+        let deputy = created["token"].as_str().unwrap().to_owned();
+        let id = created["key"]["id"].as_str().unwrap().to_owned();
+        let projection = format!(
+            "h/{}",
+            keygate_shared::token::LookupHash::of(&deputy).to_hex()
+        );
+        let (stale, _) = w.kv.raw(&projection).unwrap();
+        let as_deputy = |method: &str, path: &str, body: &str| {
+            status_code(&w.send(
+                method,
+                path,
+                &[("authorization", &format!("Bearer {deputy}"))],
+                body,
+            ))
+        };
+        assert_eq!(as_deputy("GET", "/api/v1/me", "").0, 200, "{revoke}");
+        let path = format!("/api/v1/keys/{id}");
+        let status = match revoke {
+            "disable" => w.admin("PATCH", &path, r#"{"enabled": false}"#).0,
+            "delete" => w.admin("DELETE", &path, "").0,
+            _ => {
+                w.admin("PATCH", &path, r#"{"ip_allowlist": ["192.0.2.0/24"]}"#)
+                    .0
+            }
+        };
+        assert!(matches!(status, 200 | 204), "{revoke}: {status}");
+        // The copy another location still holds: the key as it was.
+        pollster::block_on(w.kv.put(&projection, &stale, PutOptions::default())).unwrap();
+        let mint = r#"{"name": "minted", "roles": ["keygate:admin"]}"#;
+        // (Narrowed: the test's requests name no client address, which no
+        // allowlist admits.)
+        let refused = (401, "UNAUTHENTICATED".to_owned());
+        assert_eq!(as_deputy("POST", "/api/v1/keys", mint), refused, "{revoke}");
+        assert_eq!(as_deputy("GET", "/api/v1/me", ""), refused, "{revoke}");
     }
 }
 

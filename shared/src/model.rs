@@ -56,8 +56,9 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
-/// A key as stored: the view's fields plus the token's SHA-256.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A key as stored: the view's fields plus the token's SHA-256. Its
+/// `Debug` leaves the hash out (below).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyRecord {
     /// Public id, `key_…`.
     pub id: KeyId,
@@ -135,6 +136,38 @@ pub struct KeyRecord {
     /// Credits left as the limiter last reported them (beside the record).
     #[serde(skip)]
     pub credits_left: Option<u64>,
+}
+
+/// Every field but `hash`: the token's SHA-256 is the key's address in
+/// storage, and a `{:?}` in a log line must not publish it (the hint says
+/// which key it is).
+impl std::fmt::Debug for KeyRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyRecord")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("description", &self.description)
+            .field("organization", &self.organization)
+            .field("group", &self.group)
+            .field("roles", &self.roles)
+            .field("ip_allowlist", &self.ip_allowlist)
+            .field("enabled", &self.enabled)
+            .field("created_at", &self.created_at)
+            .field("created_by", &self.created_by)
+            .field("created_by_name", &self.created_by_name)
+            .field("expires_at", &self.expires_at)
+            .field("hint", &self.hint)
+            .field("notified_days", &self.notified_days)
+            .field("meta", &self.meta)
+            .field("rate_limit", &self.rate_limit)
+            .field("credits", &self.credits)
+            .field("credits_set_at", &self.credits_set_at)
+            .field("limits_of", &self.limits_of)
+            .field("had_limits", &self.had_limits)
+            .field("last_used_at", &self.last_used_at)
+            .field("credits_left", &self.credits_left)
+            .finish_non_exhaustive()
+    }
 }
 
 impl KeyRecord {
@@ -362,6 +395,24 @@ pub(crate) mod tests {
                 BOOTSTRAP_ACTOR,
             )
         }
+    }
+
+    #[test]
+    fn debug_output_leaves_the_hash_out() {
+        let token = Token::generate(&crate::token::Prefix::default()).unwrap();
+        let r = KeyRecord {
+            name: "ci".into(),
+            ..KeyRecord::minted(
+                "key_0123456789abcdef".parse().unwrap(),
+                &token,
+                Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+                BOOTSTRAP_ACTOR,
+            )
+        };
+        let shown = format!("{r:?} {r:#?}");
+        assert!(!shown.contains(&r.hash), "{shown}");
+        assert!(!shown.contains(token.expose_secret()));
+        assert!(shown.contains("key_0123456789abcdef") && shown.contains(&r.hint));
     }
 
     #[test]

@@ -9,16 +9,17 @@ pub use export::{CsvRest, COLUMNS};
 
 use keygate_shared::api::{AccessIdentity, Me};
 use keygate_shared::model::{ROLE_ADMIN, ROLE_READER};
-use keygate_shared::policy::{RequestFacts, Requirement, VerifyCode};
+use keygate_shared::policy::{self, RequestFacts, Requirement, VerifyCode};
 use keygate_shared::rules::caller::Caller;
 use keygate_shared::{ApiError, ErrorCode, KeyRecord};
 
 use crate::app::App;
 use crate::credential;
 use crate::http::{HttpRequest, HttpResponse};
+use crate::repo::StoredEntry;
 use crate::service::{AuditService, KeyService};
 use crate::sql::Db;
-use crate::store::Kv;
+use crate::store::{Kv, StoreError};
 use crate::verify::client_ip;
 
 /// An authenticated request: the admin key or the person behind it and
@@ -91,7 +92,7 @@ impl<K: Kv, D: Db> App<'_, K, D> {
             requirement: &requirement,
         };
         let verdict = self
-            .check(credential::bearer(req), &facts)
+            .check_at_source(credential::bearer(req), &facts)
             .await
             .map_err(|e| {
                 ApiError::new(ErrorCode::Unavailable, "Key storage is unavailable.")
@@ -115,6 +116,43 @@ impl<K: Kv, D: Db> App<'_, K, D> {
             }
             (code, _) => Err(unauthenticated(code.message())),
         }
+    }
+
+    /// [`App::check`] with the key read from D1, the source of truth,
+    /// instead of its KV projection: a projection elsewhere (and this
+    /// isolate's read cache) may lag a disable, delete, narrower allowlist
+    /// or earlier expiry by up to a minute (README, "Consistency"), which
+    /// verification accepts but a write must not: a revoked admin key
+    /// could otherwise create admin keys that outlive its revocation, for
+    /// instance while racing a leak report. A row whose record does not
+    /// decode is a storage error (503, cause logged), never a pass.
+    async fn check_at_source(
+        &self,
+        presented: Option<&str>,
+        facts: &RequestFacts<'_>,
+    ) -> Result<(VerifyCode, Option<KeyRecord>), StoreError> {
+        let token = match policy::check_shape(&self.config.prefix, presented) {
+            Ok(t) => t,
+            Err(code) => return Ok((code, None)),
+        };
+        let hash = token.lookup_hash();
+        let record = match self.repo().entry_by_hash(&hash.to_hex()).await? {
+            None => None,
+            Some(StoredEntry {
+                record: Some(record),
+                ..
+            }) => Some(record),
+            Some(entry) => {
+                return Err(StoreError(format!(
+                    "the record of key {} does not decode",
+                    entry.id
+                )))
+            }
+        };
+        // Defence in depth, as in verification: the stored hash must be
+        // the one looked up.
+        let record = record.filter(|r| hash.matches_hex(&r.hash));
+        Ok((policy::decide(record.as_ref(), facts, self.now), record))
     }
 
     /// `GET /api/v1/me`.
