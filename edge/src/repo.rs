@@ -568,7 +568,7 @@ impl<'a, K: Kv, D: Db> Repo<'a, K, D> {
             let rows = self
                 .db
                 .query(Statement::new(
-                    "SELECT version, record FROM keys WHERE id = ?",
+                    "SELECT version, record, last_used_at, credits_left FROM keys WHERE id = ?",
                     vec![id.into()],
                 ))
                 .await?;
@@ -577,7 +577,13 @@ impl<'a, K: Kv, D: Db> Repo<'a, K, D> {
                 return Ok(None);
             };
             let version = int(row, "version").unwrap_or(0);
-            let before: KeyRecord = decode(text(row, "record").unwrap_or(""), "key record")?;
+            let before = KeyRecord {
+                // Kept beside the record: the answer shows them as a read does.
+                last_used_at: int(row, "last_used_at")
+                    .and_then(chrono::DateTime::from_timestamp_millis),
+                credits_left: int(row, "credits_left").and_then(|n| u64::try_from(n).ok()),
+                ..decode::<KeyRecord>(text(row, "record").unwrap_or(""), "key record")?
+            };
             let mut after = before.clone();
             change(&mut after);
             if after == before {

@@ -273,6 +273,35 @@ fn a_revoked_admin_key_is_refused_though_its_projection_lags() {
     }
 }
 
+/// Last use lives beside the record (the usage reports write it): an
+/// edit's answer shows it as a read does, and a roll's new key has none.
+#[test]
+fn last_use_reads_alike_in_every_answer() {
+    use keygate_edge::sql::{Db, Statement};
+    let w = World::new();
+    let (_, created) = w.admin("POST", "/api/v1/keys", r#"{"name": "used"}"#);
+    let id = created["key"]["id"].as_str().unwrap().to_owned();
+    let used = now() - Duration::minutes(3);
+    pollster::block_on(w.db.query(Statement::new(
+        "UPDATE keys SET last_used_at = ? WHERE id = ?",
+        vec![used.timestamp_millis().into(), id.as_str().into()],
+    )))
+    .unwrap();
+    let path = format!("/api/v1/keys/{id}");
+    let (_, read) = w.admin("GET", &path, "");
+    assert!(read["last_used_at"].is_string(), "{read}");
+    let (status, edited) = w.admin("PATCH", &path, r#"{"name": "renamed"}"#);
+    assert_eq!(status, 200);
+    assert_eq!(edited["last_used_at"], read["last_used_at"], "{edited}");
+    let (status, rolled) = w.admin("POST", &format!("{path}/roll"), r#"{"grace_seconds": 60}"#);
+    assert_eq!(status, 201);
+    assert_eq!(rolled["key"]["last_used_at"], Value::Null, "{rolled}");
+    assert_eq!(
+        w.admin("GET", &path, "").1["last_used_at"],
+        read["last_used_at"]
+    );
+}
+
 #[test]
 fn a_failed_create_leaves_nothing_half_written() {
     let w = World::new();

@@ -221,7 +221,7 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
         if change.is_empty() {
             return Ok(current);
         }
-        let record = self
+        let mut record = self
             .repo
             .modify(&current.id, &current.hash, self.now, &|r| change.apply(r))
             .await
@@ -234,6 +234,7 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
                 .forget_credits_left(&record.id)
                 .await
                 .map_err(unavailable_after_write)?;
+            record.credits_left = None;
         }
         for (action, details) in change.audit_events(&current) {
             self.record(caller, action, &record, details).await?;

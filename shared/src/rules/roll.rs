@@ -76,8 +76,11 @@ pub fn successor(
         hint: token.hint(),
         hash: token.lookup_hash().to_hex(),
         notified_days: vec![],
+        // Never used yet (the original's last use is the original's).
+        last_used_at: None,
         // Limits are the original's, not a fresh copy: the new key spends
-        // from the same count (a roll never refills credits).
+        // from the same count (a roll never refills credits), so the
+        // credits left it shows are the original's.
         limits_of: Some(old.limiter_name().clone()),
         ..old.clone()
     }
@@ -163,8 +166,10 @@ mod tests {
 
     #[test]
     fn the_copy_keeps_attributes_and_the_old_key_only_shortens() {
-        let old = crate::model::tests::record();
+        let mut old = crate::model::tests::record();
         let now = old.created_at + Duration::days(10);
+        old.last_used_at = Some(now - Duration::minutes(1));
+        old.credits_left = Some(7);
         let token = Token::generate(&Prefix::default()).unwrap();
         let id: KeyId = "key_1111111111111111".parse().unwrap();
         let new = successor(&old, id.clone(), &token, &caller("", true), now);
@@ -173,6 +178,11 @@ mod tests {
             (id, old.roles.clone(), old.expires_at)
         );
         assert_ne!(new.hash, old.hash);
+        assert_eq!(
+            (new.last_used_at, new.credits_left),
+            (None, Some(7)),
+            "never used; the credits left are the shared limiter's"
+        );
         assert_eq!(
             new.limiter_name(),
             &old.id,
