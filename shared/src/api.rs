@@ -865,10 +865,30 @@ impl<'de> serde::de::Visitor<'de> for NoDuplicatesVisitor {
 
 /// Only the "expected …" part of a serde message: the rest may quote the
 /// value, which may be a secret.
+/// What serde says a value should have been, in the contract's words
+/// rather than Rust's type names ("expected u32" reads "expected a whole
+/// number from 0 to 4294967295"); never the value itself, which serde's
+/// message quotes before "expected".
 fn expected_part(e: &serde_json::Error) -> String {
     let msg = e.to_string();
-    msg.find("expected")
-        .map_or_else(|| "unexpected value".to_owned(), |i| msg[i..].to_owned())
+    let Some(at) = msg.find("expected ") else {
+        return "unexpected value".to_owned();
+    };
+    let what = &msg[at + "expected ".len()..];
+    let what = what.split(" at line ").next().unwrap_or(what);
+    let plain = match what {
+        "u8" => "a whole number from 0 to 255",
+        "u16" => "a whole number from 0 to 65535",
+        "u32" => "a whole number from 0 to 4294967295",
+        "u64" | "usize" => "a whole number from 0 up",
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number",
+        "f32" | "f64" => "a number",
+        "a sequence" => "a list",
+        "a map" => "an object",
+        other if other.starts_with("struct ") => "an object",
+        other => other,
+    };
+    format!("expected {plain}")
 }
 
 trait ClassifyMessage {
@@ -928,6 +948,37 @@ mod tests {
 
     fn create(body: &str) -> Result<CreateKeyRequest, ApiError> {
         decode_body(body.as_bytes(), CreateKeyRequest::FIELDS, &[])
+    }
+
+    /// A wrong type is told in the contract's words, naming the field and
+    /// never echoing the value or a Rust type name.
+    #[test]
+    fn a_wrong_type_is_told_in_plain_words() {
+        let roll = |body: &str| {
+            decode_body::<RollRequest>(body.as_bytes(), RollRequest::FIELDS, &[]).unwrap_err()
+        };
+        for body in [r#"{"grace_seconds": -1}"#, r#"{"grace_seconds": "60"}"#] {
+            let e = roll(body);
+            assert_eq!(
+                (e.code, e.field.as_deref(), e.message.as_str()),
+                (
+                    ErrorCode::InvalidField,
+                    Some("grace_seconds"),
+                    "`grace_seconds` has the wrong type: expected a whole number from 0 to 4294967295."
+                ),
+                "{body}"
+            );
+        }
+        let e = create(r#"{"name": "n", "roles": "calls:read"}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("roles"));
+        assert!(e.message.ends_with("expected a list."), "{}", e.message);
+        let e = create(r#"{"name": "n", "expires_in_days": "3650"}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("expires_in_days"));
+        assert!(
+            !e.message.contains("3650") && !e.message.contains("u32"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ pub mod migrate;
 pub mod wrangler_d1;
 pub mod wrangler_kv;
 
-use chrono::{Duration, Utc};
+use chrono::{Duration, SubsecRound, Utc};
 use keygate_edge::repo::Repo;
 use keygate_edge::sql::Db;
 use keygate_edge::store::Kv;
@@ -61,7 +61,9 @@ pub async fn bootstrap<K: Kv, D: Db>(
     options: &BootstrapOptions,
 ) -> Result<Bootstrapped, String> {
     let repo = Repo::new(kv, db);
-    let now = Utc::now();
+    // To the millisecond, as the worker's clock (`Date.now()`) gives it:
+    // the bootstrap key's dates read like every other key's.
+    let now = Utc::now().trunc_subsecs(3);
     if !options.force {
         if let Some(saved) = &options.saved_token {
             if let Some(id) = usable_root_admin(&repo, &options.prefix, saved, now).await? {

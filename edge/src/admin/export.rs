@@ -51,6 +51,12 @@ pub fn cell(raw: &str) -> String {
     format!("\"{guard}{}\"", raw.replace('"', "\"\""))
 }
 
+/// A date as the JSON answers write it (`Z`, sub-seconds only when there
+/// are some), so a CSV cell and the API agree to the character.
+fn timestamp(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
 fn row(r: &KeyRecord, now: chrono::DateTime<chrono::Utc>) -> String {
     let fields = [
         r.id.to_string(),
@@ -62,12 +68,12 @@ fn row(r: &KeyRecord, now: chrono::DateTime<chrono::Utc>) -> String {
         r.ip_allowlist.join(" "),
         r.enabled.to_string(),
         r.status(now).as_str().to_owned(),
-        r.created_at.to_rfc3339(),
+        timestamp(&r.created_at),
         r.created_by.clone(),
-        r.expires_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        r.expires_at.as_ref().map(timestamp).unwrap_or_default(),
         r.hint.clone(),
         r.meta_header(),
-        r.last_used_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        r.last_used_at.as_ref().map(timestamp).unwrap_or_default(),
         r.rate_limit
             .map(|l| l.limit.to_string())
             .unwrap_or_default(),
@@ -196,7 +202,20 @@ impl<K: Kv, D: Db> App<'_, K, D> {
 
 #[cfg(test)]
 mod tests {
-    use super::cell;
+    use super::{cell, timestamp};
+
+    /// The CSV's dates are the JSON answers' to the character.
+    #[test]
+    fn dates_read_as_in_the_json_answers() {
+        for t in [
+            chrono::DateTime::from_timestamp_millis(1_800_000_000_123).unwrap(),
+            chrono::DateTime::from_timestamp_millis(1_800_000_000_000).unwrap(),
+        ] {
+            let json = serde_json::to_value(t).unwrap();
+            assert_eq!(json.as_str(), Some(timestamp(&t).as_str()));
+            assert!(timestamp(&t).ends_with('Z'), "{}", timestamp(&t));
+        }
+    }
 
     #[test]
     fn formula_injection_and_quoting() {

@@ -36,7 +36,7 @@ pub struct Session {
 fn unauthenticated(why: &str) -> ApiError {
     ApiError::new(
         ErrorCode::Unauthenticated,
-        format!("An admin key is needed: {why}"),
+        format!("An admin key is needed. {why}"),
     )
 }
 
@@ -109,11 +109,12 @@ impl<K: Kv, D: Db> App<'_, K, D> {
                 "This key is valid but holds neither keygate:admin nor keygate:reader.",
             )),
             (VerifyCode::MissingKey, _) if self.config.access.is_some() => Err(unauthenticated(
-                "send `Authorization: Bearer <admin key>`, or sign in through Cloudflare Access.",
+                "Send `Authorization: Bearer <admin key>`, or sign in through Cloudflare Access.",
             )),
-            (VerifyCode::MissingKey | VerifyCode::MalformedKey, _) => {
-                Err(unauthenticated("send `Authorization: Bearer <admin key>`."))
-            }
+            // The admin API reads no `X-API-Key`: saying so beats "not sent".
+            (VerifyCode::MissingKey, _) => Err(unauthenticated(
+                "Send it as `Authorization: Bearer <admin key>` (the admin API reads no other header).",
+            )),
             (code, _) => Err(unauthenticated(code.message())),
         }
     }
