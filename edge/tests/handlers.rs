@@ -302,6 +302,30 @@ fn last_use_reads_alike_in_every_answer() {
     );
 }
 
+/// The admin API says what is wrong with the credential it got: none, a
+/// header it does not read, or a malformed key.
+#[test]
+fn admin_sign_in_refusals_say_why() {
+    let w = World::new();
+    let message = |headers: &[(&str, &str)]| match w.send("GET", "/api/v1/me", headers, "") {
+        Outcome::Respond(r) => {
+            let v: Value = serde_json::from_slice(&r.body).unwrap();
+            (r.status, v["error"]["message"].as_str().unwrap().to_owned())
+        }
+        other => panic!("expected a response, got {other:?}"),
+    };
+    let none = message(&[]);
+    assert_eq!(none.0, 401);
+    assert!(none.1.contains("reads no other header"), "{}", none.1);
+    assert_eq!(message(&[("x-api-key", &w.admin)]), none);
+    let (status, malformed) = message(&[("authorization", "Bearer kg_wrong")]);
+    assert_eq!(status, 401);
+    assert_eq!(
+        malformed,
+        "An admin key is needed. The API key is not well formed."
+    );
+}
+
 #[test]
 fn a_failed_create_leaves_nothing_half_written() {
     let w = World::new();
