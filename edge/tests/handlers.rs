@@ -275,6 +275,7 @@ fn a_revoked_admin_key_is_refused_though_its_projection_lags() {
 
 /// Last use lives beside the record (the usage reports write it): an
 /// edit's answer shows it as a read does, and a roll's new key has none.
+/// A key rolled once is not rolled again; its successor is.
 #[test]
 fn last_use_reads_alike_in_every_answer() {
     use keygate_edge::sql::{Db, Statement};
@@ -299,6 +300,32 @@ fn last_use_reads_alike_in_every_answer() {
     assert_eq!(
         w.admin("GET", &path, "").1["last_used_at"],
         read["last_used_at"]
+    );
+    // The original, in its grace period, is not rolled again (its copy
+    // would inherit the grace period's end as its expiry); its successor is.
+    let (status, again) = w.admin("POST", &format!("{path}/roll"), r#"{"grace_seconds": 60}"#);
+    let successor = rolled["key"]["id"].as_str().unwrap();
+    assert_eq!(
+        (
+            status,
+            again["error"]["code"].as_str(),
+            again["error"]["field"].as_str()
+        ),
+        (422, Some("INVALID_FIELD"), Some("id")),
+        "{again}"
+    );
+    assert!(
+        again["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(successor),
+        "{again}"
+    );
+    let (status, next) = w.admin("POST", &format!("/api/v1/keys/{successor}/roll"), "{}");
+    assert_eq!(status, 201, "{next}");
+    assert_eq!(
+        next["key"]["expires_at"], rolled["key"]["expires_at"],
+        "the expiry goes on"
     );
 }
 

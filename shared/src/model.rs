@@ -129,6 +129,11 @@ pub struct KeyRecord {
     /// does for a limited key (stays set once set; a roll's copy keeps it).
     #[serde(default, skip_serializing_if = "is_false")]
     pub had_limits: bool,
+    /// The key a roll replaced this one with (set as the roll shortens
+    /// it): a second roll of this key is refused, since its successor
+    /// would copy the shortened expiry; the newest key is the one to roll.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rolled_to: Option<KeyId>,
     /// When the key last passed verification, as reported (to the minute;
     /// kept beside the record in storage, not in it).
     #[serde(skip)]
@@ -164,6 +169,7 @@ impl std::fmt::Debug for KeyRecord {
             .field("credits_set_at", &self.credits_set_at)
             .field("limits_of", &self.limits_of)
             .field("had_limits", &self.had_limits)
+            .field("rolled_to", &self.rolled_to)
             .field("last_used_at", &self.last_used_at)
             .field("credits_left", &self.credits_left)
             .finish_non_exhaustive()
@@ -201,6 +207,7 @@ impl KeyRecord {
             credits_set_at: None,
             limits_of: None,
             had_limits: false,
+            rolled_to: None,
             last_used_at: None,
             credits_left: None,
         }

@@ -385,7 +385,9 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
         let cutoff = roll::cutoff(self.now, grace);
         let shortened = match self
             .repo
-            .modify_telling(&old.id, &old.hash, self.now, &|r| roll::shorten(r, cutoff))
+            .modify_telling(&old.id, &old.hash, self.now, &|r| {
+                roll::shorten(r, cutoff, &new.id)
+            })
             .await
         {
             Ok(shortened) => shortened,

@@ -46,6 +46,15 @@ pub fn check(caller: &Caller, old: &KeyRecord, now: DateTime<Utc>) -> Result<(),
             "An expired key cannot be rolled.",
         ));
     }
+    if let Some(successor) = &old.rolled_to {
+        return Err(ApiError::field(
+            ErrorCode::InvalidField,
+            "id",
+            format!(
+                "This key was rolled already and ends with its grace period; roll {successor}, its successor, instead (with grace_seconds 0 if nobody holds that key's token yet)."
+            ),
+        ));
+    }
     if reach::holds_reserved_role(&old.roles) {
         reach::check_reserved_key(
             &caller.reach(),
@@ -76,8 +85,10 @@ pub fn successor(
         hint: token.hint(),
         hash: token.lookup_hash().to_hex(),
         notified_days: vec![],
-        // Never used yet (the original's last use is the original's).
+        // Never used yet (the original's last use is the original's), and
+        // not rolled.
         last_used_at: None,
+        rolled_to: None,
         // Limits are the original's, not a fresh copy: the new key spends
         // from the same count (a roll never refills credits), so the
         // credits left it shows are the original's.
@@ -112,8 +123,9 @@ pub fn cutoff(now: DateTime<Utc>, grace: u32) -> DateTime<Utc> {
 }
 
 /// Shortens the old key's life to `cutoff` (never lengthens it).
-pub fn shorten(old: &mut KeyRecord, cutoff: DateTime<Utc>) {
+pub fn shorten(old: &mut KeyRecord, cutoff: DateTime<Utc>, successor: &KeyId) {
     old.expires_at = Some(old.expires_at.map_or(cutoff, |at| at.min(cutoff)));
+    old.rolled_to = Some(successor.clone());
 }
 
 /// Whether the original changed in a way its copy must follow between
@@ -197,11 +209,33 @@ mod tests {
         );
         assert_eq!(again.limiter_name(), &old.id, "and after a second roll");
         let mut shortened = old.clone();
-        shorten(&mut shortened, cutoff(now, 60));
+        shorten(&mut shortened, cutoff(now, 60), &new.id);
         assert_eq!(shortened.expires_at, Some(now + Duration::seconds(60)));
+        assert_eq!(shortened.rolled_to.as_ref(), Some(&new.id));
         let mut late = old.clone();
-        shorten(&mut late, old.expires_at.unwrap() + Duration::days(1));
+        shorten(
+            &mut late,
+            old.expires_at.unwrap() + Duration::days(1),
+            &new.id,
+        );
         assert_eq!(late.expires_at, old.expires_at, "never lengthened");
+        // Rolled once: the original is not rolled again (its successor
+        // would copy the shortened expiry), the successor may be.
+        let again = check(&caller("", true), &shortened, now).unwrap_err();
+        assert_eq!(
+            (again.code, again.field.as_deref()),
+            (ErrorCode::InvalidField, Some("id"))
+        );
+        assert!(again.message.contains(new.id.as_str()), "{}", again.message);
+        let next = successor(
+            &shortened,
+            "key_3333333333333333".parse().unwrap(),
+            &token,
+            &caller("", true),
+            now,
+        );
+        assert_eq!(next.rolled_to, None, "a successor is not rolled");
+        assert_eq!(check(&caller("", true), &new, now), Ok(()));
     }
 
     /// Every field an edit can change reaches the copy, limits included
