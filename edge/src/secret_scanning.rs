@@ -32,8 +32,8 @@ struct PublicKeyEntry {
     key: String,
 }
 
-/// One reported match.
-#[derive(Debug, Deserialize)]
+/// One reported match. Its `Debug` leaves the leaked token out.
+#[derive(Deserialize)]
 pub struct Reported {
     /// The leaked string.
     pub token: String,
@@ -46,6 +46,15 @@ pub struct Reported {
     /// What kind of place.
     #[serde(default)]
     pub source: String,
+}
+
+impl std::fmt::Debug for Reported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reported")
+            .field("token_type", &self.token_type)
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One answer entry.

@@ -201,24 +201,23 @@ fn storage_failure_is_503_and_never_a_pass() {
         &json!({"token": token}).to_string(),
     );
     assert_eq!(status_code(&o), (503, "UNAVAILABLE".into()));
-    // KV down: an admin signs in from D1 and reads, but no key is made
-    // without its projection.
-    assert_eq!(w.admin("GET", "/api/v1/me", "").0, 200);
-    assert_eq!(w.admin("POST", "/api/v1/keys", r#"{"name":"x"}"#).0, 503);
-    // D1 down: no admin call passes sign-in.
-    w.kv.failing.set(false);
-    w.db.failing.set(true);
-    for (m, p, b) in [
-        ("GET", "/api/v1/keys", ""),
-        ("POST", "/api/v1/keys", r#"{"name":"x"}"#),
-        ("GET", "/api/v1/me", ""),
-    ] {
-        let (status, body) = w.admin(m, p, b);
-        assert_eq!(
-            (status, body["error"]["code"].as_str()),
-            (503, Some("UNAVAILABLE")),
-            "{m} {p}"
-        );
+    // Admin sign-in reads the projection, then the row: either store
+    // down, no admin call passes it.
+    for (kv_down, db_down) in [(true, false), (false, true)] {
+        w.kv.failing.set(kv_down);
+        w.db.failing.set(db_down);
+        for (m, p, b) in [
+            ("GET", "/api/v1/keys", ""),
+            ("POST", "/api/v1/keys", r#"{"name":"x"}"#),
+            ("GET", "/api/v1/me", ""),
+        ] {
+            let (status, body) = w.admin(m, p, b);
+            assert_eq!(
+                (status, body["error"]["code"].as_str()),
+                (503, Some("UNAVAILABLE")),
+                "{m} {p}, KV down {kv_down}"
+            );
+        }
     }
 }
 
@@ -326,6 +325,18 @@ fn last_use_reads_alike_in_every_answer() {
     assert_eq!(
         next["key"]["expires_at"], rolled["key"]["expires_at"],
         "the expiry goes on"
+    );
+    // Once the successor is gone, the refusal says to make a new key.
+    let (status, _) = w.admin("DELETE", &format!("/api/v1/keys/{successor}"), "");
+    assert_eq!(status, 204);
+    let (status, gone) = w.admin("POST", &format!("{path}/roll"), "{}");
+    assert_eq!(status, 422, "{gone}");
+    assert!(
+        gone["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("create a new key"),
+        "{gone}"
     );
 }
 

@@ -725,3 +725,54 @@ fn a_roll_copies_what_was_revoked_meanwhile() {
         assert_eq!(r.ip_allowlist, ["10.0.0.0/8"]);
     }
 }
+
+/// Two rolls of one key at once: the first to shorten the original wins,
+/// the other takes its copy back and names the winner's, so a key is
+/// never rolled twice (whose second copy would inherit the grace
+/// period's end as its expiry).
+#[test]
+fn of_two_rolls_at_once_one_stands() {
+    let w = World::new();
+    let (key, _) = w.key(30);
+    let gated = GatedDb {
+        inner: &w.db,
+        gate: Gate::default(),
+    };
+    // The first roll has read the original and is about to store its copy.
+    gated.gate.arm("batch", "INSERT INTO keys");
+    let roll = w.admin_req(
+        "POST",
+        &format!("/api/v1/keys/{}/roll", key.id),
+        r#"{"grace_seconds": 600}"#,
+    );
+    let before = w.row_ids();
+    let other = app(&w.kv, &w.db, &w.config);
+    let (first, second) = interleave(
+        &gated.gate,
+        app(&w.kv, &gated, &w.config).handle(&roll),
+        other.handle(&roll),
+    );
+    assert_eq!(
+        (status(&first), status(&second)),
+        (422, 201),
+        "{}",
+        body_of(&first)
+    );
+    let winner = body(&second)["key"]["id"].as_str().unwrap().to_owned();
+    assert!(
+        body_of(&first).contains(&winner),
+        "the refusal names the copy that stands: {}",
+        body_of(&first)
+    );
+    let mut expected = before;
+    expected.push(winner.clone());
+    expected.sort();
+    assert_eq!(w.row_ids(), expected, "only the winner's copy is stored");
+    let original = pollster::block_on(Repo::new(&w.kv, &w.db).entry_by_id(key.id.as_str()))
+        .unwrap()
+        .unwrap()
+        .record
+        .unwrap();
+    assert_eq!(original.rolled_to.map(|id| id.to_string()), Some(winner));
+    assert_eq!(original.expires_at, Some(now() + Duration::seconds(600)));
+}

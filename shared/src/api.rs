@@ -194,13 +194,22 @@ impl CreateKeyRequest {
     ];
 }
 
-/// `201` answer of create and roll: the token, shown this once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `201` answer of create and roll: the token, shown this once. Its
+/// `Debug` leaves the token out.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedKey {
     /// The new key.
     pub key: KeyView,
     /// The secret token.
     pub token: String,
+}
+
+impl std::fmt::Debug for CreatedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatedKey")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
 }
 
 /// `PATCH /api/v1/keys/{id}`.
@@ -317,8 +326,8 @@ pub struct AuditPage {
     pub next_cursor: Option<String>,
 }
 
-/// `POST /api/v1/verify`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// `POST /api/v1/verify`. Its `Debug` leaves the token out.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifyRequest {
     /// The token to check.
     #[serde(default)]
@@ -336,6 +345,17 @@ pub struct VerifyRequest {
     /// default 1).
     #[serde(default, deserialize_with = "crate::whole::opt_u32")]
     pub cost: Option<u32>,
+}
+
+impl std::fmt::Debug for VerifyRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyRequest")
+            .field("roles", &self.roles)
+            .field("organization", &self.organization)
+            .field("ip", &self.ip)
+            .field("cost", &self.cost)
+            .finish_non_exhaustive()
+    }
 }
 
 impl VerifyRequest {
@@ -867,20 +887,18 @@ impl<'de> serde::de::Visitor<'de> for NoDuplicatesVisitor {
 /// value, which may be a secret.
 /// What serde says a value should have been, in the contract's words
 /// rather than Rust's type names ("expected u32" reads "expected a whole
-/// number from 0 to 4294967295"); never the value itself, which serde's
-/// message quotes before "expected".
+/// number, 0 or more": the field's own rule gives its range); never the
+/// value itself, which serde's message quotes before its last "expected "
+/// (so a value holding that word is not taken for serde's text).
 fn expected_part(e: &serde_json::Error) -> String {
     let msg = e.to_string();
-    let Some(at) = msg.find("expected ") else {
+    let Some(at) = msg.rfind("expected ") else {
         return "unexpected value".to_owned();
     };
     let what = &msg[at + "expected ".len()..];
     let what = what.split(" at line ").next().unwrap_or(what);
     let plain = match what {
-        "u8" => "a whole number from 0 to 255",
-        "u16" => "a whole number from 0 to 65535",
-        "u32" => "a whole number from 0 to 4294967295",
-        "u64" | "usize" => "a whole number from 0 up",
+        "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number, 0 or more",
         "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number",
         "f32" | "f64" => "a number",
         "a sequence" => "a list",
@@ -957,14 +975,19 @@ mod tests {
         let roll = |body: &str| {
             decode_body::<RollRequest>(body.as_bytes(), RollRequest::FIELDS, &[]).unwrap_err()
         };
-        for body in [r#"{"grace_seconds": -1}"#, r#"{"grace_seconds": "60"}"#] {
+        for body in [
+            r#"{"grace_seconds": -1}"#,
+            r#"{"grace_seconds": "60"}"#,
+            // A value that holds serde's own word is still not quoted.
+            r#"{"grace_seconds": "x expected kg_secret"}"#,
+        ] {
             let e = roll(body);
             assert_eq!(
                 (e.code, e.field.as_deref(), e.message.as_str()),
                 (
                     ErrorCode::InvalidField,
                     Some("grace_seconds"),
-                    "`grace_seconds` has the wrong type: expected a whole number from 0 to 4294967295."
+                    "`grace_seconds` has the wrong type: expected a whole number, 0 or more."
                 ),
                 "{body}"
             );

@@ -33,8 +33,8 @@ pub enum Bootstrapped {
     },
 }
 
-/// Options of `bootstrap`.
-#[derive(Debug, Clone)]
+/// Options of `bootstrap`. No `Debug`: it may hold an admin token.
+#[derive(Clone)]
 pub struct BootstrapOptions {
     /// Token prefix (the deployment's `KEY_PREFIX`).
     pub prefix: Prefix,
@@ -45,9 +45,10 @@ pub struct BootstrapOptions {
     /// Make one even when an admin key exists.
     pub force: bool,
     /// A token the caller kept from an earlier run (`--save FILE`). If it
-    /// still opens an active root admin key, nothing is made; if it does
-    /// not (expired, disabled, rolled, deleted), a new key is made even
-    /// when other admin keys exist: the caller would otherwise hold none.
+    /// still opens an active root admin key, nothing is made (a rolled key
+    /// does until its grace period ends); if it does not (expired,
+    /// disabled, deleted), a new key is made even when other admin keys
+    /// exist: the caller would otherwise hold none.
     pub saved_token: Option<String>,
 }
 

@@ -119,19 +119,27 @@ impl<K: Kv, D: Db> App<'_, K, D> {
         }
     }
 
-    /// [`App::check`] with the key read from D1, the source of truth,
-    /// instead of its KV projection: a projection elsewhere (and this
-    /// isolate's read cache) may lag a disable, delete, narrower allowlist
-    /// or earlier expiry by up to a minute (README, "Consistency"), which
+    /// [`App::check`], then, for a key its KV projection says is a valid
+    /// admin or reader key, the same decision on the key's D1 row, the
+    /// source of truth: a projection elsewhere (and this isolate's read
+    /// cache) may lag a disable, delete, narrower allowlist or earlier
+    /// expiry by up to a minute (README, "Consistency"), which
     /// verification accepts but a write must not: a revoked admin key
     /// could otherwise create admin keys that outlive its revocation, for
-    /// instance while racing a leak report. A row whose record does not
-    /// decode is a storage error (503, cause logged), never a pass.
+    /// instance while racing a leak report. Refusals need no D1 read, so
+    /// made-up tokens cost the one database nothing (a lagging projection
+    /// can only refuse a key too early, which errs safe). A row whose
+    /// record does not decode is a storage error (503, cause logged),
+    /// never a pass.
     async fn check_at_source(
         &self,
         presented: Option<&str>,
         facts: &RequestFacts<'_>,
     ) -> Result<(VerifyCode, Option<KeyRecord>), StoreError> {
+        let projected = self.check(presented, facts).await?;
+        if projected.0 != VerifyCode::Valid {
+            return Ok(projected);
+        }
         let token = match policy::check_shape(&self.config.prefix, presented) {
             Ok(t) => t,
             Err(code) => return Ok((code, None)),

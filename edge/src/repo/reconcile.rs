@@ -52,8 +52,9 @@ enum Orphans {
 const STATE: &str = "reconcile";
 
 /// Where a bounded pass stopped: the KV list cursor of the next page and
-/// the last token hash handled (rows are read from there).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// the last token hash handled (rows are read from there). No `Debug`: it
+/// holds a hash.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct Mark {
     kv_cursor: Option<String>,
     last_hash: String,

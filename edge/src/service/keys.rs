@@ -370,6 +370,15 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
         let grace = roll::grace_seconds(body)?;
         let old = self.get(caller, id).await?;
         roll::check(caller, &old, self.now)?;
+        if let Some(successor) = &old.rolled_to {
+            let exists = self
+                .repo
+                .entry_by_id(successor.as_str())
+                .await
+                .map_err(unavailable)?
+                .is_some();
+            return Err(roll::rolled_already(successor, exists));
+        }
         let (token, id) = self.new_token_and_id()?;
         let mut new = roll::successor(&old, id, &token, caller, self.now);
         let replaced = roll::replaces_at_once(grace).then_some(&old.id);
@@ -438,6 +447,12 @@ impl<'a, K: Kv, D: Db> KeyService<'a, K, D> {
             forget_limiters_of(&self.repo, self.limiter, std::iter::once(&new)).await;
             return Err(not_found());
         };
+        if let Some(winner) = fresh.rolled_to.as_ref().filter(|w| **w != new.id) {
+            // Another roll of the same key landed first: it stands, and
+            // this copy never served anyone.
+            self.take_back(&old, &new).await;
+            return Err(roll::rolled_already(winner, true));
+        }
         if roll::copy_must_follow(&old, &fresh) {
             // An edit reached the original while the roll ran (perhaps a
             // revocation): a copy that cannot follow it must not live on.

@@ -46,15 +46,7 @@ pub fn check(caller: &Caller, old: &KeyRecord, now: DateTime<Utc>) -> Result<(),
             "An expired key cannot be rolled.",
         ));
     }
-    if let Some(successor) = &old.rolled_to {
-        return Err(ApiError::field(
-            ErrorCode::InvalidField,
-            "id",
-            format!(
-                "This key was rolled already and ends with its grace period; roll {successor}, its successor, instead (with grace_seconds 0 if nobody holds that key's token yet)."
-            ),
-        ));
-    }
+
     if reach::holds_reserved_role(&old.roles) {
         reach::check_reserved_key(
             &caller.reach(),
@@ -86,15 +78,35 @@ pub fn successor(
         hash: token.lookup_hash().to_hex(),
         notified_days: vec![],
         // Never used yet (the original's last use is the original's), and
-        // not rolled.
+        // not rolled. Credits left as reported are the row's, which a new
+        // row has none of yet (the view shows the setting, as a read
+        // would, until the shared limiter reports).
         last_used_at: None,
+        credits_left: None,
         rolled_to: None,
         // Limits are the original's, not a fresh copy: the new key spends
-        // from the same count (a roll never refills credits), so the
-        // credits left it shows are the original's.
+        // from the same count (a roll never refills credits).
         limits_of: Some(old.limiter_name().clone()),
         ..old.clone()
     }
+}
+
+/// The refusal of a second roll of a key rolled already (`rolled_to`):
+/// its copy would inherit the grace period's end as its expiry. The
+/// successor is the key to roll while it exists; once it is gone, a new
+/// key is.
+#[must_use]
+pub fn rolled_already(successor: &KeyId, successor_exists: bool) -> ApiError {
+    let what_now = if successor_exists {
+        format!("roll {successor}, its successor, instead (with grace_seconds 0 if nobody holds that key's token yet)")
+    } else {
+        format!("its successor {successor} is gone, so create a new key instead")
+    };
+    ApiError::field(
+        ErrorCode::InvalidField,
+        "id",
+        format!("This key was rolled already and ends with its grace period; {what_now}."),
+    )
 }
 
 /// Whether the old key ends at once (no grace period), so that it does
@@ -122,8 +134,14 @@ pub fn cutoff(now: DateTime<Utc>, grace: u32) -> DateTime<Utc> {
     now + Duration::seconds(i64::from(grace))
 }
 
-/// Shortens the old key's life to `cutoff` (never lengthens it).
+/// Shortens the old key's life to `cutoff` (never lengthens it) and
+/// names its `successor`, unless another roll did so first.
 pub fn shorten(old: &mut KeyRecord, cutoff: DateTime<Utc>, successor: &KeyId) {
+    if old.rolled_to.is_some() {
+        // Another roll got there first (this one read the key before it
+        // landed): that one stands, and this one is taken back.
+        return;
+    }
     old.expires_at = Some(old.expires_at.map_or(cutoff, |at| at.min(cutoff)));
     old.rolled_to = Some(successor.clone());
 }
@@ -192,8 +210,8 @@ mod tests {
         assert_ne!(new.hash, old.hash);
         assert_eq!(
             (new.last_used_at, new.credits_left),
-            (None, Some(7)),
-            "never used; the credits left are the shared limiter's"
+            (None, None),
+            "never used; no report of its own yet, as a read of its row"
         );
         assert_eq!(
             new.limiter_name(),
@@ -219,14 +237,24 @@ mod tests {
             &new.id,
         );
         assert_eq!(late.expires_at, old.expires_at, "never lengthened");
-        // Rolled once: the original is not rolled again (its successor
-        // would copy the shortened expiry), the successor may be.
-        let again = check(&caller("", true), &shortened, now).unwrap_err();
-        assert_eq!(
-            (again.code, again.field.as_deref()),
-            (ErrorCode::InvalidField, Some("id"))
+        // Rolled once: a second shortening (a roll that lost the race)
+        // changes nothing, and the refusal names the successor.
+        let mut twice = shortened.clone();
+        shorten(
+            &mut twice,
+            cutoff(now, 5),
+            &"key_9999999999999999".parse().unwrap(),
         );
-        assert!(again.message.contains(new.id.as_str()), "{}", again.message);
+        assert_eq!(twice, shortened, "the first roll stands");
+        for exists in [true, false] {
+            let again = rolled_already(&new.id, exists);
+            assert_eq!(
+                (again.code, again.field.as_deref()),
+                (ErrorCode::InvalidField, Some("id"))
+            );
+            assert!(again.message.contains(new.id.as_str()), "{}", again.message);
+            assert_eq!(again.message.contains("create a new key"), !exists);
+        }
         let next = successor(
             &shortened,
             "key_3333333333333333".parse().unwrap(),
