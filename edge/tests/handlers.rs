@@ -304,6 +304,8 @@ fn last_use_reads_alike_in_every_answer() {
     // would inherit the grace period's end as its expiry); its successor is.
     let (status, again) = w.admin("POST", &format!("{path}/roll"), r#"{"grace_seconds": 60}"#);
     let successor = rolled["key"]["id"].as_str().unwrap();
+    assert_eq!(w.admin("GET", &path, "").1["rolled_to"], successor);
+    assert!(rolled["key"].get("rolled_to").is_none(), "{rolled}");
     assert_eq!(
         (
             status,

@@ -80,6 +80,13 @@ impl Obj {
         self.str(name)?.parse().map_err(|_| Mismatch(name))
     }
 
+    /// [`Obj::parsed`] of a field that may be absent or null.
+    fn opt_parsed<T: FromStr>(&mut self, name: &'static str) -> Result<Option<T>, Mismatch> {
+        self.opt_str(name)?
+            .map(|s| s.parse().map_err(|_| Mismatch(name)))
+            .transpose()
+    }
+
     fn u64(&mut self, name: &'static str) -> Result<u64, Mismatch> {
         self.take(name).as_u64().ok_or(Mismatch(name))
     }
@@ -167,6 +174,7 @@ impl FromJson for KeyView {
             last_used_at: o.opt_time("last_used_at")?,
             rate_limit: o.opt("rate_limit")?,
             credits: o.opt("credits")?,
+            rolled_to: o.opt_parsed("rolled_to")?,
         })
     }
 }
@@ -348,7 +356,7 @@ mod tests {
         "hint":"kg_abcd…wxyz","meta":{"plan":"pro","n":[1,2.5,null]},
         "last_used_at":null,"rate_limit":{"limit":10,"period_seconds":60},
         "credits":{"remaining":5,"refill":{"amount":100,"interval":"monthly"}},
-        "something_newer":1}"#;
+        "rolled_to":"key_fedcba9876543210","something_newer":1}"#;
 
     /// `KEY` with `field` set to `value` (`None`: removed).
     fn key_with(field: &str, value: Option<&str>) -> String {
@@ -368,6 +376,10 @@ mod tests {
         assert_eq!(key.meta["n"][1], 2.5);
         assert_eq!(key.credits.unwrap().refill.unwrap().amount, 100);
         assert_eq!(
+            key.rolled_to.as_ref().map(|id| id.as_str()),
+            Some("key_fedcba9876543210")
+        );
+        assert_eq!(
             key.expires_at.unwrap().to_rfc3339(),
             "2026-12-31T23:00:00.500+00:00"
         );
@@ -383,13 +395,14 @@ mod tests {
             "last_used_at",
             "rate_limit",
             "credits",
+            "rolled_to",
         ] {
             assert!(
                 agree::<KeyView>(&key_with(field, None)).is_some(),
                 "{field}"
             );
         }
-        for field in ["group", "expires_at", "rate_limit", "credits"] {
+        for field in ["group", "expires_at", "rate_limit", "credits", "rolled_to"] {
             assert!(
                 agree::<KeyView>(&key_with(field, Some("null"))).is_some(),
                 "{field}"

@@ -63,8 +63,13 @@ pub fn KeyRow(key: KeyView, state: KeysState) -> impl IntoView {
                 {session.can_write().then(|| view! {
                     <button on:click={ let k = edit_key.clone(); move |_| state.editing.set(Some(k.clone())) }
                         aria-label=format!("Edit {}", edit_key.name) title="Edit"><span aria-hidden="true">"✎"</span></button>
+                    // A rolled key is not rolled again (the server says 422):
+                    // its successor is the one to roll.
                     <button on:click={ let k = roll_key.clone(); move |_| state.rolling.set(Some(k.clone())) }
-                        aria-label=format!("Roll {}", roll_key.name) title="Roll"><span aria-hidden="true">"↻"</span></button>
+                        disabled=roll_key.rolled_to.is_some()
+                        aria-label=format!("Roll {}", roll_key.name)
+                        title=roll_key.rolled_to.as_ref().map_or_else(|| "Roll".to_owned(), |to| format!("Rolled to {to}: roll that key"))>
+                        <span aria-hidden="true">"↻"</span></button>
                     <button class="danger" on:click={ let d = del.clone(); move |_| state.confirming.set(Some(vec![d.clone()])) }
                         aria-label=format!("Delete {}", del.1) title="Delete"><span aria-hidden="true">"✕"</span></button>
                 })}

@@ -256,6 +256,7 @@ impl KeyRecord {
                 remaining: self.credits_left.unwrap_or(c.remaining),
                 ..c
             }),
+            rolled_to: self.rolled_to.clone(),
         }
     }
 
@@ -336,6 +337,10 @@ pub struct KeyView {
     /// The credits, if any (`remaining` as last reported).
     #[serde(default)]
     pub credits: Option<Credits>,
+    /// Once the key was rolled: its successor, the key to roll from now
+    /// on (a rolled key is not rolled again). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rolled_to: Option<KeyId>,
 }
 
 /// One audit log entry (§4). `details` never holds a token or hash.

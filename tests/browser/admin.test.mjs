@@ -362,7 +362,14 @@ test('roll asks first, with the grace period chosen; shows the new token once an
   const old = pair.find((k) => k.id !== v.key.id);
   const ends = Date.parse(old.expires_at) - asked;
   assert.ok(Math.abs(ends - 86400e3) < 120e3, `old key ends ${ends} ms after the roll`);
+  assert.equal(old.rolled_to, v.key.id, 'the original names its successor');
   await waitNames(['<img src=x onerror="window.__xss=1">Robert', 'spa alpha', 'spa alpha', 'spa bravo renamed', 'spa charlie']);
+  // The original offers no second roll (the server would refuse it) and
+  // says which key to roll; its successor does offer one.
+  const rollOf = (id) => page.locator(`#keys-table tr[data-id="${id}"]`).getByRole('button', { name: 'Roll spa alpha' });
+  assert.ok(await rollOf(old.id).isDisabled(), 'a rolled key is not rolled again');
+  assert.equal(await rollOf(old.id).getAttribute('title'), `Rolled to ${v.key.id}: roll that key`);
+  assert.ok(await rollOf(v.key.id).isEnabled());
 });
 
 test('download CSV of the filtered list', async () => {
