@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use keygate_origin::Forwarded;
 use keygate_shared::api::{decode_body, VerifyRequest, VerifyResponse};
 use keygate_shared::policy::{self, RequestFacts, Requirement, VerifyCode};
-use keygate_shared::{ApiError, ErrorCode, KeyRecord};
+use keygate_shared::{ApiError, ErrorCode, KeyRecord, KeyView};
 
 use crate::app::App;
 use crate::credential;
@@ -184,7 +184,12 @@ impl<K: Kv, D: Db> App<'_, K, D> {
             &VerifyResponse {
                 valid: code == VerifyCode::Valid,
                 code: code.as_str().to_owned(),
-                key: record.map(|r| r.view(self.now)),
+                // Admin guidance stays with the admins: a caller holding a
+                // rolled (perhaps leaked) token learns no successor's id.
+                key: record.map(|r| KeyView {
+                    rolled_to: None,
+                    ..r.view(self.now)
+                }),
                 rate_limit: limits.and_then(|a| a.rate_limit),
                 credits: limits.and_then(|a| a.credits),
             },

@@ -306,6 +306,19 @@ fn last_use_reads_alike_in_every_answer() {
     let successor = rolled["key"]["id"].as_str().unwrap();
     assert_eq!(w.admin("GET", &path, "").1["rolled_to"], successor);
     assert!(rolled["key"].get("rolled_to").is_none(), "{rolled}");
+    // The verify endpoint's view keeps it to the admins: a holder of the
+    // old (perhaps leaked) token learns no successor's id.
+    let Outcome::Respond(verified) = w.send(
+        "POST",
+        "/api/v1/verify",
+        &[],
+        &json!({"token": created["token"]}).to_string(),
+    ) else {
+        panic!("expected a response")
+    };
+    let verified: Value = serde_json::from_slice(&verified.body).unwrap();
+    assert_eq!(verified["code"], "VALID", "{verified}");
+    assert!(verified["key"].get("rolled_to").is_none(), "{verified}");
     assert_eq!(
         (
             status,

@@ -451,6 +451,8 @@ mod tests {
             ("rate_limit", r#"{"limit":-1,"period_seconds":60}"#),
             ("rate_limit", r#"{"limit":4294967296,"period_seconds":60}"#),
             ("credits", r#"{"remaining":"5"}"#),
+            ("rolled_to", "5"),
+            ("rolled_to", r#""key_short""#),
             (
                 "credits",
                 r#"{"remaining":1,"refill":{"amount":1,"interval":"weekly"}}"#,

@@ -44,6 +44,7 @@ pub fn KeyRow(key: KeyView, state: KeysState) -> impl IntoView {
             <td class="roles" data-label="Roles">{keygate_shared::ids::join_roles(&k.roles, ", ")}</td>
             <td data-label="Status"><span class=format!("badge {}", k.status.as_str())>{k.status.as_str()}</span>
                 {k.credits.map(|c| view! { <span class="sub credits nowrap" title="Credits left">{format!("{} credits", c.remaining)}</span> })}
+                {k.rolled_to.as_ref().map(|to| view! { <span class="sub rolled nowrap" title=format!("Rolled to {to}")>"rolled"</span> })}
             </td>
             // Dates on one line, the relative time on a muted second one.
             <td class="date" class:soon=soon data-label="Expires">{match &k.expires_at {
@@ -64,11 +65,12 @@ pub fn KeyRow(key: KeyView, state: KeysState) -> impl IntoView {
                     <button on:click={ let k = edit_key.clone(); move |_| state.editing.set(Some(k.clone())) }
                         aria-label=format!("Edit {}", edit_key.name) title="Edit"><span aria-hidden="true">"✎"</span></button>
                     // A rolled key is not rolled again (the server says 422):
-                    // its successor is the one to roll.
-                    <button on:click={ let k = roll_key.clone(); move |_| state.rolling.set(Some(k.clone())) }
-                        disabled=roll_key.rolled_to.is_some()
+                    // its successor is the one to roll. `aria-disabled`, not
+                    // `disabled`, so the button keeps its focus and its title.
+                    <button on:click={ let k = roll_key.clone(); move |_| if k.rolled_to.is_none() { state.rolling.set(Some(k.clone())) } }
+                        aria-disabled=roll_key.rolled_to.is_some().to_string()
                         aria-label=format!("Roll {}", roll_key.name)
-                        title=roll_key.rolled_to.as_ref().map_or_else(|| "Roll".to_owned(), |to| format!("Rolled to {to}: roll that key"))>
+                        title=if roll_key.rolled_to.is_some() { "Rolled already: roll the newer key of this name" } else { "Roll" }>
                         <span aria-hidden="true">"↻"</span></button>
                     <button class="danger" on:click={ let d = del.clone(); move |_| state.confirming.set(Some(vec![d.clone()])) }
                         aria-label=format!("Delete {}", del.1) title="Delete"><span aria-hidden="true">"✕"</span></button>

@@ -364,12 +364,21 @@ test('roll asks first, with the grace period chosen; shows the new token once an
   assert.ok(Math.abs(ends - 86400e3) < 120e3, `old key ends ${ends} ms after the roll`);
   assert.equal(old.rolled_to, v.key.id, 'the original names its successor');
   await waitNames(['<img src=x onerror="window.__xss=1">Robert', 'spa alpha', 'spa alpha', 'spa bravo renamed', 'spa charlie']);
-  // The original offers no second roll (the server would refuse it) and
-  // says which key to roll; its successor does offer one.
-  const rollOf = (id) => page.locator(`#keys-table tr[data-id="${id}"]`).getByRole('button', { name: 'Roll spa alpha' });
-  assert.ok(await rollOf(old.id).isDisabled(), 'a rolled key is not rolled again');
-  assert.equal(await rollOf(old.id).getAttribute('title'), `Rolled to ${v.key.id}: roll that key`);
-  assert.ok(await rollOf(v.key.id).isEnabled());
+  // The original reads "rolled" and offers no second roll (the server
+  // would refuse it), saying which key to roll; its successor offers one.
+  const rowOf = (id) => page.locator(`#keys-table tr[data-id="${id}"]`);
+  const rollOf = (id) => rowOf(id).getByRole('button', { name: 'Roll spa alpha' });
+  assert.equal(await rollOf(old.id).getAttribute('aria-disabled'), 'true', 'a rolled key is not rolled again');
+  assert.equal(await rollOf(old.id).getAttribute('title'), 'Rolled already: roll the newer key of this name');
+  assert.equal(await rowOf(old.id).locator('.rolled').innerText(), 'rolled');
+  assert.equal(await rowOf(old.id).locator('.rolled').getAttribute('title'), `Rolled to ${v.key.id}`);
+  // A click anyway (Playwright waits for an aria-disabled button to be
+  // enabled, so it is forced) opens nothing.
+  await rollOf(old.id).click({ force: true });
+  await page.waitForTimeout(300); // what a click would open, it opens at once
+  assert.equal(await page.locator('#roll-dialog').count(), 0, 'no roll dialog for a rolled key');
+  assert.equal(await rollOf(v.key.id).getAttribute('aria-disabled'), 'false');
+  assert.equal(await rowOf(v.key.id).locator('.rolled').count(), 0);
 });
 
 test('download CSV of the filtered list', async () => {

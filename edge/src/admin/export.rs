@@ -14,7 +14,8 @@ use crate::service::KeyService;
 use crate::sql::Db;
 use crate::store::Kv;
 
-/// Columns, in order: the KeyView's fields, with `rate_limit` as its
+/// Columns, in order: the KeyView's fields (but `created_by_name` and
+/// `rolled_to`), with `rate_limit` as its
 /// limit and period and `credits` as what is left and the refill.
 pub const COLUMNS: [&str; 19] = [
     "id",
