@@ -454,6 +454,11 @@ test('delete one key after a confirmation naming it, from its row or its details
   assert.match(await page.innerText('#confirm-text'), /spa charlie/);
   await page.click('button:has-text("Cancel")');
   await row('spa charlie').locator('td.name button').click();
+  // As a person would: once the chart and the history have arrived (they
+  // push the button down as they do, and a click meant for it could land
+  // on whatever took its place).
+  await page.waitForSelector('#details-dialog #usage-chart');
+  await page.waitForSelector('#details-dialog table.audit tbody tr');
   await page.click('#details-delete');
   assert.match(await page.innerText('#confirm-text'), /spa charlie/);
   await page.click('#confirm-delete');
