@@ -91,6 +91,16 @@ impl std::fmt::Debug for StoredEntry {
     }
 }
 
+/// `record` with what is reported beside it in its `row` (by usage and
+/// the limiter, not written with the record): last use and credits left.
+fn with_reports(record: KeyRecord, row: &Row) -> KeyRecord {
+    KeyRecord {
+        last_used_at: int(row, "last_used_at").and_then(chrono::DateTime::from_timestamp_millis),
+        credits_left: int(row, "credits_left").and_then(|n| u64::try_from(n).ok()),
+        ..record
+    }
+}
+
 impl StoredEntry {
     fn from_row(row: &Row) -> Option<Self> {
         // Every writer checks the id's shape; a row without one is not ours.
@@ -99,13 +109,7 @@ impl StoredEntry {
         let record = serde_json::from_str::<KeyRecord>(raw)
             .ok()
             .filter(|r| r.id == id)
-            .map(|r| KeyRecord {
-                // Reported beside the record (usage, the limiter).
-                last_used_at: int(row, "last_used_at")
-                    .and_then(chrono::DateTime::from_timestamp_millis),
-                credits_left: int(row, "credits_left").and_then(|n| u64::try_from(n).ok()),
-                ..r
-            });
+            .map(|r| with_reports(r, row));
         let name = record.as_ref().map(|r| r.name.clone()).or_else(|| {
             serde_json::from_str::<serde_json::Value>(raw)
                 .ok()
@@ -577,13 +581,11 @@ impl<'a, K: Kv, D: Db> Repo<'a, K, D> {
                 return Ok(None);
             };
             let version = int(row, "version").unwrap_or(0);
-            let before = KeyRecord {
-                // Kept beside the record: the answer shows them as a read does.
-                last_used_at: int(row, "last_used_at")
-                    .and_then(chrono::DateTime::from_timestamp_millis),
-                credits_left: int(row, "credits_left").and_then(|n| u64::try_from(n).ok()),
-                ..decode::<KeyRecord>(text(row, "record").unwrap_or(""), "key record")?
-            };
+            // With its reports, so that the answer shows them as a read does.
+            let before = with_reports(
+                decode::<KeyRecord>(text(row, "record").unwrap_or(""), "key record")?,
+                row,
+            );
             let mut after = before.clone();
             change(&mut after);
             if after == before {

@@ -883,8 +883,6 @@ impl<'de> serde::de::Visitor<'de> for NoDuplicatesVisitor {
     }
 }
 
-/// Only the "expected …" part of a serde message: the rest may quote the
-/// value, which may be a secret.
 /// What serde says a value should have been, in the contract's words
 /// rather than Rust's type names ("expected u32" reads "expected a whole
 /// number, 0 or more": the field's own rule gives its range); never the

@@ -137,15 +137,12 @@ impl<K: Kv, D: Db> App<'_, K, D> {
         facts: &RequestFacts<'_>,
     ) -> Result<(VerifyCode, Option<KeyRecord>), StoreError> {
         let projected = self.check(presented, facts).await?;
-        if projected.0 != VerifyCode::Valid {
-            return Ok(projected);
-        }
-        let token = match policy::check_shape(&self.config.prefix, presented) {
-            Ok(t) => t,
-            Err(code) => return Ok((code, None)),
+        // A valid projection carries the hash the token was looked up by.
+        let hash = match &projected {
+            (VerifyCode::Valid, Some(record)) => record.hash.clone(),
+            _ => return Ok(projected),
         };
-        let hash = token.lookup_hash();
-        let record = match self.repo().entry_by_hash(&hash.to_hex()).await? {
+        let record = match self.repo().entry_by_hash(&hash).await? {
             None => None,
             Some(StoredEntry {
                 record: Some(record),
@@ -158,9 +155,9 @@ impl<K: Kv, D: Db> App<'_, K, D> {
                 )))
             }
         };
-        // Defence in depth, as in verification: the stored hash must be
-        // the one looked up.
-        let record = record.filter(|r| hash.matches_hex(&r.hash));
+        // Defence in depth, as in verification: the row's record must
+        // carry the hash it was found by.
+        let record = record.filter(|r| r.hash == hash);
         Ok((policy::decide(record.as_ref(), facts, self.now), record))
     }
 
